@@ -1,0 +1,27 @@
+# Two entry points for a new user (see README): `make preview` and `make test`.
+# Both create venv/ (the virtualenv named in Pulumi.yaml) and install the pinned requirements
+# of the program and of the policy pack first.
+PYTHON ?= python3
+VENV := venv
+BIN := $(VENV)/bin
+STACK ?= dev
+STAMP := $(VENV)/.installed
+
+.PHONY: preview test install bench catalog clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt policies/requirements.txt constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
+		-r requirements.txt -r policies/requirements.txt -c constraints.txt
+	touch $(STAMP)
+
+preview: $(STAMP)
+	$(BIN)/python -m posture preview --stack $(STACK)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis
