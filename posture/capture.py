@@ -1,0 +1,408 @@
+"""Run a Pulumi Python program under the SDK mock runtime and record every registration as the
+engine would receive it.
+
+The recording monitor fixes three quirks of `pulumi.runtime.mocks.MockMonitor` (see
+docs/DESIGN.md and the offline-engine reference):
+
+- `MockResourceArgs` lacks parent, dependencies and options: we record the full
+  `RegisterResourceRequest` instead;
+- `MockMonitor.make_urn` keeps only the parent's last type segment and puts the root Stack into the
+  chain; the engine (`sdk/go/common/resource/urn/urn.go`) keeps the parent's full qualified type and
+  leaves the root stack type out;
+- global state leaks between runs (root resource, shared config dict): every run resets it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import os
+import re
+import sys
+import threading
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+from google.protobuf import empty_pb2, json_format
+
+from .errors import PostureError
+from .project import load_project, load_stack_config
+
+ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
+SIG_KEY = "4dabf18193072939515e22adb298388d"
+
+
+@dataclass
+class Registration:
+    """One resource registration, shaped like the engine's view of it."""
+
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    parent: str = ""
+    dependencies: list[str] = field(default_factory=list)
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
+    inputs: dict[str, Any] = field(default_factory=dict)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    id: Optional[str] = None
+    provider: str = ""
+
+
+@dataclass
+class LogEntry:
+    severity: str
+    message: str
+    urn: str = ""
+
+
+@dataclass
+class Capture:
+    resources: list[Registration]
+    stack_outputs: dict[str, Any]
+    diagnostics: list[LogEntry]
+    project: str
+    stack: str
+    preview: bool
+    unavailable_secure_keys: list[str] = field(default_factory=list)
+
+    def by_urn(self) -> dict[str, Registration]:
+        return {r.urn: r for r in self.resources}
+
+    def find(self, type_: str, name: Optional[str] = None) -> list[Registration]:
+        return [r for r in self.resources if r.type == type_ and (name is None or r.name == name)]
+
+
+def struct_to_dict(struct) -> dict[str, Any]:
+    """A protobuf Struct as the JSON the SDK put on the wire (numbers are floats)."""
+    return json_format.MessageToDict(struct) if struct is not None else {}
+
+
+def engine_urn(stack: str, project: str, parent_urn: str, type_: str, name: str) -> str:
+    """`urn.New` of the Go SDK: the parent's full qualified type is kept, the root Stack type is not."""
+    qualified = type_
+    if parent_urn:
+        parent_type = parent_urn.split("::", 3)[2]
+        if parent_type != ROOT_STACK_TYPE:
+            qualified = f"{parent_type}${type_}"
+    return f"urn:pulumi:{stack}::{project}::{qualified}::{name}"
+
+
+class EchoMocks:
+    """Generic mocks: echo the inputs, add a `name` output and a non-empty id."""
+
+    def new_resource(self, args):
+        rid = f"{args.name}-id"
+        return rid, {**args.inputs, "name": args.inputs.get("name", args.name)}
+
+    def call(self, args):
+        if args.token == "azure-native:authorization:getClientConfig":
+            return {
+                "clientId": "00000000-0000-0000-0000-000000000001",
+                "objectId": "00000000-0000-0000-0000-000000000002",
+                "subscriptionId": "00000000-0000-0000-0000-000000000000",
+                "tenantId": "00000000-0000-0000-0000-000000000003",
+            }
+        return {}
+
+    def register_transform(self, transform):  # pragma: no cover - mock API
+        pass
+
+    def register_invoke_transform(self, transform):  # pragma: no cover - mock API
+        pass
+
+
+def _make_monitor_class():
+    from pulumi.runtime.mocks import MockMonitor
+
+    class RecordingMonitor(MockMonitor):
+        def __init__(self, mocks):
+            super().__init__(mocks)
+            self.registrations: list[Registration] = []
+            self.registered_outputs: dict[str, dict[str, Any]] = {}
+            self._lock = threading.Lock()
+
+        def make_urn(self, parent: str, type_: str, name: str) -> str:
+            from pulumi.runtime.settings import get_project, get_stack
+
+            return engine_urn(get_stack(), get_project(), parent, type_, name)
+
+        def RegisterResource(self, request):
+            response = super().RegisterResource(request)
+            reg = Registration(
+                urn=response.urn,
+                type=request.type,
+                name=request.name,
+                custom=bool(request.custom),
+                parent=request.parent,
+                # The SDK builds these from sets (order varies with hash seeds): sorted here.
+                dependencies=sorted(request.dependencies),
+                property_dependencies={
+                    k: sorted(v.urns) for k, v in sorted(request.propertyDependencies.items())
+                },
+                options=_options(request),
+                inputs=struct_to_dict(request.object),
+                # Components have no id and only the outputs they register (RegisterResourceOutputs).
+                outputs=(struct_to_dict(response.object) if request.custom and response.HasField("object")
+                         else {}),
+                id=(response.id or None) if request.custom else None,
+                provider=request.provider,
+            )
+            with self._lock:
+                self.registrations.append(reg)
+            return response
+
+        def RegisterResourceOutputs(self, request):
+            with self._lock:
+                self.registered_outputs[request.urn] = struct_to_dict(request.outputs)
+            return empty_pb2.Empty()
+
+    return RecordingMonitor
+
+
+def _options(request) -> dict[str, Any]:
+    opts: dict[str, Any] = {
+        "protect": bool(request.protect),
+        "retainOnDelete": bool(request.retainOnDelete),
+        "ignoreChanges": list(request.ignoreChanges),
+        "deleteBeforeReplace": bool(request.deleteBeforeReplace),
+        "deleteBeforeReplaceDefined": bool(request.deleteBeforeReplaceDefined),
+        "additionalSecretOutputs": list(request.additionalSecretOutputs),
+        "replaceOnChanges": list(request.replaceOnChanges),
+        "aliases": [json_format.MessageToDict(a) for a in request.aliases] + list(request.aliasURNs),
+        "provider": request.provider,
+        "deletedWith": request.deletedWith,
+        "version": request.version,
+        "importId": request.importId,
+    }
+    if request.HasField("customTimeouts"):
+        ct = request.customTimeouts
+        opts["customTimeouts"] = {"create": ct.create, "update": ct.update, "delete": ct.delete}
+    else:
+        opts["customTimeouts"] = None
+    return opts
+
+
+_REGISTERING = re.compile(r"^registering resource: ty=(.*?), name=(.*), custom=(?:True|False), remote=(?:True|False)$", re.S)
+
+
+class _RecordingEngine:
+    def __init__(self):
+        self.entries: list[LogEntry] = []
+        self.construction_order: dict[tuple[str, str], int] = {}
+        self._lock = threading.Lock()
+
+    def Log(self, request):
+        from pulumi.runtime.proto import engine_pb2
+
+        names = {
+            engine_pb2.DEBUG: "debug",
+            engine_pb2.INFO: "info",
+            engine_pb2.WARNING: "warning",
+            engine_pb2.ERROR: "error",
+        }
+        if request.severity == engine_pb2.DEBUG:
+            # The SDK logs this synchronously when a resource is constructed: it gives the
+            # program's construction order, which (unlike the threaded RPC order) is deterministic.
+            m = _REGISTERING.match(request.message)
+            if m:
+                with self._lock:
+                    self.construction_order.setdefault((m.group(1), m.group(2)), len(self.construction_order))
+            return empty_pb2.Empty()
+        with self._lock:
+            self.entries.append(LogEntry(names.get(request.severity, "info"), request.message, request.urn))
+        return empty_pb2.Empty()
+
+
+def _configure(mocks, monitor, engine, project: str, stack: str, preview: bool, config: dict[str, str]):
+    from pulumi.runtime import config as rt_config
+    from pulumi.runtime import settings as rt_settings
+    from pulumi.runtime.mocks import MockSettings
+
+    rt_settings.set_root_resource(None)  # else the previous run's Stack stays root
+    rt_config.set_all_config(dict(config), [])  # set_config mutates a shared default dict
+    features = set(monitor.GetDeploymentInfo(empty_pb2.Empty()).supportedFeatures)
+    settings = MockSettings(
+        monitor=monitor,
+        monitor_features=features,
+        engine=engine,
+        project=project,
+        stack=stack,
+        dry_run=preview,
+        organization="organization",
+        callbacks=None,
+    )
+    rt_settings.configure(settings)
+
+
+def _stringify_config(config: dict[str, Any]) -> dict[str, str]:
+    from .project import config_value_to_string
+
+    out = {}
+    for k, v in (config or {}).items():
+        if ":" not in k:
+            raise PostureError(f"config key {k!r} must be namespaced (`project:key`)")
+        out[k] = config_value_to_string(v)
+    return out
+
+
+def run_in_mocks(
+    fn: Callable[[], Any],
+    *,
+    config: Optional[dict[str, Any]] = None,
+    project: str = "project",
+    stack: str = "stack",
+    preview: bool = True,
+    mocks: Any = None,
+) -> Capture:
+    """Run `fn` as a Pulumi program (inside a root Stack) under recording mocks.
+
+    `config` maps namespaced keys to values (non-strings are passed as the engine does: JSON).
+    Exceptions raised by `fn` (or by its outputs) propagate unchanged.
+    """
+    from pulumi.runtime.stack import run_in_stack
+    from pulumi.runtime.sync_await import _sync_await
+
+    monitor = _make_monitor_class()(mocks if mocks is not None else EchoMocks())
+    engine = _RecordingEngine()
+    _configure(monitor.mocks, monitor, engine, project, stack, preview, _stringify_config(config or {}))
+    try:
+        _sync_await(run_in_stack(fn))
+    finally:
+        from pulumi.runtime import settings as rt_settings
+
+        rt_settings.set_root_resource(None)
+
+    regs = list(monitor.registrations)
+    # The root Stack first, then the program's construction order (RPCs run on threads, so the
+    # order they reach the monitor varies from run to run); URN breaks ties.
+    order = engine.construction_order
+    regs.sort(key=lambda r: (0 if r.type == ROOT_STACK_TYPE and not r.parent else 1,
+                             order.get((r.type, r.name), len(order)), r.urn))
+    for r in regs:
+        if not r.custom and r.urn in monitor.registered_outputs:
+            r.outputs = monitor.registered_outputs[r.urn]
+    root = next((r for r in regs if r.type == ROOT_STACK_TYPE and not r.parent), None)
+    stack_outputs = dict(root.outputs) if root else {}
+    return Capture(
+        resources=regs,
+        stack_outputs=stack_outputs,
+        diagnostics=engine.entries,
+        project=project,
+        stack=stack,
+        preview=preview,
+    )
+
+
+def load_mocks(project_dir: Path, spec: Optional[str]):
+    """Instantiate the `module:Class` mocks named in `[tool.posture] mocks`, or the echo mocks."""
+    if not spec:
+        return EchoMocks()
+    if not isinstance(spec, str) or spec.count(":") != 1:
+        raise PostureError(
+            f"{project_dir / 'pyproject.toml'}: [tool.posture] mocks = {spec!r}: expected \"module:Class\""
+        )
+    module_name, class_name = spec.split(":")
+    try:
+        module = importlib.import_module(module_name)
+        cls = getattr(module, class_name)
+    except (ImportError, AttributeError) as e:
+        raise PostureError(
+            f"{project_dir / 'pyproject.toml'}: [tool.posture] mocks = {spec!r} cannot be loaded: {e}"
+        ) from None
+    return cls()
+
+
+def _top_level_names(directory: Path) -> set[str]:
+    names = set()
+    for p in directory.iterdir():
+        if p.is_dir() and (p / "__init__.py").exists():
+            names.add(p.name)
+        elif p.suffix == ".py" and p.stem != "__main__":
+            names.add(p.stem)
+    return names
+
+
+@contextlib.contextmanager
+def _program_environment(directory: Path):
+    """cwd and sys.path like the language host, with the project's own modules isolated so that
+    runs of different project copies in one process never share `components` etc."""
+    names = _top_level_names(directory)
+
+    def ours(mod_name: str) -> bool:
+        return mod_name.split(".")[0] in names
+
+    saved = {k: v for k, v in sys.modules.items() if ours(k)}
+    for k in saved:
+        del sys.modules[k]
+    old_cwd = os.getcwd()
+    old_path = list(sys.path)
+    sys.path.insert(0, str(directory))
+    os.chdir(directory)
+    try:
+        yield
+    finally:
+        os.chdir(old_cwd)
+        sys.path[:] = old_path
+        for k in [k for k in sys.modules if ours(k)]:
+            del sys.modules[k]
+        sys.modules.update(saved)
+
+
+def _program_failure(exc: BaseException, main: Path) -> str:
+    frames = traceback.extract_tb(exc.__traceback__)
+    location = ""
+    if frames:
+        last = frames[-1]
+        location = f" (at {last.filename}:{last.lineno} in {last.name})"
+    text = str(exc).strip().splitlines()
+    msg = f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+    return f"program failed: {msg}{location}"
+
+
+def capture_program(
+    project_dir: str | Path,
+    stack: str,
+    *,
+    preview: bool = True,
+    config_override: Optional[dict[str, Any]] = None,
+) -> Capture:
+    """Run the project's unchanged program for `stack` under recording mocks.
+
+    Raises `PostureError` for bad project/stack files, config errors raised by the program
+    (`pulumi.RunError`) and any other program failure (message "program failed: ...").
+    """
+    import runpy
+
+    import pulumi
+
+    project = load_project(project_dir)
+    stack_config = load_stack_config(project, stack)
+    config: dict[str, Any] = dict(stack_config.values)
+    if config_override:
+        config.update(_stringify_config(config_override))
+
+    with _program_environment(project.directory):
+        mocks = load_mocks(project.directory, project.tool.get("mocks"))
+
+        def program():
+            runpy.run_path(str(project.main), run_name="__main__")
+
+        try:
+            cap = run_in_mocks(
+                program, config=config, project=project.name, stack=stack, preview=preview, mocks=mocks
+            )
+        except pulumi.RunError as e:
+            raise PostureError(str(e).strip() or type(e).__name__) from None
+        except PostureError:
+            raise
+        except Exception as e:  # noqa: BLE001 - any program failure is bad input for the CLI
+            raise PostureError(_program_failure(e, project.main)) from None
+    cap.unavailable_secure_keys = list(stack_config.unavailable_secure_keys)
+    return cap
