@@ -1,0 +1,484 @@
+"""Drive an unchanged CrossGuard policy pack over the Analyzer gRPC protocol, as the engine does.
+
+- The pack is started like `pulumi-language-python` starts policy packs:
+  `python -u -m pulumi.policy <engine-address> <pack-dir>` with the pack dir as cwd; the pack prints
+  its port on stdout. `pulumi.policy.__main__` never dials the engine address (it only `runpy`s the
+  pack), so a placeholder address is passed.
+- Config is reconciled like `pkg/resource/analyzer/config.go` `ReconcilePolicyPackConfig`.
+- Properties are marshalled like `pkg/resource/plugin/analyzer_plugin.go` (KeepUnknowns,
+  KeepSecrets, SkipInternalKeys, resources not kept: references flattened to id or urn).
+- One `Analyze` per registration (inputs), then one `AnalyzeStack` (outputs, parent, dependencies,
+  property dependencies), like `pkg/resource/deploy/step_generator.go`.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Optional
+
+from .capture import RESOURCE_SIG, SIG_KEY, Registration
+from .errors import PostureError
+
+# The pack's server accepts 400 MB messages (pulumi_policy._MAX_RPC_MESSAGE_SIZE); match it both ways.
+MAX_MESSAGE = 400 * 1024 * 1024
+CHANNEL_OPTIONS = [
+    ("grpc.max_send_message_length", MAX_MESSAGE),
+    ("grpc.max_receive_message_length", MAX_MESSAGE),
+]
+ENGINE_PLACEHOLDER = "127.0.0.1:1"  # never dialled by pulumi.policy.__main__
+LEVELS = ("advisory", "mandatory", "disabled", "remediate")
+START_TIMEOUT = 60.0
+
+
+@dataclass(frozen=True)
+class Violation:
+    policyPackName: str
+    policyPackVersion: str
+    policyName: str
+    enforcementLevel: str
+    resourceUrn: str
+    message: str
+    description: str = ""
+    severity: str = ""
+
+    def as_event(self) -> dict[str, str]:
+        """The fields of Pulumi's policy events that the JSON output carries."""
+        return {
+            "policyPackName": self.policyPackName,
+            "policyName": self.policyName,
+            "enforcementLevel": self.enforcementLevel,
+            "resourceUrn": self.resourceUrn,
+            "message": self.message,
+        }
+
+
+@dataclass
+class PolicyMeta:
+    name: str
+    description: str
+    enforcement_level: str
+    config_schema: Optional[dict[str, Any]]
+    policy_type: str
+    display_name: str = ""
+    severity: str = ""
+    remediation_steps: str = ""
+    url: str = ""
+    tags: list[str] = field(default_factory=list)
+    framework: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class PackInfo:
+    name: str
+    version: str
+    policies: list[PolicyMeta]
+    initial_config: dict[str, dict[str, Any]]
+    description: str = ""
+    display_name: str = ""
+
+
+def _level_name(value: int) -> str:
+    from pulumi.runtime.proto import analyzer_pb2
+
+    return analyzer_pb2.EnforcementLevel.Name(value).lower()
+
+
+def _level_value(name: str) -> int:
+    from pulumi.runtime.proto import analyzer_pb2
+
+    return analyzer_pb2.EnforcementLevel.Value(name.upper())
+
+
+def _severity_name(value: int) -> str:
+    from pulumi.runtime.proto import analyzer_pb2
+
+    name = analyzer_pb2.PolicySeverity.Name(value)
+    return "" if name == "POLICY_SEVERITY_UNSPECIFIED" else name.removeprefix("POLICY_SEVERITY_").lower()
+
+
+# ---------------------------------------------------------------- config (port of config.go)
+
+
+def parse_policy_pack_config(doc: Any, source: str = "policy pack config") -> dict[str, dict[str, Any]]:
+    """`parsePolicyPackConfig`: values are an enforcement level string or an object with an optional
+    `enforcementLevel` and properties. Returns {policy: {"enforcementLevel": str, "properties": dict|None}}."""
+    if doc is None:
+        return {}
+    if not isinstance(doc, dict):
+        raise PostureError(f"{source}: must be a JSON object of policy names to levels or objects")
+    result: dict[str, dict[str, Any]] = {}
+    for key, val in doc.items():
+        level = ""
+        props: Optional[dict[str, Any]] = None
+        if isinstance(val, str):
+            if val not in LEVELS:
+                raise PostureError(
+                    f"{source}: parsing enforcement level for {key!r}: {val!r} is not a valid enforcement "
+                    f"level (allowed: {', '.join(LEVELS)})"
+                )
+            level = val
+        elif isinstance(val, dict):
+            val = dict(val)
+            if "enforcementLevel" in val:
+                el = val.pop("enforcementLevel")
+                if not isinstance(el, str) or el not in LEVELS:
+                    raise PostureError(
+                        f"{source}: parsing enforcement level for {key!r}: {el!r} is not a valid enforcement "
+                        f"level (allowed: {', '.join(LEVELS)})"
+                    )
+                level = el
+            props = val or None
+        else:
+            raise PostureError(f"{source}: parsing {key!r}: {val!r} is not a valid value; must be a string or object")
+        if not level and not props:
+            continue
+        result[key] = {"enforcementLevel": level, "properties": props}
+    return result
+
+
+def load_policy_pack_config_file(path: str | Path) -> dict[str, dict[str, Any]]:
+    p = Path(path)
+    try:
+        text = p.read_text()
+    except OSError as e:
+        raise PostureError(f"{path}: cannot read policy pack config: {e.strerror}") from None
+    if not text.strip():
+        return {}
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise PostureError(f"{path}: policy pack config is not valid JSON: {e.msg} (line {e.lineno})") from None
+    return parse_policy_pack_config(doc, str(path))
+
+
+def _apply_config(result: dict[str, dict[str, Any]], to_apply: dict[str, dict[str, Any]]) -> None:
+    all_cfg = to_apply.get("all")
+    if all_cfg and all_cfg.get("enforcementLevel") in LEVELS:
+        for k, v in result.items():
+            result[k] = {"enforcementLevel": all_cfg["enforcementLevel"], "properties": v.get("properties")}
+    for policy, given in to_apply.items():
+        level, props = "", None
+        if policy in result:
+            level = result[policy].get("enforcementLevel", "")
+            props = result[policy].get("properties")
+        if given.get("enforcementLevel") in LEVELS:
+            level = given["enforcementLevel"]
+        given_props = given.get("properties") or {}
+        if given_props and props is None:
+            props = {}
+        if given_props:
+            props = {**props, **copy.deepcopy(given_props)}
+        result[policy] = {"enforcementLevel": level, "properties": props}
+
+
+def reconcile_config(
+    info: PackInfo, cli_config: Optional[dict[str, dict[str, Any]]] = None
+) -> dict[str, dict[str, Any]]:
+    """Port of `ReconcilePolicyPackConfig`: declared levels and schema defaults, then the pack's
+    initialConfig, then the user's config (CLI shape, `all` honoured); then each policy's config is
+    validated against its configSchema. Validation errors raise `PostureError`."""
+    import jsonschema
+
+    result: dict[str, dict[str, Any]] = {}
+    for p in info.policies:
+        props = None
+        for k, schema in ((p.config_schema or {}).get("properties") or {}).items():
+            if isinstance(schema, dict) and "default" in schema:
+                props = props or {}
+                props[k] = copy.deepcopy(schema["default"])
+        result[p.name] = {"enforcementLevel": p.enforcement_level, "properties": props}
+    if info.initial_config:
+        _apply_config(result, info.initial_config)
+    if cli_config:
+        _apply_config(result, cli_config)
+
+    errors: list[str] = []
+    for p in info.policies:
+        if p.config_schema is None:
+            continue
+        schema: dict[str, Any] = {"type": "object"}
+        if p.config_schema.get("properties"):
+            schema["properties"] = p.config_schema["properties"]
+        if p.config_schema.get("required"):
+            schema["required"] = p.config_schema["required"]
+        props = (result.get(p.name) or {}).get("properties") or {}
+        for err in sorted(jsonschema.Draft7Validator(schema).iter_errors(props), key=lambda e: list(e.path)):
+            where = ".".join(str(x) for x in err.absolute_path)
+            errors.append(f"{p.name}: {where + ': ' if where else ''}{err.message}")
+    if errors:
+        raise PostureError("policy pack config is invalid: " + "; ".join(errors))
+    return result
+
+
+# ---------------------------------------------------------------- marshalling (analyzer_plugin.go)
+
+
+def marshal_value(value: Any) -> Any:
+    """Wire JSON → the engine's analyzer view: `__` keys dropped, resource references flattened."""
+    if isinstance(value, dict):
+        if value.get(SIG_KEY) == RESOURCE_SIG:
+            rid = value.get("id")
+            return rid if isinstance(rid, str) and rid else value.get("urn", "")
+        return {k: marshal_value(v) for k, v in value.items() if not k.startswith("__")}
+    if isinstance(value, list):
+        return [marshal_value(v) for v in value]
+    return value
+
+
+def _struct(props: dict[str, Any]):
+    from google.protobuf import struct_pb2
+
+    s = struct_pb2.Struct()
+    s.update(marshal_value(props or {}))
+    return s
+
+
+def _options(reg: Registration):
+    from pulumi.runtime.proto import analyzer_pb2
+
+    o = reg.options or {}
+    opts = analyzer_pb2.AnalyzerResourceOptions(
+        protect=bool(o.get("protect")),
+        ignoreChanges=list(o.get("ignoreChanges") or []),
+        deleteBeforeReplace=bool(o.get("deleteBeforeReplace")),
+        deleteBeforeReplaceDefined=bool(o.get("deleteBeforeReplaceDefined")),
+        additionalSecretOutputs=list(o.get("additionalSecretOutputs") or []),
+        aliases=[a for a in (o.get("aliases") or []) if isinstance(a, str)],
+        parent=reg.parent or "",
+    )
+    ct = o.get("customTimeouts")
+    if ct:
+        opts.customTimeouts.CopyFrom(
+            analyzer_pb2.AnalyzerResourceOptions.CustomTimeouts(
+                create=float(ct.get("create") or 0), update=float(ct.get("update") or 0),
+                delete=float(ct.get("delete") or 0),
+            )
+        )
+    return opts
+
+
+def _provider(reg: Registration, by_urn: dict[str, Registration]):
+    from pulumi.runtime.proto import analyzer_pb2
+
+    ref = reg.provider or (reg.options or {}).get("provider") or ""
+    if not ref:
+        return None
+    prov_urn = ref.rsplit("::", 1)[0] if ref.count("::") >= 4 else ref
+    prov = by_urn.get(prov_urn)
+    if prov is None:
+        return None
+    return analyzer_pb2.AnalyzerProviderResource(
+        type=prov.type, properties=_struct(prov.outputs or prov.inputs), urn=prov.urn, name=prov.name
+    )
+
+
+# ---------------------------------------------------------------- the pack process
+
+
+class PolicyPackProcess:
+    """An unchanged policy pack running as `python -u -m pulumi.policy` and its Analyzer stub.
+
+    Use as a context manager; the process is always terminated on exit."""
+
+    def __init__(self, pack_dir: str | Path, python: str = sys.executable):
+        self.pack_dir = Path(pack_dir).resolve()
+        self.python = python
+        self._proc: Optional[subprocess.Popen] = None
+        self._channel = None
+        self._stub = None
+        self._stderr = None
+        self._info: Optional[PackInfo] = None
+
+    # -- lifecycle
+    def start(self) -> "PolicyPackProcess":
+        import grpc
+        from pulumi.runtime.proto import analyzer_pb2_grpc
+
+        if not (self.pack_dir / "__main__.py").is_file():
+            raise PostureError(f"{self.pack_dir}: not a Python policy pack (no __main__.py)")
+        self._stderr = tempfile.TemporaryFile()
+        env = dict(os.environ)
+        env.pop("PULUMI_CONFIG", None)
+        self._proc = subprocess.Popen(
+            [self.python, "-u", "-m", "pulumi.policy", ENGINE_PLACEHOLDER, str(self.pack_dir)],
+            cwd=self.pack_dir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=self._stderr,
+        )
+        port_line: list[bytes] = []
+        reader = threading.Thread(target=lambda: port_line.append(self._proc.stdout.readline()), daemon=True)
+        reader.start()
+        reader.join(START_TIMEOUT)
+        line = port_line[0].strip() if port_line else b""
+        if not line.isdigit():
+            # pulumi.policy reports a failing pack with `pulumi.log.error`, which, with no engine
+            # attached, prints to stdout: read both streams for the reason.
+            out = b""
+            if self._proc.poll() is not None or self._proc.wait(5) is not None:
+                out = line + b"\n" + self._proc.stdout.read()
+            detail = self._last_line(out.decode(errors="replace")) or self._stderr_tail()
+            self.close()
+            raise PostureError(f"{self.pack_dir}: policy pack failed to start: {detail}")
+        self._channel = grpc.insecure_channel(f"127.0.0.1:{int(line)}", options=CHANNEL_OPTIONS)
+        self._stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
+        return self
+
+    @staticmethod
+    def _last_line(text: str) -> str:
+        lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+        return lines[-1] if lines else ""
+
+    def _stderr_tail(self) -> str:
+        if self._stderr is None:
+            return "(no output)"
+        try:
+            self._stderr.seek(0)
+            lines = [ln for ln in self._stderr.read().decode(errors="replace").splitlines() if ln.strip()]
+        except (OSError, ValueError):
+            lines = []
+        return lines[-1].strip() if lines else "(no output; it exited before printing its port)"
+
+    def close(self) -> None:
+        if self._channel is not None:
+            self._channel.close()
+            self._channel = None
+        if self._proc is not None:
+            if self._proc.poll() is None:
+                self._proc.terminate()
+                try:
+                    self._proc.wait(5)
+                except subprocess.TimeoutExpired:
+                    self._proc.kill()
+                    self._proc.wait()
+            if self._proc.stdout:
+                self._proc.stdout.close()
+            self._proc = None
+        if self._stderr is not None:
+            self._stderr.close()
+            self._stderr = None
+
+    def __enter__(self) -> "PolicyPackProcess":
+        return self.start() if self._proc is None else self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _call(self, method: str, request):
+        import grpc
+
+        if self._stub is None:
+            raise RuntimeError("PolicyPackProcess is not started")
+        try:
+            return getattr(self._stub, method)(request, timeout=600)
+        except grpc.RpcError as e:
+            detail = e.details() if hasattr(e, "details") else str(e)
+            raise PostureError(f"{self.pack_dir}: policy pack {method} failed: {detail}") from None
+
+    # -- protocol
+    def info(self) -> PackInfo:
+        from google.protobuf import empty_pb2, json_format
+
+        if self._info is not None:
+            return self._info
+        ai = self._call("GetAnalyzerInfo", empty_pb2.Empty())
+        policies = []
+        for p in ai.policies:
+            schema = None
+            if p.HasField("configSchema"):
+                schema = {
+                    "properties": json_format.MessageToDict(p.configSchema.properties),
+                    "required": list(p.configSchema.required),
+                }
+            fw = {k: getattr(p.framework, k) for k in ("name", "version", "reference", "specification")
+                  if getattr(p.framework, k)}
+            policies.append(PolicyMeta(
+                name=p.name, description=p.description, enforcement_level=_level_name(p.enforcementLevel),
+                config_schema=schema, policy_type={1: "resource", 2: "stack"}.get(p.policy_type, "unknown"),
+                display_name=p.displayName, severity=_severity_name(p.severity),
+                remediation_steps=p.remediation_steps, url=p.url, tags=list(p.tags), framework=fw,
+            ))
+        initial = {}
+        for k, v in ai.initialConfig.items():
+            props = json_format.MessageToDict(v.properties) or None
+            initial[k] = {"enforcementLevel": _level_name(v.enforcementLevel), "properties": props}
+        # Python packs always answer "0.0.1"; the CLI uses PulumiPolicy.yaml's `version` when set.
+        version = ai.version
+        try:
+            import yaml
+
+            doc = yaml.safe_load((self.pack_dir / "PulumiPolicy.yaml").read_text()) or {}
+            if isinstance(doc, dict) and doc.get("version"):
+                version = str(doc["version"])
+        except (OSError, ValueError):
+            pass
+        self._info = PackInfo(
+            name=ai.name, version=version, policies=policies, initial_config=initial,
+            description=ai.description, display_name=ai.displayName,
+        )
+        return self._info
+
+    def configure(self, cli_config: Optional[dict[str, Any]] = None) -> dict[str, dict[str, Any]]:
+        """Reconcile and send the config. `cli_config` is the `--policy-pack-config` document (raw
+        JSON shape: levels or objects) or None. Returns the reconciled config."""
+        from pulumi.runtime.proto import analyzer_pb2
+
+        parsed = parse_policy_pack_config(cli_config) if cli_config else {}
+        reconciled = reconcile_config(self.info(), parsed)
+        req = analyzer_pb2.ConfigureAnalyzerRequest()
+        for name, cfg in sorted(reconciled.items()):
+            if cfg.get("enforcementLevel") not in LEVELS:
+                continue
+            pc = analyzer_pb2.PolicyConfig(enforcementLevel=_level_value(cfg["enforcementLevel"]))
+            if cfg.get("properties"):
+                pc.properties.update(cfg["properties"])
+            req.policyConfig[name].CopyFrom(pc)
+        self._call("Configure", req)
+        return reconciled
+
+    def _violations(self, response, urn: str) -> list[Violation]:
+        return [
+            Violation(
+                policyPackName=d.policyPackName, policyPackVersion=d.policyPackVersion,
+                policyName=d.policyName, enforcementLevel=_level_name(d.enforcementLevel),
+                resourceUrn=d.urn or urn, message=d.message, description=d.description,
+                severity=_severity_name(d.severity),
+            )
+            for d in response.diagnostics
+        ]
+
+    def analyze(self, resources: Iterable[Registration]) -> list[Violation]:
+        """One Analyze per registration (inputs), then one AnalyzeStack (outputs)."""
+        from pulumi.runtime.proto import analyzer_pb2
+
+        resources = list(resources)
+        by_urn = {r.urn: r for r in resources}
+        out: list[Violation] = []
+        for r in resources:
+            req = analyzer_pb2.AnalyzeRequest(
+                type=r.type, properties=_struct(r.inputs), urn=r.urn, name=r.name, options=_options(r),
+            )
+            prov = _provider(r, by_urn)
+            if prov is not None:
+                req.provider.CopyFrom(prov)
+            out.extend(self._violations(self._call("Analyze", req), r.urn))
+        stack_req = analyzer_pb2.AnalyzeStackRequest()
+        for r in resources:
+            ar = analyzer_pb2.AnalyzerResource(
+                type=r.type, properties=_struct(r.outputs), urn=r.urn, name=r.name, options=_options(r),
+                parent=r.parent or "", dependencies=list(r.dependencies),
+            )
+            prov = _provider(r, by_urn)
+            if prov is not None:
+                ar.provider.CopyFrom(prov)
+            for k, urns in r.property_dependencies.items():
+                ar.propertyDependencies[k].urns.extend(urns)
+            stack_req.resources.append(ar)
+        out.extend(self._violations(self._call("AnalyzeStack", stack_req), ""))
+        return out
