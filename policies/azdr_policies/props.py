@@ -1,0 +1,138 @@
+"""Safe access to wire-shaped (camelCase) resource properties.
+
+Props reach a rule as `unknown_checking_proxy(deserialize_properties(...))`: nested dicts and
+lists are read-only proxies, every number is a float, and reading a value that is unknown during
+preview raises `pulumi_policy.proxy.UnknownValueError`. These helpers never raise on a missing key
+or a wrong type (they return the default); they DO let `UnknownValueError` through, so each rule
+decides what an unknown means (see `Rule.unknown`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+# Type tokens (azure-native v3).
+VAULT = "azure-native:recoveryservices:Vault"
+PROTECTION_POLICY = "azure-native:recoveryservices:ProtectionPolicy"
+PROTECTED_ITEM = "azure-native:recoveryservices:ProtectedItem"
+LOCK_BY_SCOPE = "azure-native:authorization:ManagementLockByScope"
+LOCK_AT_RESOURCE = "azure-native:authorization:ManagementLockAtResourceLevel"
+LOCK_AT_RESOURCE_GROUP = "azure-native:authorization:ManagementLockAtResourceGroupLevel"
+VIRTUAL_MACHINE = "azure-native:compute:VirtualMachine"
+AVAILABILITY_SET = "azure-native:compute:AvailabilitySet"
+DISK = "azure-native:compute:Disk"
+SNAPSHOT = "azure-native:compute:Snapshot"
+IMAGE = "azure-native:compute:Image"
+GALLERY_IMAGE_VERSION = "azure-native:compute:GalleryImageVersion"
+STORAGE_ACCOUNT = "azure-native:storage:StorageAccount"
+NETWORK_SECURITY_GROUP = "azure-native:network:NetworkSecurityGroup"
+SECURITY_RULE = "azure-native:network:SecurityRule"
+NETWORK_INTERFACE = "azure-native:network:NetworkInterface"
+SUBNET = "azure-native:network:Subnet"
+
+_SEGMENT = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+class _Missing:
+    _instance: _Missing | None = None
+
+    def __new__(cls) -> _Missing:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+MISSING: Any = _Missing()
+"""Returned by `get` when a path is absent (or crosses a non-container); distinct from None."""
+
+
+def _split(path: str) -> list[str | int]:
+    parts: list[str | int] = []
+    for name, index in _SEGMENT.findall(path):
+        parts.append(int(index) if index else name)
+    return parts
+
+
+def get(obj: Any, path: str, default: Any = MISSING) -> Any:
+    """Read `a.b[0].c` from nested mappings/sequences. Missing keys, out-of-range indexes, and
+    wrong container types all yield `default`. Unknown preview values raise UnknownValueError."""
+    cur = obj
+    for part in _split(path):
+        if isinstance(part, int):
+            if isinstance(cur, (str, bytes)) or not isinstance(cur, Sequence):
+                return default
+            if part >= len(cur):
+                return default
+            cur = cur[part]
+        else:
+            if not isinstance(cur, Mapping):
+                return default
+            if part not in cur:
+                return default
+            cur = cur[part]
+        if cur is None:
+            return default
+    return cur
+
+
+def as_str(value: Any) -> str | None:
+    """The value if it is a non-empty string, else None."""
+    return value if isinstance(value, str) and value != "" else None
+
+
+def as_int(value: Any) -> int | None:
+    """An integral number (protobuf sends ints as floats: 14.0 -> 14); None for anything else
+    (bools, non-integral floats, strings, NaN/inf, missing)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return int(value)
+    return None
+
+
+def as_number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)) and math.isfinite(float(value)):
+        return float(value)
+    return None
+
+
+def as_list(value: Any) -> list[Any]:
+    """Items of a list (elements read through the proxy); [] for anything that is not a list."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+        return []
+    return [value[i] for i in range(len(value))]
+
+
+def as_map(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def same_text(a: Any, b: str) -> bool:
+    """Case-insensitive comparison for Azure enum strings (ARM accepts any case)."""
+    return isinstance(a, str) and a.lower() == b.lower()
+
+
+def show(value: Any) -> str:
+    """Render a wire value for a message: strings quoted, integral floats as ints, missing as
+    'not set'."""
+    if value is MISSING or value is None:
+        return "not set"
+    n = as_int(value)
+    if n is not None:
+        return str(n)
+    if isinstance(value, str):
+        return f"'{value}'"
+    return repr(value)

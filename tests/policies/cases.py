@@ -1,0 +1,50 @@
+"""Table-driven rule cases. Every rule test module exposes `CASES: list[Case]`; ids start with
+`pass-` (no violation expected) or `fail-` (exact violations expected). The catalog meta-test
+imports every `test_*` module of this package and requires a pass and a fail case per rule."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from pulumi_policy import PolicyResource
+
+from azdr_policies import RULES_BY_ID
+
+from .harness import Result, run_resource, run_stack
+
+
+@dataclass
+class Case:
+    rule_id: str
+    id: str
+    props: dict[str, Any] | Callable[[], Sequence[PolicyResource]]
+    """Resource rules: the resource's input props. Stack rules: a builder of all resources."""
+    expected: list[Any] = field(default_factory=list)
+    """Resource rules: exact messages. Stack rules: exact (message, urn) pairs."""
+    config: dict[str, Any] | None = None
+    name: str = "res"
+    type_: str | None = None
+
+    def run(self) -> Result:
+        rule = RULES_BY_ID[self.rule_id]
+        if rule.kind == "resource":
+            assert isinstance(self.props, dict)
+            return run_resource(rule, self.props, name=self.name, type_=self.type_, config=self.config)
+        assert callable(self.props)
+        return run_stack(rule, self.props(), config=self.config)
+
+    def check(self) -> None:
+        assert self.id.startswith(("pass-", "fail-")), self.id
+        assert (self.expected == []) == self.id.startswith("pass-"), f"{self.id}: pass cases expect nothing"
+        result = self.run()
+        assert result.failures == []
+        rule = RULES_BY_ID[self.rule_id]
+        got = result.messages if rule.kind == "resource" else result.violations
+        assert got == self.expected
+
+
+def params(cases: Sequence[Case]) -> list[Any]:
+    return [pytest.param(c, id=f"{c.rule_id}:{c.id}") for c in cases]
