@@ -1,0 +1,5 @@
+"""`python -m posture`: see posture/cli.py."""
+
+from posture.cli import main
+
+main()

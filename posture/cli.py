@@ -1,0 +1,135 @@
+"""`python -m posture`: the offline `pulumi preview --policy-pack` and a checker for exported state.
+
+Exit codes: 0 no mandatory violation; 1 a mandatory violation; 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Optional, Sequence
+
+from .errors import PostureError
+
+INSTALL_HINT = (
+    "the Pulumi CLI is not installed (no `pulumi` on PATH). Install it from "
+    "https://www.pulumi.com/docs/install/ (e.g. `curl -fsSL https://get.pulumi.com | sh`), "
+    "or use the default `--engine offline`."
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse's usage errors are bad input too: exit 2
+        self.print_usage(sys.stderr)
+        print(f"error: {message}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m posture", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    common = _Parser(add_help=False)
+    common.add_argument("--policy-pack-config", metavar="FILE",
+                        help="JSON policy config in the `pulumi preview --policy-pack-config` shape")
+    common.add_argument("--format", choices=["text", "json"], default="text")
+    common.add_argument("--policy-pack", metavar="DIR", default="policies",
+                        help="policy pack directory (default: policies)")
+
+    p = sub.add_parser("preview", parents=[common], help="run the program offline and the policy pack")
+    p.add_argument("--stack", default="dev", help="stack name (reads Pulumi.<stack>.yaml; default dev)")
+    p.add_argument("--engine", choices=["offline", "pulumi"], default="offline")
+    p.add_argument("--project-dir", metavar="DIR", default=".", help="project directory (default .)")
+
+    c = sub.add_parser("check", parents=[common], help="run the policy pack over an exported document")
+    src = c.add_mutually_exclusive_group(required=True)
+    src.add_argument("--stack-export", metavar="FILE", help="`pulumi stack export` output")
+    src.add_argument("--preview-json", metavar="FILE", help="`pulumi preview --json` output")
+    return parser
+
+
+def _pack_dir(arg: str, project_dir: Optional[Path]) -> Path:
+    p = Path(arg)
+    if p.is_absolute() or p.exists() or project_dir is None:
+        return p
+    return project_dir / p
+
+
+def _load_pack_config(path: Optional[str]):
+    if not path:
+        return None
+    from .analyzer import load_policy_pack_config_file
+
+    load_policy_pack_config_file(path)  # validates shape and levels, with the file named in errors
+    text = Path(path).read_text()
+    return json.loads(text) if text.strip() else None
+
+
+def _analyze(resources, pack_dir: Path, cli_config):
+    from .analyzer import PolicyPackProcess
+
+    with PolicyPackProcess(pack_dir) as pack:
+        info = pack.info()
+        pack.configure(cli_config)
+        violations = pack.analyze(resources)
+    return info, violations
+
+
+def _run_pulumi(args) -> int:
+    exe = shutil.which("pulumi")
+    if exe is None:
+        print(f"error: {INSTALL_HINT}", file=sys.stderr)
+        return 2
+    cmd = [exe, "preview", "--policy-pack", str(Path(args.policy_pack).resolve()), "--stack", args.stack]
+    if args.policy_pack_config:
+        cmd += ["--policy-pack-config", str(Path(args.policy_pack_config).resolve())]
+    return subprocess.call(cmd, cwd=args.project_dir)
+
+
+def run(argv: Optional[Sequence[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    from . import report
+
+    try:
+        if args.command == "preview":
+            if args.engine == "pulumi":
+                return _run_pulumi(args)
+            from .capture import capture_program
+
+            project_dir = Path(args.project_dir)
+            cli_config = _load_pack_config(args.policy_pack_config)
+            pack_dir = _pack_dir(args.policy_pack, project_dir)
+            cap = capture_program(project_dir, args.stack, preview=True)
+            info, violations = _analyze(cap.resources, pack_dir, cli_config)
+            result = report.Result(
+                resources=cap.resources, violations=violations, packs=[info], gaps=report.PREVIEW_GAPS,
+                source="program", stack=args.stack, unavailable_secure_keys=cap.unavailable_secure_keys,
+            )
+        else:
+            from . import formats
+
+            cli_config = _load_pack_config(args.policy_pack_config)
+            if args.stack_export:
+                resources, source = formats.read_stack_export(args.stack_export), "stack-export"
+            else:
+                resources, source = formats.read_preview_json(args.preview_json), "preview-json"
+            stack = resources[0].urn.split("::")[0].removeprefix("urn:pulumi:") if resources else ""
+            info, violations = _analyze(resources, _pack_dir(args.policy_pack, None), cli_config)
+            result = report.Result(
+                resources=resources, violations=violations, packs=[info], gaps=report.CHECK_GAPS,
+                source=source, stack=stack,
+            )
+    except PostureError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    sys.stdout.write(report.render(result, args.format, color=sys.stdout.isatty()))
+    sys.stdout.flush()
+    return result.exit_code()
+
+
+def main() -> None:
+    raise SystemExit(run())

@@ -1,0 +1,150 @@
+"""Render an analysis: text (like `pulumi preview`'s policy section), JSON."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from .analyzer import PackInfo, Violation
+from .capture import Registration
+
+PREVIEW_GAPS = [
+    "no provider Check: azure-native defaults, autonaming (*Name properties), location and "
+    "validation are not applied to inputs",
+    "no default provider resources (pulumi:providers:azure-native) and no provider on Analyze",
+    "no prior state: no diff, no replace/delete steps; every resource is analyzed as a create",
+    "resource outputs come from the mocks, not from Azure",
+    "stack transforms are not run by the mock monitor",
+    "secure config ({secure: ...}) cannot be decrypted offline",
+    "stack tags are not sent to the policy pack",
+    "Remediate is not called",
+]
+CHECK_GAPS = [
+    "resources come from a document: the program is not run and no provider is called",
+    "secrets in the document are redacted to \"[secret]\"",
+    "stack tags are not sent to the policy pack",
+]
+LEVEL_ORDER = {"mandatory": 0, "remediate": 1, "advisory": 2, "disabled": 3}
+
+
+@dataclass
+class Result:
+    resources: list[Registration]
+    violations: list[Violation]
+    packs: list[PackInfo]
+    gaps: list[str]
+    source: str
+    stack: str = ""
+    unavailable_secure_keys: list[str] = field(default_factory=list)
+
+    def sorted_violations(self) -> list[Violation]:
+        return sorted(
+            self.violations,
+            key=lambda v: (v.policyPackName, LEVEL_ORDER.get(v.enforcementLevel, 9), v.policyName,
+                           v.resourceUrn, v.message),
+        )
+
+    def counts(self) -> dict[str, int]:
+        c = {"mandatory": 0, "advisory": 0, "remediate": 0}
+        for v in self.violations:
+            c[v.enforcementLevel] = c.get(v.enforcementLevel, 0) + 1
+        return c
+
+    def exit_code(self) -> int:
+        return 1 if any(v.enforcementLevel in ("mandatory", "remediate") for v in self.violations) else 0
+
+
+def tree_order(resources: list[Registration]) -> list[tuple[int, Registration]]:
+    """Depth-first by parent; siblings keep their (deterministic) capture order."""
+    urns = {r.urn for r in resources}
+    children: dict[str, list[Registration]] = {}
+    roots = []
+    for r in resources:
+        if r.parent and r.parent in urns:
+            children.setdefault(r.parent, []).append(r)
+        else:
+            roots.append(r)
+    out: list[tuple[int, Registration]] = []
+
+    def walk(r: Registration, depth: int):
+        out.append((depth, r))
+        for c in children.get(r.urn, []):
+            walk(c, depth + 1)
+
+    for r in roots:
+        walk(r, 0)
+    return out
+
+
+def to_json(result: Result) -> dict[str, Any]:
+    counts = result.counts()
+    return {
+        "resources": [
+            {"urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent, "inputs": r.inputs}
+            for _, r in tree_order(result.resources)
+        ],
+        "violations": [v.as_event() for v in result.sorted_violations()],
+        "summary": {
+            "source": result.source,
+            "stack": result.stack,
+            "resourceCount": len(result.resources),
+            "mandatory": counts.get("mandatory", 0),
+            "advisory": counts.get("advisory", 0),
+            "policyPacks": [{"name": p.name, "version": p.version} for p in result.packs],
+            "gaps": list(result.gaps),
+            "unavailableSecureKeys": list(result.unavailable_secure_keys),
+            "exitCode": result.exit_code(),
+        },
+    }
+
+
+def render_json(result: Result) -> str:
+    return json.dumps(to_json(result), indent=2, sort_keys=False) + "\n"
+
+
+def render_text(result: Result, color: bool = False) -> str:
+    def c(code: str, s: str) -> str:
+        return f"\x1b[{code}m{s}\x1b[0m" if color else s
+
+    lines: list[str] = []
+    lines.append(c("1", "Offline engine: this is an approximation of `pulumi preview --policy-pack`.")
+                 if result.source == "program" else
+                 c("1", f"Offline check of a {result.source} document with the policy pack."))
+    lines.append("It cannot see:")
+    for g in result.gaps:
+        lines.append(f"  - {g}")
+    if result.unavailable_secure_keys:
+        lines.append("  - secure config keys unavailable offline: " + ", ".join(result.unavailable_secure_keys))
+    lines.append("")
+    lines.append(f"Resources ({len(result.resources)}):")
+    for depth, r in tree_order(result.resources):
+        lines.append("    " + "    " * depth + f"{r.type}  {r.name}")
+    lines.append("")
+    violations = result.sorted_violations()
+    lines.append("Policies:")
+    for pack in result.packs:
+        mine = [v for v in violations if v.policyPackName == pack.name]
+        mark = "failed" if any(v.enforcementLevel in ("mandatory", "remediate") for v in mine) else "passed"
+        lines.append(f"    {pack.name}@v{pack.version} ({mark})")
+        for v in mine:
+            level = c("31" if v.enforcementLevel == "mandatory" else "33", f"{v.enforcementLevel}:")
+            msg = v.message.splitlines() or [""]
+            lines.append(f"        - {level} [{v.policyName}] {msg[0]}")
+            for extra in msg[1:]:
+                lines.append(f"          {extra}")
+            lines.append(f"          resource: {v.resourceUrn or '(stack)'}")
+    counts = result.counts()
+    lines.append("")
+    lines.append(
+        f"Summary: {len(result.resources)} resources, {counts.get('mandatory', 0)} mandatory and "
+        f"{counts.get('advisory', 0)} advisory policy violations"
+        + (" (mandatory violations: exit 1)" if result.exit_code() else "")
+    )
+    return "\n".join(lines) + "\n"
+
+
+def render(result: Result, fmt: str, color: bool = False, packs: Optional[list[PackInfo]] = None) -> str:
+    if fmt == "json":
+        return render_json(result)
+    return render_text(result, color=color)
