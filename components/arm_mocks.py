@@ -7,7 +7,8 @@ and component tests.
 * the ``name`` output is the resource's own name input (``vaultName``, ``vmName``, ...) or, when that is
   absent (autonaming), the Pulumi name; ``location`` and every other input are echoed; ``type`` is the ARM
   type;
-* ``azure-native:authorization:getClientConfig`` is answered with a fixed client config.
+* ``azure-native:authorization:getClientConfig`` is answered with a fixed client config, and
+  ``azure-native:resources:getResourceGroup`` with an existing group in ``westeurope``.
 
 Never returns an empty id (that would make every ``.apply`` on ``.id`` silently skip).
 """
@@ -129,6 +130,11 @@ class ArmMocks(pulumi.runtime.Mocks):
         if args.token == "azure-native:authorization:getClientConfig":
             return {"clientId": CLIENT_ID, "objectId": OBJECT_ID, "subscriptionId": SUBSCRIPTION_ID,
                     "tenantId": TENANT_ID}
+        if args.token == "azure-native:resources:getResourceGroup":
+            rg = str(args.args.get("resourceGroupName") or "rg-unknown")
+            return {"id": f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{rg}", "name": rg,
+                    "location": "westeurope", "type": "Microsoft.Resources/resourceGroups",
+                    "properties": {"provisioningState": "Succeeded"}}
         return {}
 
 

@@ -1,0 +1,130 @@
+"""``RecoveryVault``: a Recovery Services vault with the safe DR posture, and its delete lock.
+
+Azure Backup needs the vault in the region of the VMs it protects, so the program builds one per region
+that holds workloads. Posture (from :class:`components.config.Vault`): GeoRedundant storage with
+cross-region restore, soft delete (14-180 days; AlwaysON only by explicit choice), immutability Unlocked
+(Locked only by explicit choice), public network access Disabled, Azure Monitor alerts for job
+failures, a ``CanNotDelete`` management lock, Pulumi ``protect`` and ``retainOnDelete``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Optional
+
+import pulumi
+import pulumi_azure_native.authorization as authorization
+import pulumi_azure_native.recoveryservices as rs
+
+from .config import StackConfig, Vault
+
+LOCK_NAME = "dr-do-not-delete-backups"
+
+
+@dataclass(frozen=True)
+class RecoveryVaultArgs:
+    """Inputs of :class:`RecoveryVault`."""
+
+    resource_group_name: pulumi.Input[str]
+    location: str
+    vault_name: str
+    settings: Vault
+    tags: Mapping[str, str] = field(default_factory=dict)
+    #: Pulumi ``protect`` on the vault (``false`` lets a dev stack be destroyed).
+    protect: bool = True
+    #: Pulumi ``retainOnDelete`` on the vault: ``pulumi destroy`` leaves it (and its backups) in Azure.
+    retain_on_delete: bool = True
+
+    @classmethod
+    def from_config(cls, cfg: StackConfig, region: str, resource_group_name: pulumi.Input[str]) -> RecoveryVaultArgs:
+        """Args for the vault of ``region`` from the stack config."""
+        return cls(
+            resource_group_name=resource_group_name,
+            location=region,
+            vault_name=cfg.vault_name(region),
+            settings=cfg.vault,
+            tags=cfg.vault_tags(region),
+            protect=cfg.protect,
+            retain_on_delete=cfg.retain_on_delete,
+        )
+
+
+def _enabled(flag: bool) -> str:
+    return "Enabled" if flag else "Disabled"
+
+
+def vault_properties(v: Vault) -> rs.VaultPropertiesArgs:
+    """The vault's ``properties`` for posture ``v``."""
+    soft_delete = rs.SoftDeleteSettingsArgs(
+        soft_delete_state=rs.SoftDeleteState(v.soft_delete),
+        enhanced_security_state=rs.EnhancedSecurityState(v.enhanced_security),
+        soft_delete_retention_period_in_days=(v.soft_delete_retention_days if v.soft_delete != "Disabled"
+                                              else None),
+    )
+    return rs.VaultPropertiesArgs(
+        public_network_access=rs.PublicNetworkAccess(v.public_network_access),
+        redundancy_settings=rs.VaultPropertiesRedundancySettingsArgs(
+            standard_tier_storage_redundancy=rs.StandardTierStorageRedundancy(v.storage_redundancy),
+            cross_region_restore=rs.CrossRegionRestore(_enabled(v.cross_region_restore)),
+        ),
+        security_settings=rs.SecuritySettingsArgs(
+            soft_delete_settings=soft_delete,
+            immutability_settings=rs.ImmutabilitySettingsArgs(state=rs.ImmutabilityState(v.immutability)),
+        ),
+        monitoring_settings=rs.MonitoringSettingsArgs(
+            azure_monitor_alert_settings=rs.AzureMonitorAlertSettingsArgs(
+                alerts_for_all_job_failures=rs.AlertsState(_enabled(v.job_failure_alerts)),
+            ),
+            # Azure Monitor alerts replace the classic ones; Microsoft recommends turning classic off.
+            classic_alert_settings=rs.ClassicAlertSettingsArgs(alerts_for_critical_operations=rs.AlertsState.DISABLED),
+        ),
+    )
+
+
+class RecoveryVault(pulumi.ComponentResource):
+    """A Recovery Services vault (child ``<name>-vault``) and, unless disabled, a ``CanNotDelete`` lock on it
+    (child ``<name>-lock``, ``authorization:ManagementLockByScope`` scoped to the vault id)."""
+
+    #: ARM id of the vault.
+    vault_id: pulumi.Output[str]
+    #: Vault name.
+    vault_name: pulumi.Output[str]
+    #: Resource group of the vault.
+    resource_group_name: pulumi.Output[str]
+    #: Region of the vault.
+    location: pulumi.Output[str]
+
+    def __init__(self, name: str, args: RecoveryVaultArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("azure-iaas-dr:recovery_vault:RecoveryVault", name, None, opts)
+        vault = rs.Vault(
+            f"{name}-vault",
+            resource_group_name=args.resource_group_name,
+            location=args.location,
+            vault_name=args.vault_name,
+            sku=rs.SkuArgs(name=rs.SkuName.RS0, tier="Standard"),
+            properties=vault_properties(args.settings),
+            tags=dict(args.tags),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.retain_on_delete),
+        )
+        self.lock: Optional[authorization.ManagementLockByScope] = None
+        if args.settings.delete_lock:
+            self.lock = authorization.ManagementLockByScope(
+                f"{name}-lock",
+                scope=vault.id,
+                level=authorization.LockLevel.CAN_NOT_DELETE,
+                lock_name=LOCK_NAME,
+                notes="Backups outlive mistakes: remove this lock deliberately before deleting the vault.",
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        self.vault = vault
+        self.vault_id = vault.id
+        self.vault_name = vault.name
+        self.resource_group_name = pulumi.Output.from_input(args.resource_group_name)
+        self.location = pulumi.Output.from_input(args.location)
+        self.register_outputs({
+            "vaultId": self.vault_id,
+            "vaultName": self.vault_name,
+            "resourceGroupName": self.resource_group_name,
+            "location": self.location,
+        })
