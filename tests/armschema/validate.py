@@ -358,18 +358,18 @@ def _norm(text: Any) -> str:
 
 
 @functools.lru_cache(maxsize=None)
-def sdk_docs(module: str) -> Mapping[str, frozenset[str]]:
-    """camelCase input name -> docstrings of that input, over every Args class of an azure-native module.
+def sdk_docs(pulumi_type: str) -> Mapping[str, frozenset[str]]:
+    """camelCase input name -> docstrings, over the resource's Args class and its module's input types.
 
     azure-native renames some ARM properties (``x-ms-client-name``, e.g. storage ``supportsHttpsTrafficOnly``
     is the SDK's ``enableHttpsTrafficOnly``) and the Python SDK does not carry the wire names; its docstrings
     are the ARM descriptions, so a renamed input is matched to the ARM property with the same description.
     """
     docs: dict[str, set[str]] = {}
-    pkg = importlib.import_module(f"pulumi_azure_native.{module}")
-    sources = [importlib.import_module(f"pulumi_azure_native.{module}._inputs")]
-    sources += [importlib.import_module(getattr(pkg, n).__module__) for n in getattr(pkg, "__all__", [])
-                if isinstance(getattr(pkg, n, None), type) and hasattr(getattr(pkg, n), "_internal_init")]
+    _, module, cls_name = pulumi_type.split(":")
+    cls = getattr(importlib.import_module(f"pulumi_azure_native.{module}"), cls_name)
+    sources = [importlib.import_module(f"pulumi_azure_native.{module}._inputs"),
+               importlib.import_module(cls.__module__)]
     for source in sources:
         for cls in vars(source).values():
             if not (isinstance(cls, type) and cls.__name__.endswith("Args")):
@@ -380,9 +380,10 @@ def sdk_docs(module: str) -> Mapping[str, frozenset[str]]:
     return {k: frozenset(v) for k, v in docs.items()}
 
 
-def _renames(keys: Iterable[str], candidates: Mapping[str, Any], taken: Iterable[str], module: str) -> dict[str, str]:
+def _renames(keys: Iterable[str], candidates: Mapping[str, Any], taken: Iterable[str], pulumi_type: str
+             ) -> dict[str, str]:
     """SDK key -> ARM property for keys that are not ARM properties but share a description with one."""
-    docs = sdk_docs(module)
+    docs = sdk_docs(pulumi_type)
     free = {p: _norm(s.get("description")) for p, s in candidates.items()
             if p not in taken and isinstance(s, dict) and s.get("description")}
     out = {}
@@ -393,10 +394,6 @@ def _renames(keys: Iterable[str], candidates: Mapping[str, Any], taken: Iterable
         if len(matches) == 1:
             out[key] = matches[0]
     return out
-
-
-def _module(pulumi_type: str) -> str:
-    return pulumi_type.split(":")[1]
 
 
 def _properties_schema(pulumi_type: str) -> tuple[dict, referencing.Resolver]:
@@ -418,7 +415,7 @@ def path_parameters(pulumi_type: str) -> frozenset[str]:
     inner: set[str] = set()
     if "properties" not in sdk:
         props = _properties_schema(pulumi_type)[0].get("properties", {})
-        inner = set(props) | set(_renames(sdk - top - set(props), props, (), _module(pulumi_type)))
+        inner = set(props) | set(_renames(sdk - top - set(props), props, (), pulumi_type))
     return frozenset(sdk - top - inner)
 
 
@@ -436,35 +433,35 @@ def _ints(value: Any) -> Any:
     return value
 
 
-def _unflatten(instance: Any, schema: Any, resolver: referencing.Resolver, module: str) -> Any:
+def _unflatten(instance: Any, schema: Any, resolver: referencing.Resolver, pulumi_type: str) -> Any:
     """Move azure-native flattened keys back under `properties`, guided by the (tightened) schema."""
     schema, resolver = _resolve(schema, resolver)
     if "armValue" in schema:
         if isinstance(instance, str) and EXPRESSION_PATTERN.match(instance):
             return instance
-        return _unflatten(instance, schema["armValue"], resolver, module)
+        return _unflatten(instance, schema["armValue"], resolver, pulumi_type)
     if _is_unknown(instance):
         return instance
     if isinstance(instance, list):
         items = schema.get("items")
-        return [_unflatten(x, items, resolver, module) for x in instance] if isinstance(items, dict) else instance
+        return [_unflatten(x, items, resolver, pulumi_type) for x in instance] if isinstance(items, dict) else instance
     if not isinstance(instance, dict):
         return instance
     if "armDiscriminated" in schema:
         spec = schema["armDiscriminated"]
         variant = spec["variants"].get(instance.get(spec["discriminator"]))
-        return _unflatten(instance, variant, resolver, module) if variant else instance
+        return _unflatten(instance, variant, resolver, pulumi_type) if variant else instance
     props = schema.get("properties", {})
     if props:
-        instance = {_renames([k], props, instance, module).get(k, k): v for k, v in instance.items()}
+        instance = {_renames([k], props, instance, pulumi_type).get(k, k): v for k, v in instance.items()}
         if "properties" in props and "properties" not in instance:
             moved = {k: instance.pop(k) for k in list(instance) if k not in props}
             if moved:
                 instance["properties"] = moved
-        return {k: _unflatten(v, props[k], resolver, module) if k in props else v for k, v in instance.items()}
+        return {k: _unflatten(v, props[k], resolver, pulumi_type) if k in props else v for k, v in instance.items()}
     extra = schema.get("additionalProperties")
     if isinstance(extra, dict):
-        return {k: _unflatten(v, extra, resolver, module) for k, v in instance.items()}
+        return {k: _unflatten(v, extra, resolver, pulumi_type) for k, v in instance.items()}
     return instance
 
 
@@ -501,7 +498,7 @@ def to_arm_body(pulumi_type: str, inputs: Mapping[str, Any], *, resource_name: s
         body["properties"] = {**inner, **body.get("properties", {})} if isinstance(body.get("properties"), dict) \
             else inner
     spec_resolver = _registry().resolver(SCHEMA_BASE + spec.file)
-    return {k: (_unflatten(v, definition["properties"][k], spec_resolver, _module(pulumi_type)) if k in top else v)
+    return {k: (_unflatten(v, definition["properties"][k], spec_resolver, pulumi_type) if k in top else v)
             for k, v in body.items()}
 
 
