@@ -1,0 +1,192 @@
+"""The unchanged fixture pack over real gRPC: info, config reconciliation, Analyze/AnalyzeStack."""
+
+from pathlib import Path
+
+import pytest
+
+from posture.analyzer import (
+    PackInfo,
+    PolicyMeta,
+    PolicyPackProcess,
+    marshal_value,
+    parse_policy_pack_config,
+    reconcile_config,
+)
+from posture.capture import UNKNOWN, Registration, capture_program
+from posture.errors import PostureError
+from posture.formats import read_preview_json, read_stack_export
+
+FIX = Path(__file__).resolve().parents[1] / "fixtures"
+PACK = FIX / "packs" / "mini-pack"
+MINI = FIX / "projects" / "mini"
+CONSUMER_BIG = "urn:pulumi:big::mini::fixture:app:Outer$fixture:index:Thing::app-consumer"
+CAN_T_RUN = ("can't run policy 'thing-count-limit' from policy pack 'fixture-pack@v0.0.1' during preview: "
+             "string value at .location can't be known during preview")
+
+
+@pytest.fixture(scope="module")
+def pack():
+    with PolicyPackProcess(PACK) as p:
+        yield p
+
+
+@pytest.fixture(scope="module")
+def big():
+    return capture_program(MINI, "big")
+
+
+def triples(violations):
+    return sorted((v.policyName, v.enforcementLevel, v.resourceUrn, v.message) for v in violations)
+
+
+def test_info_reports_policies_levels_schema_and_metadata(pack):
+    info = pack.info()
+    assert (info.name, info.version) == ("fixture-pack", "1.2.3")
+    assert [(p.name, p.policy_type, p.enforcement_level) for p in info.policies] == [
+        ("thing-count-limit", "resource", "mandatory"),
+        ("things-protected", "stack", "advisory"),
+        ("stack-has-resource-group", "stack", "advisory"),
+    ]
+    assert info.policies[0].config_schema == {
+        "properties": {"maxCount": {"type": "integer", "minimum": 1.0, "default": 2.0}}, "required": [],
+    }
+    assert info.policies[0].remediation_steps == "Lower `replicas` or raise `maxCount`."
+    assert info.initial_config == {"things-protected": {"enforcementLevel": "advisory", "properties": None}}
+
+
+def test_default_config_preview_violations(pack, big):
+    assert pack.configure(None) == {
+        "thing-count-limit": {"enforcementLevel": "mandatory", "properties": {"maxCount": 2.0}},
+        "things-protected": {"enforcementLevel": "advisory", "properties": None},
+        "stack-has-resource-group": {"enforcementLevel": "advisory", "properties": None},
+    }
+    assert triples(pack.analyze(big.resources)) == [
+        ("thing-count-limit", "advisory", CONSUMER_BIG, CAN_T_RUN),
+        ("thing-count-limit", "mandatory", CONSUMER_BIG,
+         "Things stay within their count limit.\ncount 3 exceeds maxCount 2."),
+        ("things-protected", "advisory", CONSUMER_BIG,
+         "Every Thing is protected.\nThing 'app-consumer' (parent app) is not protected."),
+    ]
+
+
+def test_not_a_preview_has_no_unknown_diagnostic(pack):
+    cap = capture_program(MINI, "big", preview=False)
+    pack.configure({"things-protected": "disabled"})
+    assert triples(pack.analyze(cap.resources)) == [
+        ("thing-count-limit", "mandatory", CONSUMER_BIG,
+         "Things stay within their count limit.\ncount 3 exceeds maxCount 2."),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        ({"all": "mandatory"}, {("thing-count-limit", "mandatory"), ("things-protected", "mandatory")}),
+        ({"all": "disabled"}, set()),
+        ({"all": "disabled", "things-protected": "mandatory"}, {("things-protected", "mandatory")}),
+        ({"thing-count-limit": {"maxCount": 3}}, {("things-protected", "advisory")}),
+        ({"thing-count-limit": {"enforcementLevel": "advisory"}, "things-protected": {"enforcementLevel": "disabled"}},
+         {("thing-count-limit", "advisory")}),
+    ],
+    ids=["all-mandatory", "all-disabled", "all-then-policy", "property-override", "per-policy-levels"],
+)
+def test_config_reconciliation_over_grpc(pack, big, config, expected):
+    pack.configure(config)
+    got = {(v.policyName, v.enforcementLevel) for v in pack.analyze(big.resources)
+           if not v.message.startswith("can't run")}
+    assert got == expected
+
+
+def test_schema_invalid_config_is_bad_input(pack):
+    with pytest.raises(PostureError) as exc:
+        pack.configure({"thing-count-limit": {"maxCount": 0}})
+    assert str(exc.value) == "policy pack config is invalid: thing-count-limit: maxCount: 0 is less than the minimum of 1.0"
+    with pytest.raises(PostureError, match="'maybe' is not a valid enforcement level"):
+        pack.configure({"things-protected": "maybe"})
+
+
+def test_reconcile_order_defaults_initial_then_user():
+    info = PackInfo(
+        name="p", version="1", initial_config={"a": {"enforcementLevel": "mandatory", "properties": {"x": 5}}},
+        policies=[
+            PolicyMeta("a", "A", "advisory", {"properties": {"x": {"type": "integer", "default": 1},
+                                                             "y": {"type": "string", "default": "d"}},
+                                              "required": []}, "resource"),
+            PolicyMeta("b", "B", "advisory", None, "stack"),
+        ],
+    )
+    assert reconcile_config(info, None) == {
+        "a": {"enforcementLevel": "mandatory", "properties": {"x": 5, "y": "d"}},
+        "b": {"enforcementLevel": "advisory", "properties": None},
+    }
+    user = parse_policy_pack_config({"all": "disabled", "a": {"x": 7}})
+    assert reconcile_config(info, user) == {
+        "a": {"enforcementLevel": "disabled", "properties": {"x": 7, "y": "d"}},
+        "b": {"enforcementLevel": "disabled", "properties": None},
+        "all": {"enforcementLevel": "disabled", "properties": None},
+    }
+    with pytest.raises(PostureError, match=r"^policy pack config is invalid: a: x: 'no' is not of type 'integer'$"):
+        reconcile_config(info, parse_policy_pack_config({"a": {"x": "no"}}))
+
+
+def test_marshal_drops_internal_keys_and_flattens_resource_refs():
+    ref = {"4dabf18193072939515e22adb298388d": "5cf8f73096256a8f31e491e813e4eb8e", "urn": "urn:x", "id": "/ids/1"}
+    ref_no_id = {"4dabf18193072939515e22adb298388d": "5cf8f73096256a8f31e491e813e4eb8e", "urn": "urn:y"}
+    secret = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "value": "s"}
+    assert marshal_value({"__defaults": [], "a": {"__x": 1, "b": [ref, ref_no_id]}, "s": secret, "u": UNKNOWN}) == {
+        "a": {"b": ["/ids/1", "urn:y"]}, "s": secret, "u": UNKNOWN,
+    }
+
+
+def test_stack_export_through_the_same_pack(pack):
+    resources = read_stack_export(FIX / "documents" / "stack-export-v3.json")
+    assert [r.name for r in resources] == ["mini-prod", "default", "big", "small"]
+    assert resources[2].inputs["token"] == "[secret]" and resources[2].outputs["token"] == "[secret]"
+    pack.configure(None)
+    p = "urn:pulumi:prod::mini::"
+    assert triples(pack.analyze(resources)) == [
+        ("stack-has-resource-group", "advisory", "",
+         "The stack has a resource group.\nThe stack declares no resource group."),
+        ("thing-count-limit", "mandatory", p + "fixture:index:Thing::big",
+         "Things stay within their count limit.\ncount 5 exceeds maxCount 2."),
+        ("thing-count-limit", "mandatory", p + "fixture:index:Thing::small",
+         "Things stay within their count limit.\nlocation eastus is not westeurope."),
+        ("things-protected", "advisory", p + "fixture:index:Thing::small",
+         "Every Thing is protected.\nThing 'small' (parent mini-prod) is not protected."),
+    ]
+
+
+def test_preview_json_through_the_same_pack(pack):
+    resources = read_preview_json(FIX / "documents" / "preview.json")
+    assert [r.urn.rsplit("::", 1)[1] for r in resources] == ["mini-dev", "new"]
+    assert resources[1].inputs == {"count": 4, "location": UNKNOWN, "token": "[secret]"}
+    pack.configure(None)
+    new = "urn:pulumi:dev::mini::fixture:index:Thing::new"
+    assert triples(pack.analyze(resources)) == [
+        ("stack-has-resource-group", "advisory", "",
+         "The stack has a resource group.\nThe stack declares no resource group."),
+        ("thing-count-limit", "advisory", new, CAN_T_RUN),
+        ("thing-count-limit", "mandatory", new, "Things stay within their count limit.\ncount 4 exceeds maxCount 2."),
+    ]
+
+
+def test_large_stack_goes_through(pack):
+    # ~60 MB AnalyzeStack request: above gRPC's 4 MB default on both sides.
+    blob = "x" * 30_000
+    resources = [Registration(urn="urn:pulumi:s::p::pulumi:pulumi:Stack::p-s", type="pulumi:pulumi:Stack",
+                              name="p-s", custom=False)]
+    resources += [
+        Registration(urn=f"urn:pulumi:s::p::fixture:index:Other::o{i}", type="fixture:index:Other", name=f"o{i}",
+                     custom=True, parent=resources[0].urn, outputs={"blob": blob})
+        for i in range(2000)
+    ]
+    pack.configure({"all": "disabled", "stack-has-resource-group": "advisory"})
+    assert [(v.policyName, v.resourceUrn) for v in pack.analyze(resources)] == [("stack-has-resource-group", "")]
+
+
+def test_pack_that_fails_to_start_is_bad_input(tmp_path):
+    (tmp_path / "__main__.py").write_text("raise ValueError('broken pack')\n")
+    with pytest.raises(PostureError, match=r"policy pack failed to start: .*ValueError: broken pack"):
+        PolicyPackProcess(tmp_path).start()
+    with pytest.raises(PostureError, match="not a Python policy pack"):
+        PolicyPackProcess(tmp_path / "nope").start()
