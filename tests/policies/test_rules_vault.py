@@ -65,11 +65,6 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", params(CASES))
-def test_case(case):
-    case.check()
-
-
 @pytest.mark.parametrize("rule_id,path", [("AZDR-RSV-001", RED), ("AZDR-RSV-002", CRR), ("AZDR-RSV-002", RED)])
 def test_unknown_is_advisory(rule_id, path):
     """Unknown during preview: the SDK's UnknownValueError propagates (the servicer reports an advisory)."""
@@ -90,3 +85,177 @@ def test_ints_arrive_as_floats():
 
     assert wire({"a": {"b": 14}})["a"]["b"] == 14.0
     assert isinstance(wire({"a": {"b": 14}})["a"]["b"], float)
+
+
+# ---- AZDR-RSV-003 soft delete -------------------------------------------------------------------
+
+SD = "properties.securitySettings.softDeleteSettings"
+SD_STATE = f"{SD}.softDeleteState"
+SD_DAYS = f"{SD}.softDeleteRetentionPeriodInDays"
+
+
+def _sd_off(state):
+    return (f"[AZDR-RSV-003] vault 'rsv' has soft delete {state}: deleted backup data is purged at once; "
+            f"set {SD_STATE} to 'Enabled' or 'AlwaysON'")
+
+
+def _sd_days(shown, minimum=14):
+    return (f"[AZDR-RSV-003] vault 'rsv' keeps soft-deleted backups {shown}; set {SD_DAYS} to {minimum}-180 "
+            f"(Azure allows 14-180)")
+
+
+def _sd_not_always_on(state):
+    return (f"[AZDR-RSV-003] vault 'rsv' has soft delete {state} but the pack config requires 'AlwaysON' "
+            f"(irreversible: soft delete can then never be disabled); set {SD_STATE} to 'AlwaysON'")
+
+
+ALWAYS_ON = {"requireAlwaysOnSoftDelete": True}
+CASES += [
+    Case("AZDR-RSV-003", "pass-enabled-14-days", V, name="rsv"),
+    Case("AZDR-RSV-003", "pass-always-on", mutate(V, SD_STATE, "AlwaysON"), name="rsv"),
+    Case("AZDR-RSV-003", "pass-missing-settings-default-on-14", mutate(V, SD, DELETE), name="rsv"),
+    Case("AZDR-RSV-003", "pass-at-max-180", mutate(V, SD_DAYS, 180), name="rsv"),
+    Case("AZDR-RSV-003", "pass-always-on-required", mutate(V, SD_STATE, "AlwaysON"), name="rsv", config=ALWAYS_ON),
+    Case("AZDR-RSV-003", "pass-at-configured-minimum", mutate(V, SD_DAYS, 30), name="rsv",
+         config={"minimumSoftDeleteRetentionDays": 30}),
+    Case("AZDR-RSV-003", "fail-disabled", mutate(V, SD_STATE, "Disabled"), [_sd_off("'Disabled'")], name="rsv"),
+    Case("AZDR-RSV-003", "fail-invalid", mutate(V, SD_STATE, "Invalid"), [_sd_off("'Invalid'")], name="rsv"),
+    Case("AZDR-RSV-003", "fail-below-min-13", mutate(V, SD_DAYS, 13), [_sd_days("13 days")], name="rsv"),
+    Case("AZDR-RSV-003", "fail-above-max-181", mutate(V, SD_DAYS, 181), [_sd_days("181 days")], name="rsv"),
+    Case("AZDR-RSV-003", "fail-fractional-days", mutate(V, SD_DAYS, 14.5),
+         ["[AZDR-RSV-003] vault 'rsv' soft-delete retention 14.5 is not a whole number of days; "
+          f"set {SD_DAYS} to 14-180"], name="rsv"),
+    Case("AZDR-RSV-003", "fail-below-configured-minimum", mutate(V, SD_DAYS, 29), [_sd_days("29 days", 30)],
+         name="rsv", config={"minimumSoftDeleteRetentionDays": 30}),
+    Case("AZDR-RSV-003", "fail-missing-days-below-configured-minimum", mutate(V, SD_DAYS, DELETE),
+         [_sd_days("14 days (not set means 14)", 30)], name="rsv", config={"minimumSoftDeleteRetentionDays": 30}),
+    Case("AZDR-RSV-003", "fail-enabled-when-always-on-required", V, [_sd_not_always_on("'Enabled'")],
+         name="rsv", config=ALWAYS_ON),
+    Case("AZDR-RSV-003", "fail-missing-state-when-always-on-required", mutate(V, SD_STATE, DELETE),
+         [_sd_not_always_on("not set (Enabled)")], name="rsv", config=ALWAYS_ON),
+    Case("AZDR-RSV-003", "fail-disabled-and-too-short", mutate(mutate(V, SD_STATE, "Disabled"), SD_DAYS, 7),
+         [_sd_off("'Disabled'"), _sd_days("7 days")], name="rsv"),
+]
+
+# ---- AZDR-RSV-004 immutability ------------------------------------------------------------------
+
+IMM = "properties.securitySettings.immutabilitySettings.state"
+
+
+def _imm_off(state):
+    return (f"[AZDR-RSV-004] vault 'rsv' immutability is {state} (not set means Disabled): recovery points can be "
+            f"deleted or shortened before they expire; set {IMM} to 'Unlocked' (or 'Locked')")
+
+
+LOCKED = {"requireLockedImmutability": True}
+CASES += [
+    Case("AZDR-RSV-004", "pass-unlocked", V, name="rsv"),
+    Case("AZDR-RSV-004", "pass-locked", mutate(V, IMM, "Locked"), name="rsv"),
+    Case("AZDR-RSV-004", "pass-locked-required", mutate(V, IMM, "Locked"), name="rsv", config=LOCKED),
+    Case("AZDR-RSV-004", "fail-disabled", mutate(V, IMM, "Disabled"), [_imm_off("'Disabled'")], name="rsv"),
+    Case("AZDR-RSV-004", "fail-missing-means-disabled", mutate(V, "properties.securitySettings", DELETE),
+         [_imm_off("not set")], name="rsv"),
+    Case("AZDR-RSV-004", "fail-unlocked-when-locked-required", V,
+         ["[AZDR-RSV-004] vault 'rsv' immutability is 'Unlocked' but the pack config requires 'Locked' "
+          f"(irreversible); set {IMM} to 'Locked'"], name="rsv", config=LOCKED),
+]
+
+# ---- AZDR-RSV-005 public network access -----------------------------------------------------------
+
+PNA = "properties.publicNetworkAccess"
+
+
+def _pna(value):
+    return (f"[AZDR-RSV-005] vault 'rsv' public network access is {value} (not set means Enabled); "
+            f"set {PNA} to 'Disabled' and reach the vault through private endpoints")
+
+
+CASES += [
+    Case("AZDR-RSV-005", "pass-disabled", V, name="rsv"),
+    Case("AZDR-RSV-005", "fail-enabled", mutate(V, PNA, "Enabled"), [_pna("'Enabled'")], name="rsv"),
+    Case("AZDR-RSV-005", "fail-missing-means-enabled", mutate(V, PNA, DELETE), [_pna("not set")], name="rsv"),
+]
+
+
+@pytest.mark.parametrize("rule_id,path", [
+    ("AZDR-RSV-003", SD_STATE), ("AZDR-RSV-003", SD_DAYS), ("AZDR-RSV-004", IMM), ("AZDR-RSV-005", PNA)])
+def test_unknown_is_advisory_for_security_settings(rule_id, path):
+    with pytest.raises(UnknownValueError):
+        run_resource(RULES_BY_ID[rule_id], mutate(V, path, UNKNOWN_STRING_VALUE), name="rsv")
+
+
+# ---- AZDR-RSV-006 delete lock (stack) --------------------------------------------------------------
+
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE as UNK  # noqa: E402
+
+from .factories import lock_at_resource_props, lock_by_scope_props, vault_id  # noqa: E402
+from .harness import stack_resource, urn_of  # noqa: E402
+
+VAULT_T = "azure-native:recoveryservices:Vault"
+BY_SCOPE = "azure-native:authorization:ManagementLockByScope"
+AT_RES = "azure-native:authorization:ManagementLockAtResourceLevel"
+VURN = urn_of(VAULT_T, "rsv")
+
+
+def _vault_out(**extra):
+    """Vault outputs as AnalyzeStack sees them (ArmMocks-like: id and name)."""
+    return {**vault_props(), "name": "rsv-dr-weu", "id": vault_id(), **extra}
+
+
+def _no_lock(found=""):
+    return (f"[AZDR-RSV-006] vault 'rsv' has no CanNotDelete management lock{found}: one delete of the vault or "
+            "its resource group removes the backups; add authorization.ManagementLockByScope(level='CanNotDelete', "
+            "scope=<vault>.id)", VURN)
+
+
+def _stack(lock_type=None, lock_props=None, *, dep=None, parent=False, vault_extra=None):
+    def build():
+        vault = stack_resource(VAULT_T, "rsv", _vault_out(**(vault_extra or {})))
+        out = [vault]
+        if lock_type:
+            out.append(stack_resource(lock_type, "rsv-lock", lock_props, parent=vault if parent else None,
+                                      property_dependencies={dep: [vault]} if dep else None))
+        return out
+    return build
+
+
+CASES += [
+    Case("AZDR-RSV-006", "pass-by-scope-joined-by-property-dependency",
+         _stack(BY_SCOPE, lock_by_scope_props(UNK), dep="scope")),
+    Case("AZDR-RSV-006", "pass-by-scope-joined-by-parent", _stack(BY_SCOPE, lock_by_scope_props(UNK), parent=True)),
+    Case("AZDR-RSV-006", "pass-by-scope-joined-by-id-fallback", _stack(BY_SCOPE, lock_by_scope_props(vault_id()))),
+    Case("AZDR-RSV-006", "pass-by-scope-id-case-insensitive",
+         _stack(BY_SCOPE, lock_by_scope_props(vault_id().upper()))),
+    Case("AZDR-RSV-006", "pass-by-scope-name-fallback-when-vault-id-unknown",
+         _stack(BY_SCOPE, lock_by_scope_props(vault_id()), vault_extra={"id": UNK})),
+    Case("AZDR-RSV-006", "pass-at-resource-level-by-name", _stack(AT_RES, lock_at_resource_props("rsv-dr-weu"))),
+    Case("AZDR-RSV-006", "pass-at-resource-level-by-dependency",
+         _stack(AT_RES, lock_at_resource_props(UNK), dep="resourceName")),
+    Case("AZDR-RSV-006", "fail-no-lock", _stack(), [_no_lock()]),
+    Case("AZDR-RSV-006", "fail-read-only-lock", _stack(BY_SCOPE, lock_by_scope_props(vault_id(), "ReadOnly")),
+         [_no_lock(" (locks found: 'ReadOnly')")]),
+    Case("AZDR-RSV-006", "fail-lock-on-other-vault", _stack(BY_SCOPE, lock_by_scope_props(vault_id("rsv-other")))),
+    Case("AZDR-RSV-006", "fail-lock-on-same-name-other-rg",
+         _stack(BY_SCOPE, lock_by_scope_props(vault_id(rg="rg-other")))),
+    Case("AZDR-RSV-006", "fail-at-resource-level-other-type",
+         _stack(AT_RES, {**lock_at_resource_props("rsv-dr-weu"), "resourceType": "backupVaults"})),
+    Case("AZDR-RSV-006", "fail-unknown-scope-without-dependency", _stack(BY_SCOPE, lock_by_scope_props(UNK))),
+    Case("AZDR-RSV-006", "fail-lock-without-level",
+         _stack(BY_SCOPE, {"scope": vault_id()}), [_no_lock(" (locks found: not set)")]),
+]
+for _c in CASES:
+    if _c.rule_id == "AZDR-RSV-006" and _c.id.startswith("fail-") and not _c.expected:
+        _c.expected = [_no_lock()]
+
+
+@pytest.mark.parametrize("case", params(CASES))
+def test_case(case):
+    case.check()
+
+
+def test_delete_lock_exemption_by_vault_name():
+    from .harness import run_stack
+
+    res = run_stack(RULES_BY_ID["AZDR-RSV-006"], _stack()(), config={"exemptions": [
+        {"resource": "rsv", "reason": "dev stack, torn down nightly", "expires": "2026-07-01"}]})
+    assert res.violations == [] and res.failures == []

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pulumi_policy import EnforcementLevel, ResourceValidationArgs, Severity
+from pulumi_policy import EnforcementLevel, PolicyResource, ResourceValidationArgs, Severity, StackValidationArgs
+from pulumi_policy.proxy import UnknownValueError
 
-from ..framework import ConfigKey, RuleConfig, Rule
-from ..props import MISSING, VAULT, as_int, get, same_text, show
+from ..framework import ConfigKey, Finding, Rule, RuleConfig
+from ..props import LOCK_AT_RESOURCE, LOCK_BY_SCOPE, MISSING, VAULT, as_int, as_str, get, same_text, show
 
 LEARN_VAULT = "https://learn.microsoft.com/azure/backup/backup-create-recovery-services-vault"
 LEARN_CRR = "https://learn.microsoft.com/azure/backup/backup-create-recovery-services-vault#set-cross-region-restore"
@@ -145,4 +146,299 @@ rs.VaultPropertiesRedundancySettingsArgs(
 )
 
 
-RULES = [VAULT_GEO_REDUNDANT, VAULT_CROSS_REGION_RESTORE]
+# ---- AZDR-RSV-003 ------------------------------------------------------------------------------
+
+SOFT_DELETE = "properties.securitySettings.softDeleteSettings"
+SOFT_DELETE_MIN_DAYS = 14
+SOFT_DELETE_MAX_DAYS = 180
+
+
+def check_soft_delete(args: ResourceValidationArgs, cfg: RuleConfig) -> Iterable[str]:
+    state = get(args.props, f"{SOFT_DELETE}.softDeleteState")
+    days_raw = get(args.props, f"{SOFT_DELETE}.softDeleteRetentionPeriodInDays")
+    always_on = same_text(state, "AlwaysON")
+    on = state is MISSING or always_on or same_text(state, "Enabled")
+    if not on:
+        yield (
+            f"vault '{args.name}' has soft delete {show(state)}: deleted backup data is purged at once; "
+            f"set {SOFT_DELETE}.softDeleteState to 'Enabled' or 'AlwaysON'"
+        )
+    elif cfg["requireAlwaysOnSoftDelete"] and not always_on:
+        state_text = "not set (Enabled)" if state is MISSING else show(state)
+        yield (
+            f"vault '{args.name}' has soft delete {state_text} but the pack config requires 'AlwaysON' "
+            f"(irreversible: soft delete can then never be disabled); set {SOFT_DELETE}.softDeleteState to 'AlwaysON'"
+        )
+    minimum = cfg["minimumSoftDeleteRetentionDays"]
+    if days_raw is MISSING:
+        days = SOFT_DELETE_MIN_DAYS  # Azure default
+    else:
+        days = as_int(days_raw)
+        if days is None:
+            yield (f"vault '{args.name}' soft-delete retention {show(days_raw)} is not a whole number of days; "
+                   f"set {SOFT_DELETE}.softDeleteRetentionPeriodInDays to {minimum}-{SOFT_DELETE_MAX_DAYS}")
+            return
+    if days < minimum or days > SOFT_DELETE_MAX_DAYS:
+        shown = f"{days} days (not set means {SOFT_DELETE_MIN_DAYS})" if days_raw is MISSING else f"{days} days"
+        yield (f"vault '{args.name}' keeps soft-deleted backups {shown}; "
+               f"set {SOFT_DELETE}.softDeleteRetentionPeriodInDays to {minimum}-{SOFT_DELETE_MAX_DAYS} "
+               f"(Azure allows {SOFT_DELETE_MIN_DAYS}-{SOFT_DELETE_MAX_DAYS})")
+
+
+VAULT_SOFT_DELETE = Rule(
+    id="AZDR-RSV-003",
+    name="vault-soft-delete",
+    title="Recovery Services vaults must keep soft delete on, with 14-180 days of retention.",
+    severity=Severity.HIGH,
+    enforcement=EnforcementLevel.MANDATORY,
+    kind="resource",
+    resource_types=(VAULT,),
+    seed_section="Backup and DR scenarios",
+    rationale=(
+        "The seed's 'Backup and DR scenarios' (scenario 4, application data issues) relies on reverting to an "
+        "earlier, known-good backup. If backups can be deleted outright, by mistake or by an attacker, that "
+        "last good copy is gone. Soft delete keeps deleted backup data for 14-180 days; AlwaysON makes it "
+        "irreversible (required only when the pack config asks for it)."
+    ),
+    remediation=(
+        "Keep soft delete Enabled (or AlwaysON) and its retention within 14-180 days, at least "
+        "`minimumSoftDeleteRetentionDays`."
+    ),
+    snippet="""
+rs.SecuritySettingsArgs(soft_delete_settings=rs.SoftDeleteSettingsArgs(
+    soft_delete_state=rs.SoftDeleteState.ENABLED,      # ALWAYS_ON is irreversible
+    soft_delete_retention_period_in_days=14,
+    enhanced_security_state=rs.EnhancedSecurityState.ENABLED))
+""",
+    links=(LEARN_SOFT_DELETE, "https://learn.microsoft.com/azure/backup/secure-by-default"),
+    unknown="advisory",
+    unknown_note="An unknown state or retention cannot be judged; the SDK reports an advisory.",
+    missing=(
+        "softDeleteState not set means Enabled (Azure default: soft delete is on for new vaults); retention "
+        "not set means 14 days. With requireAlwaysOnSoftDelete, a missing state fails."
+    ),
+    check=check_soft_delete,
+    config=(
+        ConfigKey("requireAlwaysOnSoftDelete", "boolean", False,
+                  "Require softDeleteState 'AlwaysON' (irreversible) instead of accepting 'Enabled'."),
+        ConfigKey("minimumSoftDeleteRetentionDays", "integer", SOFT_DELETE_MIN_DAYS,
+                  "Fewest soft-delete retention days accepted (Azure allows 14-180).",
+                  minimum=SOFT_DELETE_MIN_DAYS, maximum=SOFT_DELETE_MAX_DAYS),
+    ),
+    tags=("vault", "soft-delete", "security"),
+)
+
+
+# ---- AZDR-RSV-004 ------------------------------------------------------------------------------
+
+IMMUTABILITY = "properties.securitySettings.immutabilitySettings.state"
+
+
+def check_immutability(args: ResourceValidationArgs, cfg: RuleConfig) -> Iterable[str]:
+    state = get(args.props, IMMUTABILITY)
+    if same_text(state, "Locked"):
+        return
+    if same_text(state, "Unlocked"):
+        if cfg["requireLockedImmutability"]:
+            yield (
+                f"vault '{args.name}' immutability is 'Unlocked' but the pack config requires 'Locked' "
+                f"(irreversible); set {IMMUTABILITY} to 'Locked'"
+            )
+        return
+    yield (
+        f"vault '{args.name}' immutability is {show(state)} (not set means Disabled): recovery points can be "
+        f"deleted or shortened before they expire; set {IMMUTABILITY} to 'Unlocked' (or 'Locked')"
+    )
+
+
+VAULT_IMMUTABILITY = Rule(
+    id="AZDR-RSV-004",
+    name="vault-immutability",
+    title="Recovery Services vaults must have immutability enabled (not Disabled).",
+    severity=Severity.MEDIUM,
+    enforcement=EnforcementLevel.ADVISORY,
+    kind="resource",
+    resource_types=(VAULT,),
+    seed_section="Backup and DR scenarios",
+    rationale=(
+        "'Backup and DR scenarios' (scenario 4) needs the earlier version of the data to still exist when a bug "
+        "or an attacker corrupts the live data. An immutable vault refuses operations that would delete "
+        "recovery points before they expire or shorten their retention. 'Unlocked' can still be disabled; "
+        "'Locked' cannot and is required only when the pack config asks for it."
+    ),
+    remediation="Set the vault's immutability state to Unlocked (or Locked, which is irreversible).",
+    snippet="""
+rs.SecuritySettingsArgs(
+    immutability_settings=rs.ImmutabilitySettingsArgs(state=rs.ImmutabilityState.UNLOCKED))
+""",
+    links=(LEARN_IMMUTABLE,),
+    unknown="advisory",
+    unknown_note="An unknown immutability state cannot be judged; the SDK reports an advisory.",
+    missing="Not set means Disabled (Azure default for a new vault): the rule fails.",
+    check=check_immutability,
+    config=(
+        ConfigKey("requireLockedImmutability", "boolean", False,
+                  "Require immutability 'Locked' (irreversible) instead of accepting 'Unlocked'."),
+    ),
+    tags=("vault", "immutability", "security"),
+)
+
+
+# ---- AZDR-RSV-005 ------------------------------------------------------------------------------
+
+PUBLIC_NETWORK_ACCESS = "properties.publicNetworkAccess"
+
+
+def check_public_network_access(args: ResourceValidationArgs, _cfg: RuleConfig) -> Iterable[str]:
+    value = get(args.props, PUBLIC_NETWORK_ACCESS)
+    if not same_text(value, "Disabled"):
+        yield (
+            f"vault '{args.name}' public network access is {show(value)} (not set means Enabled); "
+            f"set {PUBLIC_NETWORK_ACCESS} to 'Disabled' and reach the vault through private endpoints"
+        )
+
+
+VAULT_PUBLIC_NETWORK_ACCESS = Rule(
+    id="AZDR-RSV-005",
+    name="vault-public-network-access-disabled",
+    title="Recovery Services vaults must disable public network access.",
+    severity=Severity.MEDIUM,
+    enforcement=EnforcementLevel.ADVISORY,
+    kind="resource",
+    resource_types=(VAULT,),
+    seed_section="Using Azure Backup",
+    rationale=(
+        "'Using Azure Backup' makes the Recovery Services vault the store of every business-critical recovery "
+        "point. A vault reachable from public networks widens the attack surface on the last copy of the data; "
+        "Azure VM backup itself does not need the vault's public endpoint."
+    ),
+    remediation="Disable public network access on the vault; use private endpoints for agents that need it.",
+    snippet="""
+rs.VaultPropertiesArgs(public_network_access=rs.PublicNetworkAccess.DISABLED)
+""",
+    links=(LEARN_PRIVATE,),
+    unknown="advisory",
+    unknown_note="An unknown value cannot be judged; the SDK reports an advisory.",
+    missing="Not set means Enabled (Azure default): the rule fails.",
+    check=check_public_network_access,
+    tags=("vault", "network", "security"),
+)
+
+
+# ---- AZDR-RSV-006 (stack) ----------------------------------------------------------------------
+
+
+def _known(fn, default=MISSING):
+    """Evaluate `fn()`; an unknown preview value counts as `default` (no join by value)."""
+    try:
+        return fn()
+    except UnknownValueError:
+        return default
+
+
+def _same(a: PolicyResource | None, b: PolicyResource) -> bool:
+    return a is not None and a.urn == b.urn
+
+
+def _vault_identity(vault: PolicyResource) -> tuple[str | None, str | None, str | None]:
+    """(id, name, resource group) of a vault from its outputs, each None when unknown/absent."""
+    vid = _known(lambda: as_str(get(vault.props, "id")))
+    name = _known(lambda: as_str(get(vault.props, "name")) or as_str(get(vault.props, "vaultName")))
+    rg = _known(lambda: as_str(get(vault.props, "resourceGroupName")))
+    return (vid or None), (name or None), (rg or None)
+
+
+def _scope_is_vault(scope: str, vid: str | None, name: str | None, rg: str | None) -> bool:
+    s = scope.rstrip("/").lower()
+    if vid and s == vid.rstrip("/").lower():
+        return True
+    if not name:
+        return False
+    if not s.endswith(f"/providers/microsoft.recoveryservices/vaults/{name.lower()}"):
+        return False
+    return rg is None or f"/resourcegroups/{rg.lower()}/" in s
+
+
+def _lock_targets_vault(lock: PolicyResource, vault: PolicyResource) -> bool:
+    vid, name, rg = _vault_identity(vault)
+    if lock.resource_type == LOCK_BY_SCOPE:
+        if any(_same(d, vault) for d in lock.property_dependencies.get("scope", [])) or _same(lock.parent, vault):
+            return True
+        scope = _known(lambda: as_str(get(lock.props, "scope")))
+        return bool(scope) and _scope_is_vault(scope, vid, name, rg)
+    # ManagementLockAtResourceLevel
+    namespace = _known(lambda: get(lock.props, "resourceProviderNamespace"))
+    rtype = _known(lambda: get(lock.props, "resourceType"))
+    if not (same_text(namespace, "Microsoft.RecoveryServices") and same_text(rtype, "vaults")):
+        return False
+    if any(_same(d, vault) for d in lock.property_dependencies.get("resourceName", [])) or _same(lock.parent, vault):
+        return True
+    lname = _known(lambda: as_str(get(lock.props, "resourceName")))
+    lrg = _known(lambda: as_str(get(lock.props, "resourceGroupName")))
+    return bool(name and lname and lname.lower() == name.lower() and (rg is None or lrg is None or lrg.lower() == rg.lower()))
+
+
+def check_delete_lock(args: StackValidationArgs, _cfg: RuleConfig) -> Iterable[Finding]:
+    locks = [r for r in args.resources if r.resource_type in (LOCK_BY_SCOPE, LOCK_AT_RESOURCE)]
+    for vault in (r for r in args.resources if r.resource_type == VAULT):
+        levels = []
+        for lock in locks:
+            if _lock_targets_vault(lock, vault):
+                levels.append(_known(lambda lock=lock: get(lock.props, "level")))
+        if any(same_text(level, "CanNotDelete") for level in levels):
+            continue
+        others = sorted({show(level) for level in levels})
+        found = f" (locks found: {', '.join(others)})" if others else ""
+        yield Finding(
+            f"vault '{vault.name}' has no CanNotDelete management lock{found}: one delete of the vault or its "
+            f"resource group removes the backups; add authorization.ManagementLockByScope(level='CanNotDelete', "
+            f"scope=<vault>.id)",
+            vault,
+        )
+
+
+VAULT_DELETE_LOCK = Rule(
+    id="AZDR-RSV-006",
+    name="vault-delete-lock",
+    title="Every Recovery Services vault must carry a CanNotDelete management lock.",
+    severity=Severity.HIGH,
+    enforcement=EnforcementLevel.ADVISORY,
+    kind="stack",
+    resource_types=(VAULT, LOCK_BY_SCOPE, LOCK_AT_RESOURCE),
+    seed_section="Disaster recovery solution: Azure Backup",
+    rationale=(
+        "'Disaster recovery solution: Azure Backup' puts the long-term retention of every recovery point in the "
+        "vault. A CanNotDelete lock on the vault stops an accidental `pulumi destroy`, a portal delete or a "
+        "resource-group delete from removing the vault with the backups in it."
+    ),
+    remediation=(
+        "Declare a CanNotDelete lock scoped to the vault in the same program (joined by its scope/resourceName "
+        "dependency on the vault). Resource-group-level locks are not counted."
+    ),
+    snippet="""
+import pulumi_azure_native.authorization as authorization
+
+authorization.ManagementLockByScope("rsv-lock", scope=vault.id,
+    level=authorization.LockLevel.CAN_NOT_DELETE, notes="Protects DR backups")
+""",
+    links=("https://learn.microsoft.com/azure/azure-resource-manager/management/lock-resources",),
+    unknown="fail",
+    unknown_note=(
+        "Joins use property dependencies and parents first, so unknown ids during preview still join; a lock "
+        "whose scope is unknown and that has no dependency on the vault cannot be joined, and the vault is "
+        "reported."
+    ),
+    missing="No lock resource, or a lock without `level`, means the vault is unlocked: the rule fails.",
+    check=check_delete_lock,
+    tags=("vault", "lock"),
+)
+
+
+RULES = [
+    VAULT_GEO_REDUNDANT,
+    VAULT_CROSS_REGION_RESTORE,
+    VAULT_SOFT_DELETE,
+    VAULT_IMMUTABILITY,
+    VAULT_PUBLIC_NETWORK_ACCESS,
+    VAULT_DELETE_LOCK,
+]
