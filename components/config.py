@@ -806,8 +806,8 @@ def _resolve_workload(name: str, w: WorkloadInput, cfg: ProgramConfig, location:
     else:
         if w.dr_region is not None:
             dr_region = _resolve_dr(f"{p}.drRegion", region, w.dr_region, problems)
-        elif region == location and stack_dr is not None:
-            dr_region = stack_dr
+        elif region == location:
+            dr_region = stack_dr  # None: already reported on drRegion
         else:
             dr_region = _resolve_dr(f"{p}.drRegion", region, None, problems)
     ha = w.high_availability if w.high_availability is not None else t.high_availability
