@@ -139,8 +139,9 @@ class ConfigKey:
         return kind + (" " + " and ".join(bounds) if bounds else "")
 
     def coerce(self, rule_name: str, raw: Any) -> Any:
+        shown = _num(raw) if isinstance(raw, float) and raw.is_integer() else repr(raw)
         bad = PolicyConfigError(
-            f"invalid policy pack config {rule_name}.{self.name}: {raw!r} is not allowed; expected {self.allowed()}"
+            f"invalid policy pack config {rule_name}.{self.name}: {shown} is not allowed; expected {self.allowed()}"
         )
         if self.type == "boolean":
             if not isinstance(raw, bool):

@@ -9,9 +9,9 @@ from __future__ import annotations
 from types import ModuleType
 
 from .framework import Rule, guard_rules
-from .rules import vault
+from .rules import backup_policy, vault
 
-RULE_MODULES: tuple[ModuleType, ...] = (vault,)
+RULE_MODULES: tuple[ModuleType, ...] = (vault, backup_policy)
 
 
 def _collect() -> list[Rule]:
