@@ -731,15 +731,36 @@ def _resolve_dr(path: str, region: str, explicit: str | None, problems: list[str
     return pair
 
 
+class Schedule(typing.NamedTuple):
+    """What :func:`choose_schedule` picks."""
+
+    frequency: Literal["Hourly", "Daily"]
+    interval_hours: int
+    policy_type: Literal["V1", "V2"]
+
+
+def choose_schedule(rpo_hours: int, *, trusted_launch: bool = False, disk_skus: Collection[str] = ()) -> Schedule:
+    """The Azure Backup schedule for a recovery point objective (the one place this mapping lives).
+
+    Under 24 h: Hourly at the largest interval in {4, 6, 8, 12} that is at most ``rpo_hours``; 24 h or
+    more: Daily (interval 24). Enhanced (V2) when hourly, Trusted Launch, or a Premium SSD v2 / Ultra disk
+    SKU is among ``disk_skus``; else Standard (V1). Raises ``ValueError`` for an RPO under 4 hours.
+    """
+    if rpo_hours < HOURLY_INTERVALS[0]:
+        raise ValueError(f"rpo_hours {rpo_hours}: at least {HOURLY_INTERVALS[0]} (Azure Backup for VMs backs up"
+                         f" at most every {HOURLY_INTERVALS[0]} hours)")
+    if rpo_hours >= 24:
+        frequency, interval = "Daily", 24
+    else:
+        frequency, interval = "Hourly", max(i for i in HOURLY_INTERVALS if i <= rpo_hours)
+    v2 = frequency == "Hourly" or trusted_launch or bool(set(disk_skus) & set(DATA_ONLY_DISK_SKUS))
+    return Schedule(frequency, interval, "V2" if v2 else "V1")
+
+
 def _backup_plan(name: str, w: WorkloadInput, t: TierPreset, stack_prefix: str, rpo: int,
                  disk_skus: set[str], problems: list[str]) -> BackupPlan | None:
     p = f"workloads.{name}"
-    if rpo >= 24:
-        frequency, interval = "Daily", 24
-    else:
-        frequency, interval = "Hourly", max(i for i in HOURLY_INTERVALS if i <= rpo)
-    v2 = frequency == "Hourly" or w.trusted_launch or bool(disk_skus & set(DATA_ONLY_DISK_SKUS))
-    policy_type = "V2" if v2 else "V1"
+    frequency, interval, policy_type = choose_schedule(rpo, trusted_launch=w.trusted_launch, disk_skus=disk_skus)
     ret_in = w.retention
     retention = Retention(
         daily_days=ret_in.daily_days if ret_in.daily_days is not None else t.daily_days,
