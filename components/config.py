@@ -295,8 +295,8 @@ class NetworkInput(_Input):
 class AvailabilitySetInput(_Input):
     """Availability set of a high-availability workload (sku Aligned, managed disks)."""
 
-    fault_domains: int = _f(
-        "Platform fault domains. 2 is valid in every region; use 3 where the region offers it.", 2,
+    fault_domains: int | None = _f(
+        "Platform fault domains (default: the region's maximum, 2 or 3; see components/regions.py).", None,
         ge=2, le=3, allowed="2 or 3 (Azure regions offer 2 or 3 managed-disk fault domains)")
     update_domains: int = _f("Platform update domains.", 5, ge=1, le=20, allowed="an integer from 1 to 20")
 
@@ -366,6 +366,9 @@ class WorkloadInput(_Input):
                                     pattern=r"^(ssh-rsa|ssh-ed25519|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+( .*)?$",
                                     allowed='an OpenSSH public key ("ssh-ed25519 AAAA…" or "ssh-rsa AAAA…")')
     public_ip: bool = _f("Give each VM a public IP (off by default).", False)
+    zone: int | None = _f("Availability zone of the VMs and their disks (not with highAvailability; default"
+                          " 1 when a disk is PremiumV2_LRS/UltraSSD_LRS, which attach only to zonal VMs).", None,
+                          ge=1, le=3, allowed="1, 2 or 3")
     network: NetworkInput = _f("Network placement.", NetworkInput())
     availability_set: AvailabilitySetInput = _f("Availability set settings (HA workloads).",
                                                 AvailabilitySetInput())
@@ -511,6 +514,7 @@ class Workload(_Resolved):
     admin_username: str = Field(description="Admin user name.")
     ssh_public_key: str | None = Field(description="SSH public key (ssh authentication).")
     public_ip: bool = Field(description="VMs get a public IP.")
+    zone: str | None = Field(default=None, description='Availability zone ("1"-"3") of the VMs, or None (regional).')
     existing_subnet_id: str | None = Field(description="Existing subnet id, or None to create a network.")
     address_space: str = Field(description="CIDR of the created virtual network.")
     subnet_prefix: str = Field(description="CIDR of the created subnet.")
@@ -895,6 +899,21 @@ def _resolve_workload(name: str, w: WorkloadInput, cfg: ProgramConfig, location:
                                  'an OpenSSH public key, required when authentication is "ssh"'))
     if w.authentication == "password" and w.ssh_public_key:
         problems.append(_problem(f"{p}.sshPublicKey", _Shown("set"), 'only with authentication "ssh"'))
+    if w.custom_image is not None and w.custom_image.os_type == "Windows" and w.authentication == "ssh":
+        problems.append(_problem(f"{p}.authentication", "ssh",
+                                 '"password" for a Windows image (Azure sets up SSH keys only on Linux)'))
+    max_fd = regions.max_fault_domains(region)
+    fault_domains = w.availability_set.fault_domains or max_fd
+    if fault_domains > max_fd:
+        problems.append(_problem(f"{p}.availabilitySet.faultDomains", fault_domains,
+                                 f"at most {max_fd}: managed availability sets in {region} have {max_fd} fault"
+                                 " domains"))
+    if w.zone is not None and ha:
+        problems.append(_problem(f"{p}.zone", w.zone, "unset for a high-availability workload: zonal VMs cannot"
+                                 " join an availability set"))
+    zone = w.zone
+    if zone is None and not ha and any(d.sku in DATA_ONLY_DISK_SKUS for d in data_disks):
+        zone = 1  # PremiumV2_LRS / UltraSSD_LRS disks attach only to zonal VMs
     net = w.network
     address_space, subnet_prefix = net.address_space or "10.10.0.0/16", net.subnet_prefix or "10.10.1.0/24"
     if net.existing_subnet_id is not None and (net.address_space or net.subnet_prefix):
@@ -933,9 +952,10 @@ def _resolve_workload(name: str, w: WorkloadInput, cfg: ProgramConfig, location:
         image=None if w.custom_image is not None else (w.image or ImageInput()), custom_image=w.custom_image,
         os_disk_sku=os_sku, os_disk_size_gb=w.os_disk_size_gb, data_disks=data_disks,
         trusted_launch=w.trusted_launch, authentication=w.authentication, admin_username=w.admin_username,
-        ssh_public_key=w.ssh_public_key, public_ip=w.public_ip, existing_subnet_id=net.existing_subnet_id,
+        ssh_public_key=w.ssh_public_key, public_ip=w.public_ip,
+        zone=str(zone) if zone is not None else None, existing_subnet_id=net.existing_subnet_id,
         address_space=address_space, subnet_prefix=subnet_prefix,
-        fault_domains=w.availability_set.fault_domains, update_domains=w.availability_set.update_domains,
+        fault_domains=fault_domains, update_domains=w.availability_set.update_domains,
         resource_group_name=w.resource_group.name or f"rg-{cfg.name_prefix}-{name}",
         resource_group_existing=w.resource_group.existing, rpo_hours=rpo, backup=plan,
         backup_scope=w.backup_scope, backup_data_disk_luns=list(w.backup_data_disk_luns),

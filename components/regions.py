@@ -113,3 +113,31 @@ def is_one_way_pair(name: str) -> bool:
     """True when ``name`` pairs with a region that does not pair back with it."""
     pair = REGION_PAIRS.get(name)
     return pair is not None and REGION_PAIRS.get(pair) != name
+
+
+# --- managed availability sets -------------------------------------------------------------------------
+
+#: Maximum platform fault domains of a managed (``Aligned``) availability set, per region. Source:
+#: Azure/sap-automation ``deploy/configs/max_fault_domain_count.json`` (commit 04a92e77), Microsoft's capture
+#: of ``az vm list-skus --resource-type availabilitySets --query "[?name=='Aligned']..."`` (the command the
+#: availability-set docs point to; the older MicrosoftDocs/azure-docs table
+#: ``includes/managed-disks-common-fault-domain-region-list.md`` agrees where both list a region). Regions the
+#: capture does not list (newer ones) get :data:`DEFAULT_FAULT_DOMAINS`, valid everywhere; ``qatarcentral``
+#: reported 1 and is left out for the same reason (2 is the least an availability set can spread over).
+MANAGED_FAULT_DOMAINS: dict[str, int] = {
+    "australiacentral": 2, "australiacentral2": 2, "australiaeast": 2, "australiasoutheast": 2,
+    "brazilsouth": 3, "brazilsoutheast": 2, "canadacentral": 3, "canadaeast": 2, "centralindia": 3,
+    "centralus": 3, "eastasia": 2, "eastus": 3, "eastus2": 3, "francecentral": 3, "francesouth": 2,
+    "germanynorth": 2, "germanywestcentral": 2, "japaneast": 3, "japanwest": 2, "koreacentral": 2,
+    "koreasouth": 2, "northcentralus": 3, "northeurope": 3, "norwayeast": 2, "norwaywest": 2,
+    "southafricanorth": 2, "southafricawest": 2, "southcentralus": 3, "southeastasia": 2, "southindia": 2,
+    "swedencentral": 3, "swedensouth": 2, "switzerlandnorth": 2, "switzerlandwest": 2, "uaecentral": 2,
+    "uaenorth": 2, "uksouth": 2, "ukwest": 2, "westcentralus": 2, "westeurope": 3, "westindia": 2,
+    "westus": 3, "westus2": 3, "westus3": 3,
+}
+DEFAULT_FAULT_DOMAINS = 2
+
+
+def max_fault_domains(region: str) -> int:
+    """Most fault domains a managed availability set can use in ``region`` (2 where unknown)."""
+    return MANAGED_FAULT_DOMAINS.get(region, DEFAULT_FAULT_DOMAINS)
