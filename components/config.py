@@ -313,7 +313,8 @@ class ResourceGroupInput(_Input):
 class InstantRestoreResourceGroupInput(_Input):
     """Resource group Azure Backup creates for instant-restore snapshots: <prefix><N><suffix>."""
 
-    prefix: str | None = _f("Name prefix (default rg-<namePrefix>-<workload>-irp-).", None,
+    prefix: str | None = _f("Name prefix (default rg-<namePrefix>-<tier>-irp-: one per tier, so workloads of a tier share a"
+                            " backup policy).", None,
                             pattern=r"^[-\w._()]{1,80}$", allowed="1-80 resource-group name characters")
     suffix: str = _f("Name suffix.", "", pattern=r"^[-\w._()]{0,8}$",
                      allowed="0-8 resource-group name characters")
@@ -814,7 +815,7 @@ def _backup_plan(name: str, w: WorkloadInput, t: TierPreset, stack_prefix: str, 
         frequency=frequency, interval_hours=interval, policy_type=policy_type, effective_rpo_hours=interval,
         instant_restore_days=instant, retention=retention, start_time_utc=start, window_hours=window,
         time_zone="UTC",
-        instant_restore_rg_prefix=irg.prefix or f"rg-{stack_prefix}-{name}-irp-",
+        instant_restore_rg_prefix=irg.prefix or f"rg-{stack_prefix}-{w.tier}-irp-",
         instant_restore_rg_suffix=irg.suffix,
     )
 
