@@ -136,3 +136,9 @@ def show(value: Any) -> str:
     if isinstance(value, str):
         return f"'{value}'"
     return repr(value)
+
+
+def has_key(obj: Any, key: str) -> bool:
+    """Whether a mapping holds `key`, without reading its value (so an unknown value still counts
+    as present and never raises; `key in proxy` would read it)."""
+    return isinstance(obj, Mapping) and any(k == key for k in iter(obj))

@@ -9,9 +9,9 @@ from __future__ import annotations
 from types import ModuleType
 
 from .framework import Rule, guard_rules
-from .rules import backup_policy, vault
+from .rules import backup_policy, compute, vault
 
-RULE_MODULES: tuple[ModuleType, ...] = (vault, backup_policy)
+RULE_MODULES: tuple[ModuleType, ...] = (vault, backup_policy, compute)
 
 
 def _collect() -> list[Rule]:
