@@ -23,5 +23,8 @@ preview: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+catalog: $(STAMP)
+	$(BIN)/python -m policies.catalog
+
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
