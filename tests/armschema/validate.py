@@ -61,6 +61,9 @@ UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
 SECRET_PLACEHOLDER = "[secret]"
 
+#: Schema descriptions that declare a property's enum obsolete (the value is then any string).
+DEPRECATED_ENUM = "The enum data type is currently deprecated"
+
 # Top-level template keys the schema requires; `name`/`type`/`apiVersion` are added by to_arm_body.
 _TEMPLATE_KEYS = ("name", "type", "apiVersion")
 
@@ -205,6 +208,12 @@ def _tighten(node: Any) -> Any:
             out[key] = _py_pattern(value)
         else:
             out[key] = value  # keywords with literal values: enum, type, required, id, ...
+    if DEPRECATED_ENUM in str(out.get("description", "")):
+        # the schema itself says the enum is deprecated (e.g. hardwareProfile.vmSize): any string is accepted
+        out.pop("enum", None)
+        for branch in out.get("oneOf", []):
+            if isinstance(branch, dict):
+                branch.pop("enum", None)
     one_of = out.get("oneOf")
     if isinstance(one_of, list) and len(one_of) == 2 and sum(map(_is_expression_ref, one_of)) == 1:
         (inner,) = [x for x in one_of if not _is_expression_ref(x)]
