@@ -49,6 +49,8 @@ from .config import (
 __all__ = [
     "MAX_VMS_PER_POLICY",
     "BackupArgsError",
+    "RegionPolicies",
+    "declare_backup_policies",
     "PolicyAssignment",
     "Schedule",
     "VmBackupPolicy",
@@ -262,3 +264,39 @@ class VmBackupPolicy(pulumi.ComponentResource):
         self.policy_id = policy.id
         self.policy_name = policy.name
         self.register_outputs({"policyId": self.policy_id, "policyName": self.policy_name})
+
+
+@dataclass
+class RegionPolicies:
+    """The policies declared in one region's vault, with the VM -> policy lookup."""
+
+    region: str
+    policies: list[tuple[PolicyAssignment, VmBackupPolicy]]
+
+    def policy_for(self, workload: str, vm_index: int) -> VmBackupPolicy:
+        """The policy protecting VM ``vm_index`` of ``workload``. Raises ``KeyError`` if there is none."""
+        for assignment, policy in self.policies:
+            if (workload, vm_index) in assignment.vms:
+                return policy
+        raise KeyError(f"no backup policy in {self.region} for VM {vm_index} of workload {workload}")
+
+    def by_tier(self) -> dict[str, VmBackupPolicy]:
+        """Tier -> its first policy (config order): what application repos enroll their VMs with."""
+        out: dict[str, VmBackupPolicy] = {}
+        for assignment, policy in self.policies:
+            out.setdefault(assignment.tier, policy)
+        return out
+
+
+def declare_backup_policies(region: str, workloads: Sequence[Workload], *, resource_group_name: pulumi.Input[str],
+                            vault_name: pulumi.Input[str], max_vms: int = MAX_VMS_PER_POLICY,
+                            opts: Optional[pulumi.ResourceOptions] = None) -> RegionPolicies:
+    """Declare the policies :func:`plan_policies` picks for the ``workloads`` of ``region``, each a
+    :class:`VmBackupPolicy` named ``policy-<region>-<policy name>`` (pass ``opts=ResourceOptions(parent=vault)``
+    to make them children of the region's vault component)."""
+    declared = []
+    for a in plan_policies(workloads, max_vms=max_vms):
+        args = VmBackupPolicyArgs(resource_group_name=resource_group_name, vault_name=vault_name,
+                                  policy_name=a.policy_name, plan=a.plan, tier=a.tier, workloads=tuple(a.workloads))
+        declared.append((a, VmBackupPolicy(f"policy-{region}-{a.policy_name}", args, opts)))
+    return RegionPolicies(region, declared)
