@@ -36,7 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     common = _Parser(add_help=False)
     common.add_argument("--policy-pack-config", metavar="FILE",
                         help="JSON policy config in the `pulumi preview --policy-pack-config` shape")
-    common.add_argument("--format", choices=["text", "json"], default="text")
+    common.add_argument("--format", choices=["text", "json", "markdown", "sarif"], default="text",
+                        help="text (default), json, markdown (PR comment) or sarif (SARIF 2.1.0)")
     common.add_argument("--policy-pack", metavar="DIR", default="policies",
                         help="policy pack directory (default: policies)")
 
@@ -126,7 +127,8 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
     except PostureError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    sys.stdout.write(report.render(result, args.format, color=sys.stdout.isatty()))
+    sys.stdout.write(report.render(result, args.format, color=sys.stdout.isatty(),
+                                   project_dir=getattr(args, "project_dir", None)))
     sys.stdout.flush()
     return result.exit_code()
 

@@ -144,7 +144,14 @@ def render_text(result: Result, color: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render(result: Result, fmt: str, color: bool = False, packs: Optional[list[PackInfo]] = None) -> str:
+def render(result: Result, fmt: str, color: bool = False, packs: Optional[list[PackInfo]] = None,
+           project_dir: Optional[str] = None) -> str:
     if fmt == "json":
         return render_json(result)
+    if fmt in ("markdown", "sarif"):  # PR comment / code scanning: posture/renderers.py
+        from . import renderers
+
+        if fmt == "markdown":
+            return renderers.render_markdown(result)
+        return renderers.render_sarif(result, project_dir=project_dir)
     return render_text(result, color=color)
