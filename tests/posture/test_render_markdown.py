@@ -1,0 +1,305 @@
+"""`--format markdown`: the PR comment, exact for known violations, through the renderer and the CLI."""
+
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from posture.analyzer import PackInfo, PolicyMeta, Violation
+from posture.capture import Registration
+from posture.renderers import make_item, parse_urn, render_markdown
+from posture.report import Result
+
+ROOT = Path(__file__).resolve().parents[2]
+FIX = ROOT / "tests" / "fixtures"
+MINI = FIX / "projects" / "mini"
+PACK = FIX / "packs" / "mini-pack"
+
+VAULT_URN = "urn:pulumi:dev::proj::proj:vault:RecoveryVault$azure-native:recoveryservices:Vault::rsv-dr-westeurope"
+VM_URN = "urn:pulumi:dev::proj::azure-native:compute:VirtualMachine::vm-app-0"
+STACK_URN = "urn:pulumi:dev::proj::pulumi:pulumi:Stack::proj-dev"
+
+
+def sample_pack() -> PackInfo:
+    return PackInfo(
+        name="dr-pack", version="0.1.0", initial_config={}, description="DR posture.", display_name="DR",
+        policies=[
+            PolicyMeta(
+                name="vault-geo-redundant", description="Vaults store backups geo-redundantly.",
+                enforcement_level="mandatory", config_schema=None, policy_type="resource", severity="critical",
+                remediation_steps="Set the vault's storage redundancy to GeoRedundant.\n\n```python\nx = 1\n```",
+                url="https://example.invalid/geo", tags=["AZDR-RSV-001"],
+                framework={"name": "dr", "version": "1", "reference": "AZDR-RSV-001",
+                           "specification": "Seed: Appendix"},
+            ),
+            PolicyMeta(
+                name="vm-agent-provisioned", description="Protected VMs have their VM agent.",
+                enforcement_level="advisory", config_schema=None, policy_type="resource", severity="high",
+                remediation_steps="Set osProfile.linuxConfiguration.provisionVMAgent to true.",
+                tags=["backup", "AZDR-BKP-010"],
+            ),
+            PolicyMeta(
+                name="vault-delete-lock", description="Vaults are locked.", enforcement_level="mandatory",
+                config_schema=None, policy_type="stack",
+            ),
+            PolicyMeta(
+                name="old-rule", description="Disabled.", enforcement_level="disabled", config_schema=None,
+                policy_type="resource", severity="low",
+            ),
+        ],
+    )
+
+
+def sample_violations() -> list[Violation]:
+    return [
+        Violation("dr-pack", "0.1.0", "vm-agent-provisioned", "advisory", VM_URN,
+                  "Protected VMs have their VM agent.\n[AZDR-BKP-010] VM 'vm-app-0' has <no> agent\nsecond line",
+                  "Protected VMs have their VM agent.", ""),
+        Violation("dr-pack", "0.1.0", "vault-delete-lock", "mandatory", "",
+                  "Vaults are locked.\n[AZDR-RSV-006] no CanNotDelete lock on any vault", "Vaults are locked.", ""),
+        Violation("dr-pack", "0.1.0", "vault-geo-redundant", "mandatory", VAULT_URN,
+                  "Vaults store backups geo-redundantly.\n[AZDR-RSV-001] vault 'rsv-dr-westeurope' is "
+                  "'LocallyRedundant' (exemption for 'rsv-*' expired on 2024-12-31: GRS migration in OPS-12)",
+                  "Vaults store backups geo-redundantly.", "critical"),
+    ]
+
+
+def sample_result(violations=None, stack="dev") -> Result:
+    resources = [
+        Registration(STACK_URN, "pulumi:pulumi:Stack", "proj-dev", False),
+        Registration(VAULT_URN, "azure-native:recoveryservices:Vault", "rsv-dr-westeurope", True,
+                     inputs={"tags": {"dr-workload": "database,app"}}),
+        Registration(VM_URN, "azure-native:compute:VirtualMachine", "vm-app-0", True,
+                     inputs={"tags": {"dr-workload": "app"}}),
+    ]
+    return Result(
+        resources=resources, violations=sample_violations() if violations is None else violations,
+        packs=[sample_pack()], gaps=["no provider Check", "outputs come from <mocks>"], source="program",
+        stack=stack, unavailable_secure_keys=["proj:apiToken"],
+    )
+
+
+EXPECTED_SAMPLE = """\
+## :x: DR posture for stack `dev`: failed
+
+Violations: **2** mandatory, **1** advisory · 3 resources · policy pack `dr-pack@v0.1.0` · offline preview of the program
+
+Mandatory violations block this change (exit code 1).
+
+### Critical (1)
+
+- **mandatory** `AZDR-RSV-001` `vault-geo-redundant` on `azure-native:recoveryservices:Vault` **rsv-dr-westeurope**: \
+vault 'rsv-dr-westeurope' is 'LocallyRedundant' _(exemption expired 2024-12-31)_ — **Fix:** Set the vault's storage \
+redundancy to GeoRedundant. [docs](https://example.invalid/geo) <sub>`{vault}`</sub>
+
+### High (1)
+
+- **advisory** `AZDR-BKP-010` `vm-agent-provisioned` on `azure-native:compute:VirtualMachine` **vm-app-0**: \
+VM 'vm-app-0' has &lt;no&gt; agent — **Fix:** Set osProfile.linuxConfiguration.provisionVMAgent to true. <sub>`{vm}`</sub>
+
+### Unspecified (1)
+
+- **mandatory** `AZDR-RSV-006` `vault-delete-lock` on the stack: no CanNotDelete lock on any vault
+
+### Expired exemptions (1)
+
+These exemptions no longer apply; renew them in the policy pack config or fix the resource.
+
+- `AZDR-RSV-001` `vault-geo-redundant` for `rsv-*`: expired 2024-12-31 (GRS migration in OPS-12)
+
+<details><summary>What the offline engine cannot see (3)</summary>
+
+- no provider Check
+- outputs come from &lt;mocks&gt;
+- secure config keys unavailable offline: proj:apiToken
+
+</details>
+""".format(vault=VAULT_URN, vm=VM_URN)
+
+
+def test_sample_markdown_is_exact():
+    assert render_markdown(sample_result()) == EXPECTED_SAMPLE
+
+
+def test_markdown_is_deterministic_whatever_the_violation_order():
+    shuffled = sample_violations()
+    random.Random(7).shuffle(shuffled)
+    assert shuffled != sample_violations()
+    assert render_markdown(sample_result(shuffled)) == EXPECTED_SAMPLE
+
+
+def test_clean_run_markdown_is_exact():
+    result = sample_result(violations=[])
+    result.gaps = []
+    result.unavailable_secure_keys = []
+    assert render_markdown(result) == (
+        "## :white_check_mark: DR posture for stack `dev`: passed\n\n"
+        "Violations: **0** mandatory, **0** advisory · 3 resources · policy pack `dr-pack@v0.1.0` · "
+        "offline preview of the program\n\nNo policy violations.\n"
+    )
+
+
+def test_advisories_only_pass_with_a_warning_title():
+    only_advisory = [v for v in sample_violations() if v.enforcementLevel == "advisory"]
+    md = render_markdown(sample_result(only_advisory))
+    assert md.splitlines()[0] == "## :warning: DR posture for stack `dev`: passed with advisories"
+    assert "block this change" not in md
+
+
+def test_item_reading_rule_ids_severity_and_findings():
+    pack = sample_pack()
+    metas = {p.name: p for p in pack.policies}
+    agent, lock, geo = (make_item(v, metas[v.policyName]) for v in sample_violations())
+    # id from framework.reference; from a tag; none declared: from the message's leading [ID] (stripped)
+    assert (geo.rule_id, agent.rule_id, lock.rule_id) == ("AZDR-RSV-001", "AZDR-BKP-010", "AZDR-RSV-006")
+    # the diagnostic's severity wins; else the policy's; else unspecified
+    assert (geo.severity, agent.severity, lock.severity) == ("critical", "high", "unspecified")
+    assert geo.exemption == {"resource": "rsv-*", "expires": "2024-12-31", "reason": "GRS migration in OPS-12"}
+    assert agent.exemption is None
+    assert agent.finding == "VM 'vm-app-0' has <no> agent"
+    assert lock.finding == "no CanNotDelete lock on any vault"
+    # a violation with no reported text (the SDK sends the description only) shows the description
+    bare = make_item(Violation("dr-pack", "0.1.0", "vault-delete-lock", "mandatory", "", "Vaults are locked.",
+                               "Vaults are locked."), metas["vault-delete-lock"])
+    assert bare.finding == "Vaults are locked."
+    # a policy the pack did not describe: the id can still come from the message
+    unknown = make_item(Violation("p", "1", "x", "advisory", "", "X.\n[ABC-DEF-002] boom", "X."), None)
+    assert (unknown.rule_id, unknown.finding, unknown.severity) == ("ABC-DEF-002", "boom", "unspecified")
+    # no id anywhere: none, and a bracketed word that is not an id stays in the finding
+    plain = make_item(Violation("p", "1", "x", "advisory", "", "X.\n[note] boom", "X."), None)
+    assert (plain.rule_id, plain.finding) == ("", "[note] boom")
+
+
+def test_parse_urn():
+    assert parse_urn(VAULT_URN) == ("azure-native:recoveryservices:Vault", "rsv-dr-westeurope")
+    assert parse_urn("urn:pulumi:dev::p::t:m:T::name::with::colons") == ("t:m:T", "name::with::colons")
+    assert parse_urn("") == ("", "")
+    assert parse_urn("not-a-urn") == ("", "")
+
+
+# ---------------------------------------------------------------- through the CLI
+
+
+def posture(*args, env=None):
+    proc = subprocess.run([sys.executable, "-m", "posture", *map(str, args)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120, env=env)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+GAPS_PREVIEW = """\
+<details><summary>What the offline engine cannot see (9)</summary>
+
+- no provider Check: azure-native defaults, autonaming (*Name properties), location and validation are not \
+applied to inputs
+- no default provider resources (pulumi:providers:azure-native) and no provider on Analyze
+- no prior state: no diff, no replace/delete steps; every resource is analyzed as a create
+- resource outputs come from the mocks, not from Azure
+- stack transforms are not run by the mock monitor
+- secure config ({secure: ...}) cannot be decrypted offline
+- stack tags are not sent to the policy pack
+- Remediate is not called
+- secure config keys unavailable offline: mini:apiToken
+
+</details>
+"""
+
+
+def test_cli_preview_markdown_on_the_fixture_is_exact():
+    code, out, err = posture("preview", "--project-dir", MINI, "--policy-pack", PACK, "--stack", "big",
+                             "--format", "markdown")
+    assert code == 1, err
+    consumer = "urn:pulumi:big::mini::fixture:app:Outer$fixture:index:Thing::app-consumer"
+    fix = "— **Fix:** Lower `replicas` or raise `maxCount`. [docs](https://example.invalid/thing-count-limit)"
+    assert out == (
+        "## :x: DR posture for stack `big`: failed\n\n"
+        "Violations: **1** mandatory, **2** advisory · 6 resources · policy pack `fixture-pack@v1.2.3` · "
+        "offline preview of the program\n\n"
+        "Mandatory violations block this change (exit code 1).\n\n"
+        "### Unspecified (3)\n\n"
+        "- **mandatory** `thing-count-limit` on `fixture:index:Thing` **app-consumer**: count 3 exceeds "
+        f"maxCount 2. {fix} <sub>`{consumer}`</sub>\n"
+        # the location is unknown during preview: the SDK's advisory, one line
+        "- **advisory** `thing-count-limit` on `fixture:index:Thing` **app-consumer**: can't run policy "
+        "'thing-count-limit' from policy pack 'fixture-pack@v0.0.1' during preview: string value at .location "
+        f"can't be known during preview {fix} <sub>`{consumer}`</sub>\n"
+        "- **advisory** `things-protected` on `fixture:index:Thing` **app-consumer**: Thing 'app-consumer' "
+        "(parent app) is not protected. — **Fix:** Set `protect=True` on the Thing. "
+        f"<sub>`{consumer}`</sub>\n\n"
+        + GAPS_PREVIEW.replace("(9)", "(8)").replace("- secure config keys unavailable offline: mini:apiToken\n", "")
+    )
+    # the big stack has no secure key; dev has one and passes (advisories only): exit code unchanged
+    code, out, err = posture("preview", "--project-dir", MINI, "--policy-pack", PACK, "--stack", "dev",
+                             "--format", "markdown")
+    assert code == 0, err
+    assert out.startswith("## :warning: DR posture for stack `dev`: passed with advisories\n")
+    assert out.endswith(GAPS_PREVIEW)
+
+
+def test_cli_check_markdown_keeps_the_exit_code():
+    doc = FIX / "documents" / "preview.json"
+    code_json, _, _ = posture("check", "--preview-json", doc, "--policy-pack", PACK, "--format", "json")
+    code, out, err = posture("check", "--preview-json", doc, "--policy-pack", PACK, "--format", "markdown")
+    assert (code, code_json) == (1, 1), err
+    lines = out.splitlines()
+    assert lines[2] == ("Violations: **1** mandatory, **2** advisory · 2 resources · policy pack "
+                        "`fixture-pack@v1.2.3` · `pulumi preview --json` document")
+    assert "- **advisory** `stack-has-resource-group` on the stack: The stack declares no resource group." in lines
+    assert "<details><summary>What this offline check cannot see (3)</summary>" in lines
+
+
+def test_cli_rejects_an_unknown_format_with_exit_2():
+    code, out, err = posture("check", "--preview-json", "x.json", "--format", "html")
+    assert code == 2 and out == ""
+    assert "argument --format: invalid choice: 'html' (choose from 'text', 'json', 'markdown', 'sarif')" in err
+    assert "Traceback" not in err
+
+
+# ---------------------------------------------------------------- the real pack: ids, severity, expiry
+
+
+@pytest.fixture(scope="module")
+def lrs_project(tmp_path_factory):
+    """The real project with a locally-redundant vault and an expired exemption for it."""
+    copy = tmp_path_factory.mktemp("lrs")
+    for name in ("Pulumi.yaml", "Pulumi.dev.yaml", "__main__.py", "pyproject.toml"):
+        shutil.copy(ROOT / name, copy / name)
+    shutil.copytree(ROOT / "components", copy / "components", ignore=shutil.ignore_patterns("__pycache__"))
+    stack_file = copy / "Pulumi.dev.yaml"
+    doc = yaml.safe_load(stack_file.read_text())
+    doc["config"]["azure-iaas-dr:vault"] = {
+        "storageRedundancy": "LocallyRedundant", "crossRegionRestore": False, "allowWeakerPosture": True,
+    }
+    stack_file.write_text(yaml.safe_dump(doc))
+    (copy / "policy.json").write_text(json.dumps({"vault-storage-geo-redundant": {"exemptions": [
+        {"resource": "vault-westeurope-*", "reason": "GRS migration in OPS-12", "expires": "2024-12-31"},
+    ]}}))
+    return copy
+
+
+def run_real(project: Path, fmt: str):
+    env = dict(os.environ, AZDR_POLICY_TODAY="2025-01-15")
+    return posture("preview", "--stack", "dev", "--project-dir", project, "--policy-pack", ROOT / "policies",
+                   "--policy-pack-config", project / "policy.json", "--format", fmt, env=env)
+
+
+def test_real_pack_markdown_shows_rule_id_severity_and_the_expired_exemption(lrs_project):
+    code, out, err = run_real(lrs_project, "markdown")
+    assert code == 1, err + out
+    lines = out.splitlines()
+    assert lines[0] == "## :x: DR posture for stack `dev`: failed"
+    critical = lines[lines.index("### Critical (1)") + 2]
+    vault_urn = ("urn:pulumi:dev::azure-iaas-dr::azure-iaas-dr:recovery_vault:RecoveryVault"
+                 "$azure-native:recoveryservices:Vault::vault-westeurope-vault")
+    assert critical.startswith("- **mandatory** `AZDR-RSV-001` `vault-storage-geo-redundant` on "
+                               "`azure-native:recoveryservices:Vault` **vault-westeurope-vault**: ")
+    assert "'LocallyRedundant'" in critical and "[AZDR-RSV-001]" not in critical
+    assert " _(exemption expired 2024-12-31)_ — **Fix:** " in critical
+    assert critical.endswith(f"<sub>`{vault_urn}`</sub>")
+    assert ("- `AZDR-RSV-001` `vault-storage-geo-redundant` for `vault-westeurope-*`: expired 2024-12-31 "
+            "(GRS migration in OPS-12)") in lines
