@@ -3,9 +3,13 @@ resource is declared; components do the rest."""
 
 import pulumi
 
+from components.backup_policy import declare_backup_policies
 from components.config import load_stack_config
+from components.outputs import build_stack_outputs, export_stack_outputs
 from components.recovery_vault import RecoveryVault, RecoveryVaultArgs
 from components.resource_group import ResourceGroup, ResourceGroupArgs
+from components.vm_protection import protect_workload_vms
+from components.workload_compute import WorkloadCompute, WorkloadComputeArgs
 
 cfg = load_stack_config()
 
@@ -17,9 +21,19 @@ for region in cfg.regions:
         tags=cfg.tags))
     vaults[region] = RecoveryVault(f"vault-{region}", RecoveryVaultArgs.from_config(cfg, region, rg.name))
 
-pulumi.export("primaryRegion", cfg.location)
-pulumi.export("drRegion", cfg.dr_region)
-pulumi.export("vaults", {
-    region: {"id": v.vault_id, "name": v.vault_name, "resourceGroupName": v.resource_group_name}
+policies = {
+    region: declare_backup_policies(region, cfg.workloads_in(region), resource_group_name=v.resource_group_name,
+                                    vault_name=v.vault_name, opts=pulumi.ResourceOptions(parent=v))
     for region, v in vaults.items()
-})
+}
+
+workloads = {}
+for name, w in cfg.workloads.items():
+    workloads[name] = WorkloadCompute(f"workload-{name}", WorkloadComputeArgs.from_config(cfg, name))
+    protect_workload_vms(w, workloads[name].vms, vault=vaults[w.region], policies=policies[w.region],
+                         retain_on_delete=cfg.retain_on_delete)
+
+export_stack_outputs(build_stack_outputs(
+    cfg, vaults=vaults, policies=policies,
+    availability_set_ids={n: c.availability_set_id for n, c in workloads.items() if c.availability_set_id is not None},
+    workload_resource_groups={n: c.resource_group_name for n, c in workloads.items()}))

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Optional
+from typing import Any, Literal, Optional
 
 import pulumi
 import pulumi_azure_native.recoveryservices as rs
 
 from .backup_policy import BackupArgsError
+from .config import DATA_ONLY_DISK_SKUS
 
 BackupScope = Literal["allDisks", "osDiskOnly", "selectedDataDisks"]
 BACKUP_SCOPES = ("allDisks", "osDiskOnly", "selectedDataDisks")
@@ -132,3 +133,30 @@ class VmProtection(pulumi.ComponentResource):
             "protectedItemName": self.protected_item_name,
             "policyId": self.policy_id,
         })
+
+
+def protect_workload_vms(workload: Any, vms: Sequence[Any], *, vault: Any, policies: Any, retain_on_delete: bool = True,
+                         opts: Optional[pulumi.ResourceOptions] = None) -> list[VmProtection]:
+    """One :class:`VmProtection` per VM of a workload, named ``backup-<workload>-<index>``.
+
+    ``workload``: :class:`components.config.Workload`; ``vms``: objects with ``index``, ``vm_id``, ``vm_name``,
+    ``resource_group_name`` and optionally ``security_type``/``disk_skus`` (``components.workload_compute.ComputeVm``);
+    ``vault``: the region's :class:`components.recovery_vault.RecoveryVault`; ``policies``: the region's
+    :class:`components.backup_policy.RegionPolicies`. A Trusted Launch or Premium SSD v2 / Ultra VM on a
+    Standard (V1) policy is refused (Azure needs Enhanced).
+    """
+    out = []
+    for vm in vms:
+        policy = policies.policy_for(workload.name, vm.index)
+        needs_v2 = getattr(vm, "security_type", "") == "TrustedLaunch" or bool(
+            set(getattr(vm, "disk_skus", ())) & set(DATA_ONLY_DISK_SKUS))
+        if needs_v2 and policy.plan.policy_type != "V2":
+            raise BackupArgsError(f"VM {vm.index} of workload {workload.name}: Trusted Launch and Premium SSD v2 /"
+                                  " Ultra VMs need an Enhanced (V2) backup policy, got V1")
+        out.append(VmProtection(f"backup-{workload.name}-{vm.index}", VmProtectionArgs(
+            vm_id=vm.vm_id, vm_name=vm.vm_name, vm_resource_group_name=vm.resource_group_name,
+            vault_name=vault.vault_name, vault_resource_group_name=vault.resource_group_name,
+            policy_id=policy.policy_id, backup_scope=workload.backup_scope,
+            data_disk_luns=tuple(workload.backup_data_disk_luns), retain_on_delete=retain_on_delete,
+        ), opts))
+    return out
