@@ -5,6 +5,9 @@ import pulumi
 
 from components.backup_policy import declare_backup_policies
 from components.config import load_stack_config
+from components.config_backup import ConfigBackup, ConfigBackupArgs, config_resource_group_name
+from components.image_gallery import declare_galleries
+from components.restore_points import declare_consistent_snapshots
 from components.outputs import build_stack_outputs, export_stack_outputs
 from components.recovery_vault import RecoveryVault, RecoveryVaultArgs
 from components.resource_group import ResourceGroup, ResourceGroupArgs
@@ -27,13 +30,34 @@ policies = {
     for region, v in vaults.items()
 }
 
+# Configuration backup (seed: "back up the configuration"): RA-GRS account for state/templates, and custom
+# images replicated to the DR region. image_version_ids: workload -> gallery image version id.
+config_backup, image_version_ids = None, {}
+if cfg.config_backup.enabled or any(w.custom_image for w in cfg.workloads.values()):
+    config_rg = ResourceGroup("config", ResourceGroupArgs(
+        resource_group_name=config_resource_group_name(cfg.name_prefix, cfg.location), location=cfg.location,
+        tags=cfg.tags))
+    if cfg.config_backup.enabled:
+        config_backup = ConfigBackup("config-backup", ConfigBackupArgs.from_config(cfg, config_rg.name,
+                                                                                   pulumi.get_stack()))
+    image_version_ids = declare_galleries(cfg, config_rg.name)
+
 workloads = {}
 for name, w in cfg.workloads.items():
-    workloads[name] = WorkloadCompute(f"workload-{name}", WorkloadComputeArgs.from_config(cfg, name))
+    workloads[name] = WorkloadCompute(f"workload-{name}", WorkloadComputeArgs.from_config(
+        cfg, name, image_id=image_version_ids.get(name)))
     protect_workload_vms(w, workloads[name].vms, vault=vaults[w.region], policies=policies[w.region],
                          retain_on_delete=cfg.retain_on_delete)
+
+# Consistent multi-disk restore points / snapshot sets copied to the DR region (workloads.<w>.consistentSnapshots).
+declare_consistent_snapshots(cfg, {n: c.vms for n, c in workloads.items()})
 
 export_stack_outputs(build_stack_outputs(
     cfg, vaults=vaults, policies=policies,
     availability_set_ids={n: c.availability_set_id for n, c in workloads.items() if c.availability_set_id is not None},
     workload_resource_groups={n: c.resource_group_name for n, c in workloads.items()}))
+if config_backup is not None:
+    pulumi.export("configBackup", {"accountName": config_backup.account_name, "backendUrl": config_backup.backend_url,
+                                   "stateContainer": config_backup.state_container,
+                                   "templatesContainer": config_backup.templates_container})
+pulumi.export("imageVersionIds", image_version_ids)

@@ -177,3 +177,8 @@ class ConfigBackup(pulumi.ComponentResource):
             "templatesContainer": self.templates_container,
             "backendUrl": self.backend_url,
         })
+
+
+def config_resource_group_name(prefix: str, region: str) -> str:
+    """The resource group of the configuration backup (account and image galleries), in the primary region."""
+    return f"rg-{prefix}-config-{region}"

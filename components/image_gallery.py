@@ -147,3 +147,14 @@ class ImageGallery(pulumi.ComponentResource):
         self.gallery = gallery
         self.gallery_id = gallery.id
         self.register_outputs({"galleryId": self.gallery_id, "imageVersionIds": self.image_version_ids})
+
+
+def declare_galleries(cfg: StackConfig, resource_group_name: pulumi.Input[str]) -> dict[str, pulumi.Output[str]]:
+    """One :class:`ImageGallery` per region with custom-image workloads; returns workload -> image version id
+    (what ``WorkloadComputeArgs.from_config(..., image_id=...)`` takes)."""
+    ids: dict[str, pulumi.Output[str]] = {}
+    for region in cfg.regions:
+        if uses_custom_images(cfg, region):
+            gallery = ImageGallery(f"images-{region}", ImageGalleryArgs.from_config(cfg, region, resource_group_name))
+            ids.update(gallery.image_version_ids)
+    return ids

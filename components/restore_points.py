@@ -242,3 +242,26 @@ class ConsistentSnapshots(pulumi.ComponentResource):
                 )
                 previous_copy[disk.key] = copy
                 self.dr_sets[point][vm.vm_name][disk.key] = copy.id
+
+
+def declare_consistent_snapshots(cfg: StackConfig, vms_by_workload: Mapping[str, Sequence[Any]]
+                                 ) -> dict[str, ConsistentSnapshots]:
+    """A :class:`ConsistentSnapshots` per workload with ``consistentSnapshots`` (its VMs from
+    ``vms_by_workload``: ``ComputeVm``-like objects, see :meth:`VmSource.from_compute`), and the recovery
+    resource group of each DR region that receives copies."""
+    from .resource_group import ResourceGroup, ResourceGroupArgs
+
+    dr_groups = {
+        region: ResourceGroup(f"recovery-{region}", ResourceGroupArgs(
+            resource_group_name=recovery_resource_group_name(cfg.name_prefix, region), location=region,
+            tags={**cfg.tags, "dr-purpose": "recovery-copies"})).name
+        for region in dr_regions_needing_copies(cfg)
+    }
+    out = {}
+    for w in cfg.workloads.values():
+        if w.consistent_snapshots is None:
+            continue
+        vms = [VmSource.from_compute(vm) for vm in vms_by_workload.get(w.name, [])]
+        dr_rg = dr_groups.get(w.dr_region) if w.consistent_snapshots.copy_to_dr_region else None
+        out[w.name] = ConsistentSnapshots(f"snapshots-{w.name}", ConsistentSnapshotsArgs.from_config(w, vms, dr_rg))
+    return out
