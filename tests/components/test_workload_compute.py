@@ -500,3 +500,17 @@ def test_every_declared_resource_validates_against_the_arm_schema(workload, prev
     assert {r.urn for r in azure if r.type != "azure-native:network:PublicIPAddress"} == set(judged)
     assert set(RESOURCE_TYPES) >= {r.type for r in azure} - {"azure-native:network:PublicIPAddress"}
     assert {u: p for u, p in judged.items() if p} == {}
+
+
+def test_arm_judge_takes_any_vm_size_but_still_rejects_bad_enums():
+    """The ARM schema's vmSize enum is declared deprecated by its own description (sizes are listed per
+    region by API); other enums stay strict."""
+    from tests.armschema.validate import validate_inputs
+
+    cap = run(config({"db": DB}))
+    vm = dict(one(cap, "azure-native:compute:VirtualMachine", "db-vm-0").inputs)
+    assert validate_inputs("azure-native:compute:VirtualMachine", vm) == []
+    bad = {**vm, "securityProfile": {**vm["securityProfile"], "securityType": "TrustedLaunh"}}
+    assert validate_inputs("azure-native:compute:VirtualMachine", bad) == [
+        "azure-native:compute:VirtualMachine properties.securityProfile.securityType: 'TrustedLaunh' is not one of"
+        " ['TrustedLaunch', 'ConfidentialVM']"]
