@@ -51,6 +51,25 @@ def read(res: PolicyResource, path: str) -> Any:
     return known(lambda: get(res.props, path))
 
 
+def at(obj: Any, path: str) -> Any:
+    """`get(obj, path)` on any proxied value, unknowns as UNKNOWN (never raises)."""
+    if obj is UNKNOWN:
+        return UNKNOWN
+    return known(lambda: get(obj, path))
+
+
+def items(value: Any) -> list[Any]:
+    """Elements of a list value; an unknown list is [UNKNOWN], unknown elements are UNKNOWN;
+    anything that is not a list is []."""
+    if value is UNKNOWN:
+        return [UNKNOWN]
+    try:
+        n = len(value) if not isinstance(value, (str, bytes)) and isinstance(value, Sequence) else 0
+    except UnknownValueError:
+        return [UNKNOWN]
+    return [known(lambda i=i: value[i]) for i in range(n)]
+
+
 def norm_id(value: str) -> str:
     return value.rstrip("/").lower()
 
@@ -216,4 +235,4 @@ def location(res: PolicyResource) -> Any:
 
 def ids_in(value: Any, key: str = "id") -> list[Any]:
     """`[x[key] for x in value]` for a list of sub-resources, unknowns as UNKNOWN."""
-    return [known(lambda x=x: get(x, key)) for x in as_list(value)]
+    return [at(x, key) for x in items(value)]

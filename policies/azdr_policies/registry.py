@@ -9,9 +9,9 @@ from __future__ import annotations
 from types import ModuleType
 
 from .framework import Rule, guard_rules
-from .rules import backup_policy, compute, vault
+from .rules import backup_policy, compute, coverage, images, prerequisites, vault
 
-RULE_MODULES: tuple[ModuleType, ...] = (vault, backup_policy, compute)
+RULE_MODULES: tuple[ModuleType, ...] = (vault, backup_policy, compute, coverage, prerequisites, images)
 
 
 def _collect() -> list[Rule]:

@@ -10,8 +10,12 @@ from collections.abc import Iterable
 from pulumi_policy import EnforcementLevel, ResourceValidationArgs, Severity
 from pulumi_policy.proxy import UnknownValueError
 
-from ..framework import Rule, RuleConfig
-from ..props import AVAILABILITY_SET, VIRTUAL_MACHINE, as_int, as_list, get, has_key, same_text, show
+from pulumi_policy import StackValidationArgs
+
+from ..framework import ConfigKey, Finding, Rule, RuleConfig
+from ..joins import UNKNOWN, Graph, at, items
+from ..props import AVAILABILITY_SET, DISK, MISSING, VIRTUAL_MACHINE, as_int, as_list, as_str, get, has_key, \
+    same_text, show
 
 UNMANAGED_RETIREMENT = "31 March 2026"
 LEARN_UNMANAGED = "https://learn.microsoft.com/azure/virtual-machines/unmanaged-disks-deprecation"
@@ -130,3 +134,313 @@ compute.AvailabilitySet("as-db", resource_group_name=rg.name, sku=compute.SkuArg
 
 
 RULES = [CMP_MANAGED_DISKS, CMP_AVAILABILITY_SET]
+
+
+# ================================================================================================
+# Placement, membership and disk redundancy (AZDR-CMP-003..006), by the second engineer.
+# ================================================================================================
+
+LEARN_AVAILABILITY = "https://learn.microsoft.com/azure/virtual-machines/availability"
+LEARN_SLA = "https://www.microsoft.com/licensing/docs/view/Service-Level-Agreements-SLA-for-Online-Services"
+LEARN_ZRS = "https://learn.microsoft.com/azure/virtual-machines/disks-redundancy"
+
+HA_TAG = "dr-high-availability"
+TIER_TAG = "dr-tier"
+
+
+def _disks(props) -> list[tuple[str, object]]:
+    """(label, disk) for the OS disk and every data disk. Unknown values raise UnknownValueError."""
+    out: list[tuple[str, object]] = []
+    os_disk = get(props, "storageProfile.osDisk")
+    if os_disk is not MISSING:
+        out.append(("osDisk", os_disk))
+    for i, disk in enumerate(as_list(get(props, "storageProfile.dataDisks"))):
+        lun = as_int(get(disk, "lun"))
+        out.append((f"dataDisks[{i}]" + (f" (lun {lun})" if lun is not None else ""), disk))
+    return out
+
+
+def wants_ha(props) -> bool | None:
+    """True/False from the dr-high-availability tag; None when the tag is absent (strictest: HA)."""
+    value = get(props, f"tags.{HA_TAG}")
+    if isinstance(value, str):
+        return value.strip().lower() == "true"
+    return None
+
+
+def _placed(props) -> bool:
+    """In zones, an availability set or a scale set (an unknown reference counts as set)."""
+    zones = at(props, "zones")
+    if zones is UNKNOWN or items(zones):
+        return True
+    return any(at(props, p) is not MISSING for p in ("availabilitySet.id", "virtualMachineScaleSet.id"))
+
+
+# ---- AZDR-CMP-003 / 004 ------------------------------------------------------------------------
+
+PREMIUM_SKUS = {"premium_lrs", "premium_zrs", "premiumv2_lrs", "ultrassd_lrs"}
+
+
+def _all_premium(props) -> bool:
+    disks = _disks(props)
+    if not disks:
+        return False
+    for _label, disk in disks:
+        sku = get(disk, "managedDisk.storageAccountType")
+        if not (isinstance(sku, str) and sku.lower() in PREMIUM_SKUS):
+            return False
+    return True
+
+
+def check_ha_placement(args: ResourceValidationArgs, _cfg: RuleConfig) -> Iterable[str]:
+    ha = wants_ha(args.props)
+    if ha is False or _placed(args.props):
+        return
+    why = "its workload asks for high availability" if ha else f"it has no {HA_TAG} tag (judged as high availability)"
+    yield (
+        f"VM '{args.name}' is standalone (no zones, availability set or scale set) but {why}: a host or rack fault "
+        f"takes it down; put it in an availability set of at least 2 VMs or in an availability zone"
+    )
+
+
+HA_PLACEMENT = Rule(
+    id="AZDR-CMP-003",
+    name="vm-high-availability-placement",
+    title="VMs of high-availability workloads must be in an availability set or an availability zone.",
+    severity=Severity.HIGH,
+    enforcement=EnforcementLevel.MANDATORY,
+    kind="resource",
+    resource_types=(VIRTUAL_MACHINE,),
+    seed_section="Azure IaaS resiliency",
+    rationale=(
+        "The seed's 'Azure IaaS resiliency' says a single VM is restarted on another host after a hardware "
+        "failure, with downtime, and that availability sets (fault domains) protect against rack and host "
+        "faults. A workload that asks for high availability (tag dr-high-availability 'true', or no tag) must not "
+        "run standalone; a zonal VM is fine."
+    ),
+    remediation="Place the VM in an Aligned availability set (with another VM) or in an availability zone.",
+    snippet="""
+import pulumi_azure_native.compute as compute
+
+compute.VirtualMachine("db-1", resource_group_name=rg.name,
+    availability_set=compute.SubResourceArgs(id=avset.id),   # or zones=["1"]
+    hardware_profile=compute.HardwareProfileArgs(vm_size="Standard_E4s_v5"),
+    storage_profile=storage_profile, network_profile=network_profile, os_profile=os_profile)
+""",
+    links=(LEARN_AVAILABILITY, LEARN_AVSET),
+    unknown="skip",
+    unknown_note=(
+        "An unknown availability set or scale set id still counts as placed (the reference is there); unknown "
+        "zones count as zonal. An unknown dr-high-availability tag skips the rule."
+    ),
+    missing=(
+        "No zones, availabilitySet or virtualMachineScaleSet means standalone (Azure default). No "
+        "dr-high-availability tag means the strictest default: the workload is judged as high availability."
+    ),
+    check=check_ha_placement,
+    tags=("compute", "availability"),
+)
+
+
+def check_standalone(args: ResourceValidationArgs, _cfg: RuleConfig) -> Iterable[str]:
+    if wants_ha(args.props) is not False or _placed(args.props):
+        return  # HA (or untagged) workloads: AZDR-CMP-003
+    if _all_premium(args.props):
+        yield (
+            f"VM '{args.name}' is standalone: with all disks on Premium SSD it has the single-instance SLA but no "
+            f"protection from a host or rack fault; use an availability zone or an availability set if the "
+            f"workload cannot wait for a restart on another host"
+        )
+    else:
+        yield (
+            f"VM '{args.name}' is standalone and not all its disks are Premium SSD or Ultra Disk: it has a lower "
+            f"single-instance SLA and no protection from a host or rack fault; use Premium SSD disks and an "
+            f"availability zone or an availability set"
+        )
+
+
+STANDALONE = Rule(
+    id="AZDR-CMP-004",
+    name="vm-standalone-advisory",
+    title="Standalone VMs have no protection from a host or rack fault.",
+    severity=Severity.LOW,
+    enforcement=EnforcementLevel.ADVISORY,
+    kind="resource",
+    resource_types=(VIRTUAL_MACHINE,),
+    seed_section="Azure IaaS resiliency",
+    rationale=(
+        "The seed's 'Azure IaaS resiliency' explains that a single VM whose disks are all Premium SSD gets the "
+        "single-instance SLA, yet a host failure still means a reboot on another server. For workloads that do "
+        "not ask for high availability this is advisory: the risk may be accepted."
+    ),
+    remediation="Prefer an availability zone (or an availability set) and Premium SSD disks for every VM.",
+    snippet="""
+import pulumi_azure_native.compute as compute
+
+compute.VirtualMachine("report-1", resource_group_name=rg.name, zones=["1"],
+    hardware_profile=compute.HardwareProfileArgs(vm_size="Standard_D2s_v5"),
+    storage_profile=storage_profile, network_profile=network_profile, os_profile=os_profile)
+""",
+    links=(LEARN_SLA, LEARN_AVAILABILITY),
+    unknown="skip",
+    unknown_note=(
+        "Unknown placement references count as placed; an unknown tag or disk SKU skips the rule (it is advisory "
+        "and cannot tell which message applies)."
+    ),
+    missing=(
+        "Applies only to VMs tagged dr-high-availability 'false' (untagged VMs are judged by AZDR-CMP-003). A disk "
+        "without storageAccountType (Azure picks one by VM size) or attached by id counts as not Premium SSD."
+    ),
+    check=check_standalone,
+    tags=("compute", "availability"),
+)
+
+
+# ---- AZDR-CMP-005 (stack) ----------------------------------------------------------------------
+
+
+def check_availability_set_members(args: StackValidationArgs, cfg: RuleConfig) -> Iterable[Finding]:
+    graph = Graph(args.resources)
+    sets = graph.of(AVAILABILITY_SET)
+    if not sets:
+        return
+    members: dict[str, int] = {s.urn: 0 for s in sets}
+    unjoined = 0
+    for vm in graph.of(VIRTUAL_MACHINE):
+        ref = graph.ref(vm, "availabilitySet", "availabilitySet.id", (AVAILABILITY_SET,))
+        if ref.target is not None:
+            members[ref.target.urn] += 1
+        elif ref.status == "unknown":
+            unjoined += 1
+    minimum = cfg["minimumMembers"]
+    for s in sets:
+        n = members[s.urn]
+        if n >= minimum:
+            continue
+        note = (f" ({unjoined} VM(s) reference an availability set whose id is unknown during preview, without a "
+                f"dependency, and could not be counted)") if unjoined else ""
+        yield Finding(
+            f"availability set '{s.name}' has {n} member VM(s), fewer than {minimum}{note}: a set of one VM has no "
+            f"fault-domain redundancy and no availability-set SLA; place at least {minimum} VMs in it", s)
+
+
+AVAILABILITY_SET_MEMBERS = Rule(
+    id="AZDR-CMP-005",
+    name="availability-set-member-count",
+    title="Every availability set must hold at least 2 VMs.",
+    severity=Severity.MEDIUM,
+    enforcement=EnforcementLevel.MANDATORY,
+    kind="stack",
+    resource_types=(AVAILABILITY_SET, VIRTUAL_MACHINE),
+    seed_section="Azure IaaS resiliency",
+    rationale=(
+        "The seed's 'Azure IaaS resiliency' gets availability from redundancy: two or more VMs in an availability "
+        "set, spread over fault domains, so one fault leaves a running instance (and the 99.95% SLA). A set with "
+        "a single VM only looks redundant."
+    ),
+    remediation="Place at least two VMs in each availability set (availability_set=SubResourceArgs(id=avset.id)).",
+    snippet="""
+import pulumi_azure_native.compute as compute
+
+vms = [compute.VirtualMachine(f"db-{i}", resource_group_name=rg.name,
+    availability_set=compute.SubResourceArgs(id=avset.id), **vm_args) for i in (1, 2)]
+""",
+    links=(LEARN_AVSET,),
+    unknown="fail",
+    unknown_note=(
+        "VMs join their set through the `availabilitySet` property dependency, then by id. A VM whose set id is "
+        "unknown and without a dependency cannot be counted: the set is reported (fail closed) and the message "
+        "says how many VMs could not be joined."
+    ),
+    missing="A VM without availabilitySet is not a member. An availability set with no VM fails.",
+    check=check_availability_set_members,
+    config=(
+        ConfigKey("minimumMembers", "integer", 2, "Fewest VMs an availability set must hold.", minimum=1, maximum=200),
+    ),
+    tags=("compute", "availability"),
+)
+
+
+# ---- AZDR-CMP-006 ------------------------------------------------------------------------------
+
+DEFAULT_ZRS_TIERS = "database,cluster,app-server"
+
+
+def _requires_zrs(props, cfg: RuleConfig) -> tuple[bool, str]:
+    tier = get(props, f"tags.{TIER_TAG}")
+    tiers = {t.strip().lower() for t in cfg["zoneRedundantTiers"].split(",") if t.strip()}
+    if not as_str(tier):
+        return True, f"it has no {TIER_TAG} tag (judged by the strictest default)"
+    return tier.lower() in tiers, f"tier '{tier}' asks for zone-redundant disks"
+
+
+def _is_zrs(sku) -> bool:
+    return isinstance(sku, str) and sku.lower().endswith("_zrs")
+
+
+def check_disk_redundancy(args: ResourceValidationArgs, cfg: RuleConfig) -> Iterable[str]:
+    required, why = _requires_zrs(args.props, cfg)
+    if not required:
+        return
+    if as_list(get(args.props, "zones")):
+        return
+    fix = "use a ZRS SKU (Premium_ZRS or StandardSSD_ZRS) or a zonal placement"
+    if args.resource_type == DISK:
+        sku = get(args.props, "sku.name")
+        if not _is_zrs(sku):
+            shown = "not set (Standard_LRS)" if sku is MISSING else show(sku)
+            yield f"disk '{args.name}' is {shown} and not zonal but {why}: {fix}"
+        return
+    for label, disk in _disks(args.props):
+        sku = get(disk, "managedDisk.storageAccountType")
+        if sku is MISSING and at(disk, "managedDisk.id") is not MISSING:
+            continue  # an attached Disk resource: judged on its own
+        if not _is_zrs(sku):
+            shown = "not set (Azure picks an LRS type)" if sku is MISSING else show(sku)
+            yield f"VM '{args.name}' storageProfile.{label} is {shown} on a non-zonal VM but {why}: {fix}"
+
+
+DISK_REDUNDANCY = Rule(
+    id="AZDR-CMP-006",
+    name="disk-redundancy-per-tier",
+    title="Disks of tiers that ask for high availability must be zone-redundant (ZRS) or zonal.",
+    severity=Severity.MEDIUM,
+    enforcement=EnforcementLevel.ADVISORY,
+    kind="resource",
+    resource_types=(VIRTUAL_MACHINE, DISK),
+    seed_section="Appendix: Understanding the impact of data redundancy",
+    rationale=(
+        "The seed's 'Appendix: Understanding the impact of data redundancy' explains that locally redundant "
+        "storage keeps all three copies in one datacenter. For tiers whose workload asks for high availability "
+        "(by default database, cluster and app-server; configurable) a datacenter-level fault must not take the "
+        "disks: they should be ZRS, or pinned to a zone with the VM spread across zones."
+    ),
+    remediation=(
+        "Use Premium_ZRS / StandardSSD_ZRS disks, or zonal VMs and disks, for the tiers listed in "
+        "`zoneRedundantTiers`."
+    ),
+    snippet="""
+import pulumi_azure_native.compute as compute
+
+compute.DataDiskArgs(lun=0, create_option=compute.DiskCreateOptionTypes.EMPTY, disk_size_gb=256,
+    managed_disk=compute.ManagedDiskParametersArgs(
+        storage_account_type=compute.StorageAccountTypes.PREMIUM_ZRS))
+""",
+    links=(LEARN_ZRS,),
+    unknown="advisory",
+    unknown_note="An unknown tier, zone list or disk SKU cannot be judged before deploy: the SDK reports an advisory.",
+    missing=(
+        "No dr-tier tag: judged as a tier that requires ZRS (strictest default). A VM disk without "
+        "storageAccountType fails (Azure picks an LRS type by VM size) unless it attaches a Disk by id (judged on "
+        "the Disk). A Disk without sku is Standard_LRS (fails)."
+    ),
+    check=check_disk_redundancy,
+    config=(
+        ConfigKey("zoneRedundantTiers", "string", DEFAULT_ZRS_TIERS,
+                  "Comma-separated dr-tier values whose disks must be ZRS or zonal ('' for none)."),
+    ),
+    tags=("compute", "disks", "redundancy"),
+)
+
+
+RULES += [HA_PLACEMENT, STANDALONE, AVAILABILITY_SET_MEMBERS, DISK_REDUNDANCY]
