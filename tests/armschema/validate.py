@@ -128,6 +128,10 @@ RESOURCE_TYPES: dict[str, ResourceSpec] = {
     "azure-native:storage:BlobServiceProperties": ResourceSpec(
         "2024-01-01/Microsoft.Storage.json", "resourceDefinitions", "storageAccounts_blobServices",
         ("accountName", "blobServicesName")),
+    # The ARM name is account/default/container; the blob service segment is always "default" (not an input).
+    "azure-native:storage:BlobContainer": ResourceSpec(
+        "2024-01-01/Microsoft.Storage.json", "resourceDefinitions", "storageAccounts_blobServices_containers",
+        ("accountName", "containerName")),
     "azure-native:network:VirtualNetwork": ResourceSpec(
         "2024-05-01/Microsoft.Network.NRP.json", "resourceDefinitions", "virtualNetworks",
         ("virtualNetworkName",)),
