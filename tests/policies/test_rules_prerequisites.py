@@ -1,0 +1,178 @@
+"""AZDR-PRQ-*: VM agent provisioned; NSGs on a protected VM's NIC/subnet allow backup egress."""
+
+import pytest
+from pulumi_policy.proxy import UNKNOWN_BOOLEAN_VALUE, UNKNOWN_NUMBER_VALUE, UNKNOWN_STRING_VALUE as UNK, \
+    UnknownValueError
+
+from azdr_policies import RULES_BY_ID
+
+from .cases import Case, params
+from .factories import DELETE, mutate, vm_props
+from .factories_dr import arm_id, backup_egress_rules, nsg_props, nsg_rule, policy_out, protected_item_props, \
+    vault_out, vm_out
+from .harness import run_resource, stack_resource, urn_of
+
+VM = vm_props()
+AGENT = "osProfile.linuxConfiguration.provisionVMAgent"
+WIN_AGENT = "osProfile.windowsConfiguration.provisionVMAgent"
+CUSTOM = {"id": arm_id("Microsoft.Compute/galleries", "gal/images/ubuntu/versions/1.0.0")}
+
+
+def _false(path=AGENT):
+    return (f"[AZDR-PRQ-001] VM 'vm' sets {path} to false: Azure Backup needs the VM agent to take "
+            f"application-consistent snapshots; set it to true")
+
+
+def _custom(key, path=AGENT):
+    return (f"[AZDR-PRQ-001] VM 'vm' is created from a custom image (storageProfile.imageReference.{key}) and does "
+            f"not set {path}: Azure Backup needs the VM agent, which only marketplace images are known to contain; "
+            f"install it in the image and set {path} to true")
+
+
+WIN = mutate(mutate(VM, "osProfile.linuxConfiguration", DELETE), "osProfile.windowsConfiguration",
+             {"provisionVMAgent": False, "enableAutomaticUpdates": True})
+
+CASES = [
+    Case("AZDR-PRQ-001", "pass-explicit-true", VM, name="vm"),
+    Case("AZDR-PRQ-001", "pass-missing-on-marketplace-image", mutate(VM, AGENT, DELETE), name="vm"),
+    Case("AZDR-PRQ-001", "pass-custom-image-explicit-true", mutate(VM, "storageProfile.imageReference", CUSTOM),
+         name="vm"),
+    Case("AZDR-PRQ-001", "pass-attached-os-disk-no-os-profile", mutate(VM, "osProfile", DELETE), name="vm"),
+    Case("AZDR-PRQ-001", "fail-linux-false", mutate(VM, AGENT, False), [_false()], name="vm"),
+    Case("AZDR-PRQ-001", "fail-windows-false", WIN, [_false(WIN_AGENT)], name="vm"),
+    Case("AZDR-PRQ-001", "fail-custom-image-missing",
+         mutate(mutate(VM, AGENT, DELETE), "storageProfile.imageReference", CUSTOM), [_custom("id")], name="vm"),
+    Case("AZDR-PRQ-001", "fail-shared-gallery-image-missing",
+         mutate(mutate(VM, AGENT, DELETE), "storageProfile.imageReference", {"sharedGalleryImageId": "/x"}),
+         [_custom("sharedGalleryImageId")], name="vm"),
+    Case("AZDR-PRQ-001", "fail-windows-custom-missing",
+         mutate(mutate(WIN, WIN_AGENT, DELETE), "storageProfile.imageReference", CUSTOM),
+         [_custom("id", WIN_AGENT)], name="vm"),
+]
+
+
+def test_agent_unknown_is_advisory():
+    with pytest.raises(UnknownValueError):
+        run_resource(RULES_BY_ID["AZDR-PRQ-001"], mutate(VM, AGENT, UNKNOWN_BOOLEAN_VALUE), name="vm")
+
+
+# ---- AZDR-PRQ-002 (stack) -----------------------------------------------------------------------
+
+VM_T = "azure-native:compute:VirtualMachine"
+NIC_T = "azure-native:network:NetworkInterface"
+SUBNET_T = "azure-native:network:Subnet"
+NSG_T = "azure-native:network:NetworkSecurityGroup"
+RULE_T = "azure-native:network:SecurityRule"
+NIC_ID = arm_id("Microsoft.Network/networkInterfaces", "nic-1")
+SUBNET_ID = arm_id("Microsoft.Network/virtualNetworks", "vnet/subnets/snet")
+NSG_ID = arm_id("Microsoft.Network/networkSecurityGroups", "nsg-db")
+
+
+def net(vm_name, *, rules=None, on="subnet", dep=True, protected=True, nic_extra=None, separate=(),
+        subnet_nsg_id=NSG_ID, vm_extra=None):
+    """vault, policy, NSG (on the subnet or the NIC), subnet, NIC, VM and its protected item."""
+    def build():
+        vault = stack_resource("azure-native:recoveryservices:Vault", "rsv", vault_out())
+        pol = stack_resource("azure-native:recoveryservices:ProtectionPolicy", "pol", policy_out(),
+                             property_dependencies={"vaultName": [vault]})
+        nsg = stack_resource(NSG_T, "nsg-db", {**nsg_props(rules), "id": NSG_ID, "name": "nsg-db"})
+        out = [vault, pol, nsg]
+        for i, r in enumerate(separate):
+            out.append(stack_resource(RULE_T, f"rule-{i}", {**r, "networkSecurityGroupName": "nsg-db",
+                                                            "resourceGroupName": "rg-dr-weu"},
+                                      property_dependencies={"networkSecurityGroupName": [nsg]} if dep else None))
+        subnet_props = {"addressPrefix": "10.10.1.0/24", "id": SUBNET_ID, "name": "snet"}
+        if on == "subnet":
+            subnet_props["networkSecurityGroup"] = {"id": subnet_nsg_id}
+        subnet = stack_resource(SUBNET_T, "snet", subnet_props,
+                                property_dependencies={"networkSecurityGroup": [nsg]} if dep and on == "subnet" else None)
+        nic_props = {"id": NIC_ID, "name": "nic-1", "location": "westeurope",
+                     "ipConfigurations": [{"name": "ipconfig1", "subnet": {"id": SUBNET_ID}}], **(nic_extra or {})}
+        nic_deps = {"ipConfigurations": [subnet]} if dep else {}
+        if on == "nic":
+            nic_props["networkSecurityGroup"] = {"id": NSG_ID}
+            if dep:
+                nic_deps["networkSecurityGroup"] = [nsg]
+        nic = stack_resource(NIC_T, "nic-1", nic_props, property_dependencies=nic_deps)
+        vm = stack_resource(VM_T, vm_name, vm_out(vm_name, networkProfile={"networkInterfaces": [{"id": NIC_ID}]},
+                                                  **(vm_extra or {})),
+                            property_dependencies={"networkProfile": [nic]} if dep else None)
+        out += [subnet, nic, vm]
+        if protected:
+            out.append(stack_resource("azure-native:recoveryservices:ProtectedItem", f"{vm_name}-backup",
+                                      protected_item_props(vm_name), property_dependencies={"properties": [vm, pol]}))
+        return out
+    return build
+
+
+def _blocked(vm, tags, where, rule="deny-internet", prio=4000, nsg="nsg-db"):
+    return (f"[AZDR-PRQ-002] VM '{vm}' is protected but network security group '{nsg}' on {where} blocks outbound "
+            f"HTTPS to {tags} (first matching rule '{rule}', priority {prio}, access 'Deny'): Azure Backup cannot "
+            f"reach its service; add outbound Allow rules for the service tags AzureBackup, Storage and "
+            f"AzureActiveDirectory with a lower priority number than the deny", urn_of(VM_T, vm))
+
+
+def _unverified(vm, problem):
+    return (f"[AZDR-PRQ-002] VM '{vm}' is protected but its backup egress cannot be verified: {problem}",
+            urn_of(VM_T, vm))
+
+
+ALL3 = "AzureBackup, Storage, AzureActiveDirectory"
+DENY = [nsg_rule("deny-internet", 4000, "Deny", "Internet", port="*", protocol="*")]
+R = backup_egress_rules()
+
+CASES += [
+    Case("AZDR-PRQ-002", "pass-allows-before-deny-on-subnet", net("pass-vm")),
+    Case("AZDR-PRQ-002", "pass-allows-before-deny-on-nic", net("pass-vm", on="nic")),
+    Case("AZDR-PRQ-002", "pass-joined-by-ids", net("pass-vm", dep=False)),
+    Case("AZDR-PRQ-002", "pass-no-deny-default-allows-internet", net("pass-vm", rules=[])),
+    Case("AZDR-PRQ-002", "pass-regional-tags", net("pass-vm", rules=[
+        nsg_rule("a", 100, "Allow", "AzureBackup.WestEurope"), nsg_rule("s", 110, "Allow", "Storage.WestEurope"),
+        nsg_rule("e", 120, "Allow", "AzureActiveDirectory"), *DENY])),
+    Case("AZDR-PRQ-002", "pass-separate-security-rule-resources", net("pass-vm", rules=DENY, separate=R[:3])),
+    Case("AZDR-PRQ-002", "pass-deny-on-other-port", net("pass-vm", rules=[
+        nsg_rule("deny-smtp", 100, "Deny", "Internet", port="25")])),
+    Case("AZDR-PRQ-002", "pass-inbound-deny-ignored", net("pass-vm", rules=[
+        nsg_rule("deny-in", 100, "Deny", "*", direction="Inbound", port="*")])),
+    Case("AZDR-PRQ-002", "pass-unprotected-vm-not-judged", net("pass-vm", rules=DENY, protected=False)),
+    Case("AZDR-PRQ-002", "pass-external-subnet-not-judged", net("pass-vm", rules=DENY, dep=False,
+                                                               nic_extra={"ipConfigurations": [
+                                                                   {"name": "c", "subnet": {"id": "/ext/subnet"}}]})),
+    Case("AZDR-PRQ-002", "fail-deny-internet-no-allows", net("fail-vm", rules=DENY),
+         [_blocked("fail-vm", ALL3, "subnet 'snet'")]),
+    Case("AZDR-PRQ-002", "fail-deny-on-nic", net("fail-vm", rules=DENY, on="nic"),
+         [_blocked("fail-vm", ALL3, "network interface 'nic-1'")]),
+    Case("AZDR-PRQ-002", "fail-allow-after-deny-priority-order", net("fail-vm", rules=[
+        nsg_rule("deny-all", 100, "Deny", "*", port="*", protocol="*"), *R[:3]]),
+        [_blocked("fail-vm", ALL3, "subnet 'snet'", "deny-all", 100)]),
+    Case("AZDR-PRQ-002", "fail-storage-missing", net("fail-vm", rules=[R[0], R[2], *DENY]),
+         [_blocked("fail-vm", "Storage", "subnet 'snet'")]),
+    Case("AZDR-PRQ-002", "fail-regional-tag-of-other-region", net("fail-vm", rules=[
+        R[0], nsg_rule("s", 110, "Allow", "Storage.EastUS"), R[2], *DENY]),
+        [_blocked("fail-vm", "Storage", "subnet 'snet'")]),
+    Case("AZDR-PRQ-002", "fail-separate-deny-before-inline-allows", net("fail-vm", rules=R[:3], separate=[
+        nsg_rule("deny-early", 50, "Deny", "Internet", port="*")]),
+        [_blocked("fail-vm", ALL3, "subnet 'snet'", "deny-early", 50)]),
+    Case("AZDR-PRQ-002", "fail-unknown-rule-field", net("fail-vm", rules=[
+        nsg_rule("deny", 100, "Deny", UNK)]),
+        [_unverified("fail-vm", "network security group 'nsg-db' on subnet 'snet' has rules that are unknown during "
+                                "preview")]),
+    Case("AZDR-PRQ-002", "fail-unknown-nsg-id-without-dependency", net("fail-vm", dep=False, subnet_nsg_id=UNK),
+         [_unverified("fail-vm", "the network security group of subnet 'snet' is unknown during preview and has no "
+                                 "dependency")]),
+]
+
+
+@pytest.mark.parametrize("case", params(CASES))
+def test_case(case):
+    case.check()
+
+
+def test_unknown_priority_is_reported_not_crashing():
+    from .harness import run_stack
+
+    res = run_stack(RULES_BY_ID["AZDR-PRQ-002"], net("fail-vm", rules=[
+        {**nsg_rule("deny", 100, "Deny", "Internet"), "priority": UNKNOWN_NUMBER_VALUE}])())
+    assert res.failures == []
+    assert res.violations == [_unverified(
+        "fail-vm", "network security group 'nsg-db' on subnet 'snet' has rules that are unknown during preview")]
