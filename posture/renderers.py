@@ -312,6 +312,16 @@ def _workload_lines(config_file: Path) -> dict[str, int]:
     return {k.value: k.start_mark.line + 1 for k, _ in workloads.value if isinstance(k, yaml.ScalarNode)}
 
 
+def _artifact_uri(path: Path) -> str:
+    """A path relative to the working directory (the repository root in CI) as a relative URI;
+    a file outside it as an absolute file URI."""
+    absolute = Path(os.path.abspath(path))
+    try:
+        return absolute.relative_to(Path(os.path.abspath("."))).as_posix()
+    except ValueError:
+        return absolute.as_uri()
+
+
 def _workload_of(inputs: Any) -> str:
     tags = inputs.get("tags") if isinstance(inputs, dict) else None
     value = tags.get("dr-workload") if isinstance(tags, dict) else None
@@ -374,8 +384,8 @@ def to_sarif(
     informationUri (the repository), else the CrossGuard documentation."""
     env = os.environ if env is None else env
     project = Path(project_dir) if project_dir is not None else Path(".")
-    config_file = project / f"Pulumi.{result.stack}.yaml"
-    config_uri = Path(os.path.normpath(config_file)).as_posix() if result.stack else "Pulumi.yaml"
+    config_file = project / (f"Pulumi.{result.stack}.yaml" if result.stack else "Pulumi.yaml")
+    config_uri = _artifact_uri(config_file)
     workload_lines = _workload_lines(config_file) if result.stack else {}
     by_urn = {r.urn: r for r in result.resources}
     stack_urn = next((r.urn for r in result.resources if r.type == "pulumi:pulumi:Stack"), "")
