@@ -216,7 +216,12 @@ def violation_line(item: Item) -> str:
     return line
 
 
-def render_markdown(result: Result) -> str:
+MAX_MARKDOWN_CHARS = 60_000
+"""GitHub rejects comments over 65,536 characters: past this budget, the lowest-severity lines are
+left out (the counts and headings stay) with a note saying how many."""
+
+
+def render_markdown(result: Result, max_chars: int = MAX_MARKDOWN_CHARS) -> str:
     all_items = items(result)
     counts = result.counts()
     stack = f" for stack {_code(result.stack)}" if result.stack else ""
@@ -239,14 +244,8 @@ def render_markdown(result: Result) -> str:
     if not all_items:
         out.append("No policy violations.")
         out.append("")
-    for sev in SEVERITIES:
-        group = [i for i in all_items if i.severity == sev]
-        if not group:
-            continue
-        out.append(f"### {sev.capitalize()} ({len(group)})")
-        out.append("")
-        out.extend(violation_line(i) for i in group)
-        out.append("")
+    head, out = out, []
+    groups = [(sev, [i for i in all_items if i.severity == sev]) for sev in SEVERITIES]
 
     expired = [i for i in all_items if i.exemption]
     if expired:
@@ -273,7 +272,30 @@ def render_markdown(result: Result) -> str:
         out.append("")
         out.append("</details>")
         out.append("")
-    return "\n".join(out).rstrip("\n") + "\n"
+    tail = out
+    budget = max_chars - sum(len(ln) + 1 for ln in head + tail) - 300
+    body: list[str] = []
+    omitted = 0
+    for sev, group in groups:
+        if not group:
+            continue
+        heading = f"### {sev.capitalize()} ({len(group)})"
+        budget -= len(heading) + 3
+        shown = []
+        for i in group:
+            line = violation_line(i)
+            if omitted or len(line) + 1 > budget:
+                omitted += 1
+                continue
+            shown.append(line)
+            budget -= len(line) + 1
+        if shown:
+            body += [heading, "", *shown, ""]
+    if omitted:
+        body.append(f"_{_plural(omitted, 'more violation')} not shown (PR comment size limit): see the code "
+                    "scanning alerts (SARIF) or run `python -m posture` locally._")
+        body.append("")
+    return "\n".join(head + body + tail).rstrip("\n") + "\n"
 
 
 # ---------------------------------------------------------------- SARIF

@@ -306,3 +306,26 @@ def test_real_pack_markdown_shows_rule_id_severity_and_the_expired_exemption(lrs
     assert critical.endswith(f"<sub>`{vault_urn}`</sub>")
     assert ("- `AZDR-RSV-001` `vault-storage-geo-redundant` for `vault-westeurope-*`: expired 2024-12-31 "
             "(GRS migration in OPS-12)") in lines
+
+
+def test_long_reports_stay_under_the_comment_limit_lowest_severity_first():
+    result = sample_result()
+    assert render_markdown(result, max_chars=len(EXPECTED_SAMPLE) + 350) == EXPECTED_SAMPLE
+    vault_line = next(ln for ln in EXPECTED_SAMPLE.splitlines() if ln.startswith("- **mandatory** `AZDR-RSV-001`"))
+    cut = render_markdown(result, max_chars=len(EXPECTED_SAMPLE) + 100)
+    assert cut == EXPECTED_SAMPLE.split("### High (1)")[0] + (
+        "_2 more violations not shown (PR comment size limit): see the code scanning alerts (SARIF) or run "
+        "`python -m posture` locally._\n\n"
+        "### Expired exemptions (1)" + EXPECTED_SAMPLE.split("### Expired exemptions (1)")[1])
+    assert vault_line in cut.splitlines()
+    # a thousand violations: under GitHub's 65,536-character comment limit, counts intact
+    many = [Violation("dr-pack", "0.1.0", "vm-agent-provisioned", "advisory", f"{VM_URN}-{n:04d}",
+                      f"Protected VMs have their VM agent.\n[AZDR-BKP-010] VM {n} has no agent " + "x" * 80,
+                      "Protected VMs have their VM agent.") for n in range(1000)]
+    big = render_markdown(sample_result(many))
+    assert len(big) <= 60_000
+    shown = [ln for ln in big.splitlines() if ln.startswith("- **advisory**")]
+    assert 100 < len(shown) < 1000
+    assert f"_{1000 - len(shown)} more violations not shown (PR comment size limit)" in big
+    assert "Violations: **0** mandatory, **1000** advisory" in big and "### High (1000)" in big
+    assert big.endswith("</details>\n")
