@@ -46,6 +46,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--engine", choices=["offline", "pulumi"], default="offline")
     p.add_argument("--project-dir", metavar="DIR", default=".", help="project directory (default .)")
 
+    rb = sub.add_parser("runbook", help="write the recovery runbook (Markdown) of the declared resources")
+    rb.add_argument("--stack", default="dev", help="stack name (reads Pulumi.<stack>.yaml; default dev)")
+    rb.add_argument("--output", metavar="FILE", help="write to FILE instead of stdout")
+    rb.add_argument("--project-dir", metavar="DIR", default=".", help="project directory (default .)")
+
+    rp = sub.add_parser("report", help="DR posture report of the declared resources (RPO, copies, HA, gaps)")
+    rp.add_argument("--stack", default="dev", help="stack name (reads Pulumi.<stack>.yaml; default dev)")
+    rp.add_argument("--format", choices=["markdown", "json"], default="markdown")
+    rp.add_argument("--project-dir", metavar="DIR", default=".", help="project directory (default .)")
+
     c = sub.add_parser("check", parents=[common], help="run the policy pack over an exported document")
     src = c.add_mutually_exclusive_group(required=True)
     src.add_argument("--stack-export", metavar="FILE", help="`pulumi stack export` output")
@@ -95,6 +105,8 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     from . import report
 
+    if args.command in ("runbook", "report"):
+        return _run_dr_document(args)
     try:
         if args.command == "preview":
             if args.engine == "pulumi":
@@ -127,10 +139,40 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
     except PostureError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    sys.stdout.write(report.render(result, args.format, color=sys.stdout.isatty(),
-                                   project_dir=getattr(args, "project_dir", None)))
+    text = report.render(result, args.format, color=sys.stdout.isatty(),
+                         project_dir=getattr(args, "project_dir", None))
+    if args.command == "preview" and args.format == "markdown":  # the DR posture report (posture/report_dr.py)
+        from . import report_dr
+
+        text = text.rstrip("\n") + "\n\n" + report_dr.render_markdown(report_dr.build(cap.resources, args.stack))
+    sys.stdout.write(text)
     sys.stdout.flush()
     return result.exit_code()
+
+
+def _run_dr_document(args) -> int:
+    """`runbook` and `report`: capture the program offline and render from its registrations."""
+    from . import report_dr, runbook
+    from .capture import capture_program
+
+    try:
+        cap = capture_program(Path(args.project_dir), args.stack, preview=True)
+        model = report_dr.build(cap.resources, args.stack)
+        if args.command == "runbook":
+            text = runbook.render(model)
+        else:
+            text = report_dr.render_json(model) if args.format == "json" else report_dr.render_markdown(model, "#")
+        if getattr(args, "output", None):
+            try:
+                Path(args.output).write_text(text)
+            except OSError as e:
+                raise PostureError(f"--output {args.output}: cannot write: {e.strerror}") from None
+        else:
+            sys.stdout.write(text)
+    except PostureError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def main() -> None:
