@@ -188,8 +188,9 @@ def test_arm_mocks_answers_get_client_config():
 
 def test_dev_program_declares_a_resource_group_and_vault_per_region():
     cap = capture_program(ROOT, "dev", preview=False)
-    assert [(r.type, r.name) for r in cap.resources] == [
-        ("pulumi:pulumi:Stack", "azure-iaas-dr-dev"),
+    assert (cap.resources[0].type, cap.resources[0].name) == ("pulumi:pulumi:Stack", "azure-iaas-dr-dev")
+    # The vault region's part of the graph (workloads, policies and protection are tested on their own).
+    assert [(r.type, r.name) for r in cap.resources if r.name.startswith(("backup-westeurope", "vault-westeurope"))] == [
         ("azure-iaas-dr:resource_group:ResourceGroup", "backup-westeurope"),
         ("azure-native:resources:ResourceGroup", "backup-westeurope-rg"),
         ("azure-iaas-dr:recovery_vault:RecoveryVault", "vault-westeurope"),
