@@ -322,7 +322,8 @@ BKP_MIN_RETENTION = Rule(
     ),
     remediation=(
         "Raise the retention counts to at least the configured minimums (minimumDailyRetentionDays defaults "
-        "to 30)."
+        "to 7, Azure's own minimum for VM policies and the seed's short-retention reporting server; raise it "
+        "in the pack config for stricter estates)."
     ),
     snippet="""
 rs.LongTermRetentionPolicyArgs(retention_policy_type="LongTermRetentionPolicy",
@@ -336,7 +337,7 @@ rs.LongTermRetentionPolicyArgs(retention_policy_type="LongTermRetentionPolicy",
     ),
     check=check_minimum_retention,
     config=(
-        ConfigKey("minimumDailyRetentionDays", "integer", 30, "Fewest daily recovery points (days).",
+        ConfigKey("minimumDailyRetentionDays", "integer", 7, "Fewest daily recovery points (days).",
                   minimum=1, maximum=9999),
         ConfigKey("minimumWeeklyRetentionWeeks", "integer", 0, "Fewest weekly recovery points (weeks); 0: not required.",
                   minimum=0, maximum=5163),
