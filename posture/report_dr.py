@@ -244,10 +244,13 @@ def build(resources: list[Registration], stack: str = "", pairs: Optional[dict[s
     vaults = [_vault(r) for r in by_type.get(T_VAULT, [])]
     vault_by_name = {str(v.name): v for v in vaults}
     policy_by_id = {r.id: _policy(r) for r in by_type.get(T_POLICY, []) if r.id}
-    items_by_vm: dict[Any, Registration] = {}
-    for it in by_type.get(T_ITEM, []):
-        src = _get(it.inputs, "properties", "sourceResourceId")
-        items_by_vm[src] = it
+    items = by_type.get(T_ITEM, [])
+
+    def refers(r: Registration, value: Any, target: Registration) -> bool:
+        """``r`` points at ``target``: by ARM id when known, else by dependency (preview: ids unknown)."""
+        if known(value) and target.id and known(target.id):
+            return value == target.id
+        return target.urn in r.dependencies
     disks_by_id = {r.id: r for r in by_type.get(T_DISK, []) if r.id}
 
     rpcs = by_type.get(T_RPC, [])
@@ -282,7 +285,8 @@ def build(resources: list[Registration], stack: str = "", pairs: Optional[dict[s
             dreg = disks_by_id.get(did)
             vm.data_disks.append(DiskInfo(f"lun{lun}", dreg.inputs.get("diskName") if dreg else None,
                                           _get(dreg.inputs, "sku", "name") if dreg else None, did))
-        item = items_by_vm.get(vm_id)
+        item = next((it for it in items
+                     if refers(it, _get(it.inputs, "properties", "sourceResourceId"), r)), None)
         if item is not None:
             props = item.inputs.get("properties") or {}
             excl = _get(props, "extendedProperties", "diskExclusionProperties") or {}
@@ -299,13 +303,17 @@ def build(resources: list[Registration], stack: str = "", pairs: Optional[dict[s
             )
         # restore points: collection sourced from the VM, its DR copy sourced from the collection
         for rpc in rpcs:
-            if _get(rpc.inputs, "source", "id") != vm_id:
+            if not refers(rpc, _get(rpc.inputs, "source", "id"), r):
                 continue
-            copy = next((c for c in rpcs if _get(c.inputs, "source", "id") == rpc.id and rpc.id), None)
+            copy = next((c for c in rpcs if c is not rpc and refers(c, _get(c.inputs, "source", "id"), rpc)), None)
             for rp in rps:
-                if rp.inputs.get("restorePointCollectionName") != rpc.inputs.get("restorePointCollectionName") or \
-                        rp.inputs.get("resourceGroupName") != rpc.inputs.get("resourceGroupName"):
+                if not refers(rp, rp.inputs.get("restorePointCollectionName"), rpc) and not (
+                        known(rp.inputs.get("restorePointCollectionName"))
+                        and rp.inputs.get("restorePointCollectionName") == rpc.inputs.get("restorePointCollectionName")
+                        and rp.inputs.get("resourceGroupName") == rpc.inputs.get("resourceGroupName")):
                     continue
+                if _get(rp.inputs, "sourceRestorePoint", "id") is not None:
+                    continue  # a copy: listed with its source
                 rp_name = rp.inputs.get("restorePointName")
                 point = str(rp_name).removeprefix("rp-")
                 s = SnapshotSet(point=point, method="restorePoints", region=rpc.inputs.get("location"),
@@ -313,7 +321,8 @@ def build(resources: list[Registration], stack: str = "", pairs: Optional[dict[s
                                 collection=rpc.inputs.get("restorePointCollectionName"),
                                 consistency=rp.inputs.get("consistencyMode") or "ApplicationConsistent")
                 if copy is not None:
-                    dr_rp = next((x for x in rps if _get(x.inputs, "sourceRestorePoint", "id") == rp.id), None)
+                    dr_rp = next((x for x in rps if _get(x.inputs, "sourceRestorePoint") is not None
+                                  and refers(x, _get(x.inputs, "sourceRestorePoint", "id"), rp)), None)
                     if dr_rp is not None:
                         s.dr_region = copy.inputs.get("location")
                         s.dr_resource_group = copy.inputs.get("resourceGroupName")
@@ -338,7 +347,7 @@ def build(resources: list[Registration], stack: str = "", pairs: Optional[dict[s
                                                    consistency="CrashConsistent"))
             s.names.append(sn.inputs.get("snapshotName"))
             copy = next((c for c in snapshots if _get(c.inputs, "creationData", "createOption") == "CopyStart"
-                         and _get(c.inputs, "creationData", "sourceResourceId") == sn.id and sn.id), None)
+                         and refers(c, _get(c.inputs, "creationData", "sourceResourceId"), sn)), None)
             if copy is not None:
                 s.dr_region = copy.inputs.get("location")
                 s.dr_resource_group = copy.inputs.get("resourceGroupName")
