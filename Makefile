@@ -23,6 +23,12 @@ preview: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# Fleet benchmark (issue 6): 10 to 2,000 VMs, preview vs the bare SDK; writes bench/RESULTS.md.
+# Slow (tens of minutes); not part of `make test`. BENCH_SIZES=10,100 for a quick look.
+BENCH_SIZES ?= 10,100,500,1000,2000
+bench: $(STAMP)
+	$(BIN)/python -m bench.run --sizes $(BENCH_SIZES) --out bench/RESULTS.md --json bench/results.json
+
 catalog: $(STAMP)
 	$(BIN)/python -m policies.catalog
 

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from bench.fleet import fleet_config
 from posture.capture import Registration, capture_program
 from posture.graph import GraphError, blocking_dependencies, critical_path
 
@@ -80,9 +79,10 @@ def test_cycle_is_an_error():
         critical_path(rs)
 
 
-def test_critical_path_does_not_grow_with_vms_or_workloads():
-    small = capture_program(ROOT, "dev", config_override=fleet_config(2))
-    large = capture_program(ROOT, "dev", config_override=fleet_config(20))
+def test_critical_path_does_not_grow_with_vms_or_workloads(fleet_capture):
+    small, large = fleet_capture(2), fleet_capture(20)
+    assert sum(r.type == "azure-native:compute:VirtualMachine" for r in small.resources) == 2
+    assert sum(r.type == "azure-native:compute:VirtualMachine" for r in large.resources) == 20
     assert len(large.resources) > len(small.resources)
     chain_small, chain_large = critical_path(small.resources), critical_path(large.resources)
     assert len(chain_small) >= 2
@@ -90,12 +90,18 @@ def test_critical_path_does_not_grow_with_vms_or_workloads():
 
 
 def test_dev_stack_critical_path():
+    """Resource group -> network -> NIC -> VM -> restore point collection -> its DR copy -> the DR restore
+    point: the longest chain of the dev stack (8 creates), whatever the number of VMs."""
     cap = capture_program(ROOT, "dev")
+    w = "urn:pulumi:dev::azure-iaas-dr::azure-iaas-dr:compute:WorkloadCompute$"
+    s = "urn:pulumi:dev::azure-iaas-dr::azure-iaas-dr:restore_points:ConsistentSnapshots$"
     assert critical_path(cap.resources) == [
-        "urn:pulumi:dev::azure-iaas-dr::azure-iaas-dr:resource_group:ResourceGroup$"
-        "azure-native:resources:ResourceGroup::backup-westeurope-rg",
-        "urn:pulumi:dev::azure-iaas-dr::azure-iaas-dr:recovery_vault:RecoveryVault$"
-        "azure-native:recoveryservices:Vault::vault-westeurope-vault",
-        "urn:pulumi:dev::azure-iaas-dr::azure-iaas-dr:recovery_vault:RecoveryVault$"
-        "azure-native:authorization:ManagementLockByScope::vault-westeurope-lock",
+        w + "azure-iaas-dr:resource_group:ResourceGroup$azure-native:resources:ResourceGroup::workload-database-rg",
+        w + "azure-native:network:VirtualNetwork::workload-database-vnet",
+        w + "azure-native:network:Subnet::workload-database-subnet",
+        w + "azure-native:network:NetworkInterface::workload-database-vm-0-nic",
+        w + "azure-native:compute:VirtualMachine::workload-database-vm-0",
+        s + "azure-native:compute:RestorePointCollection::snapshots-database-database-vm-0-rpc",
+        s + "azure-native:compute:RestorePointCollection::snapshots-database-database-vm-0-rpc-dr",
+        s + "azure-native:compute:RestorePoint::snapshots-database-database-vm-0-20260101t0000z-dr",
     ]

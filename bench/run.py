@@ -1,0 +1,430 @@
+"""Fleet benchmark (issue 6): the offline preview against the bare Pulumi SDK, from 10 to 2,000 VMs.
+
+    venv/bin/python -m bench.run                 # every size, writes bench/RESULTS.md (= make bench)
+    venv/bin/python -m bench.run --sizes 10,100  # a quick look (writes to --out)
+    venv/bin/python -m bench.run --profile 1000  # cProfile of the 1,000-VM preview -> bench/profile-1000.txt
+
+Each size runs in fresh subprocesses, so numbers are independent (imports included, no warm caches):
+
+1. **preview** worker: ``posture.capture.capture_program`` of the project with the fleet config as a
+   config override (program capture), then the unchanged pack over Analyzer gRPC with
+   ``posture.analyzer.PolicyPackProcess`` (pack start + Configure, one Analyze per resource, one
+   AnalyzeStack). RPC time is measured per method around ``PolicyPackProcess._call``; the rest of
+   ``analyze()`` is request marshalling. Then, not timed as part of the preview, every rule is driven
+   in-process on the same resources with the test harness (``tests/policies/harness.py``) to time each
+   rule (resource rules on inputs, stack rules on outputs, as Analyze/AnalyzeStack see them).
+2. **floor** worker: the same registrations (type, name, custom, parent, dependencies, property
+   dependencies, options, inputs) replayed with plain ``pulumi.CustomResource`` / ``ComponentResource``
+   under ``pulumi.runtime.set_mocks`` with a plain echo ``pulumi.runtime.Mocks``: no components, config
+   model or policies -- the cost of Pulumi itself.
+
+``import pulumi`` happens before the timers in both workers (the same fixed cost on both sides); every
+other import (``pulumi_azure_native`` submodules, pydantic, the components) is inside the preview timer.
+Peak memory is ``ru_maxrss`` of each worker and of the pack process (``RUSAGE_CHILDREN``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+PACK_DIR = ROOT / "policies"
+STACK = "dev"  # every program key is overridden by the fleet config (bench.fleet.fleet_config)
+DEFAULT_OUT = ROOT / "bench" / "RESULTS.md"
+REPRODUCE = "make bench   # = venv/bin/python -m bench.run --sizes 10,100,500,1000,2000 --out bench/RESULTS.md --json bench/results.json"
+
+
+class BenchError(Exception):
+    """Bad bench input (sizes, paths) or a failed worker."""
+
+
+# ============================================================== workers (run in fresh subprocesses)
+
+
+def _maxrss_mib(who: int) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024.0  # Linux: KiB
+
+
+def _load_harness():
+    """tests/policies/harness.py, loaded by path (the pack's package dir on sys.path, as the host does)."""
+    import importlib.util
+
+    if str(PACK_DIR) not in sys.path:
+        sys.path.insert(0, str(PACK_DIR))
+    spec = importlib.util.spec_from_file_location("bench_policy_harness", ROOT / "tests" / "policies" / "harness.py")
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def rule_timings(resources, repeat: int = 1) -> list[dict[str, Any]]:
+    """Each rule of the pack driven in-process on ``resources`` (Registrations) with the test harness:
+    resource rules on every resource of their types (inputs), stack rules once on all resources (outputs,
+    parents, dependencies). Returns one row per rule: id, kind, evaluations, seconds (best of ``repeat``),
+    violations."""
+    from pulumi_policy import ResourceValidationArgs
+
+    from posture.analyzer import marshal_value
+
+    h = _load_harness()
+    from azdr_policies import RULES
+    from azdr_policies.framework import take_failures
+
+    wired = [(r, h.wire(marshal_value(r.inputs))) for r in resources]
+    built: dict[str, Any] = {}
+    stack_resources = []
+    for r in resources:
+        pr = h.stack_resource(
+            r.type, r.name, marshal_value(r.outputs), parent=built.get(r.parent),
+            dependencies=[built[d] for d in r.dependencies if d in built],
+            property_dependencies={k: [built[d] for d in v if d in built] for k, v in r.property_dependencies.items()},
+        )
+        built[r.urn] = pr
+        stack_resources.append(pr)
+
+    rows = []
+    for rule in RULES:
+        best, count, violations = float("inf"), 0, 0
+        for _ in range(repeat):
+            found: list[Any] = []
+
+            def report(message, urn=None, found=found):
+                found.append(message)
+
+            if rule.kind == "resource":
+                targets = [(r, w) for r, w in wired if "*" in rule.resource_types or r.type in rule.resource_types]
+                args = [ResourceValidationArgs(r.type, w, r.urn, r.name, h._opts(), None, None) for r, w in targets]
+                t0 = time.perf_counter()
+                for a in args:
+                    try:
+                        rule.policy.validate(a, report)
+                    except Exception:  # noqa: BLE001 - preview unknowns: the servicer's advisory
+                        pass
+                    take_failures(a.urn)
+                elapsed = time.perf_counter() - t0
+                count = len(args)
+            else:
+                t0 = time.perf_counter()
+                h.run_stack(rule, stack_resources)
+                elapsed = time.perf_counter() - t0
+                count = 1
+            best = min(best, elapsed)
+            violations = len(found)
+        rows.append({"id": rule.id, "name": rule.name, "kind": rule.kind, "evaluations": count,
+                     "seconds": best, "violations": violations})
+    return rows
+
+
+def _registration_dump(r) -> dict[str, Any]:
+    return {"urn": r.urn, "type": r.type, "name": r.name, "custom": r.custom, "parent": r.parent,
+            "dependencies": r.dependencies, "property_dependencies": r.property_dependencies,
+            "options": r.options, "inputs": r.inputs, "outputs": r.outputs}
+
+
+def worker_preview(n_vms: int, dump: Path, per_rule: bool) -> dict[str, Any]:
+    import pulumi  # noqa: F401 - the shared fixed cost, outside the timers
+
+    t0 = time.perf_counter()
+    from bench.fleet import fleet_config
+    from posture.capture import capture_program
+
+    cap = capture_program(ROOT, STACK, config_override=fleet_config(n_vms))
+    t_capture = time.perf_counter() - t0
+
+    from posture.analyzer import MAX_MESSAGE, PolicyPackProcess
+
+    rpc: dict[str, dict[str, float]] = {}
+    t1 = time.perf_counter()
+    pack = PolicyPackProcess(PACK_DIR)
+    pack.start()
+    try:
+        pack.info()
+        pack.configure(None)
+        t_start = time.perf_counter() - t1
+        real_call = pack._call
+
+        def timed_call(method, request):
+            size = request.ByteSize()
+            s = time.perf_counter()
+            try:
+                return real_call(method, request)
+            finally:
+                e = time.perf_counter() - s
+                row = rpc.setdefault(method, {"calls": 0, "seconds": 0.0, "bytes": 0, "max_bytes": 0})
+                row["calls"] += 1
+                row["seconds"] += e
+                row["bytes"] += size
+                row["max_bytes"] = max(row["max_bytes"], size)
+
+        pack._call = timed_call  # type: ignore[method-assign]
+        t2 = time.perf_counter()
+        violations = pack.analyze(cap.resources)
+        t_analyze = time.perf_counter() - t2
+    finally:
+        pack.close()
+    t_pack = time.perf_counter() - t1
+
+    from pulumi_policy import policy as pp
+
+    from posture.graph import critical_path
+
+    chain = critical_path(cap.resources)
+    by_rule: dict[str, int] = {}
+    for v in violations:
+        by_rule[v.policyName] = by_rule.get(v.policyName, 0) + 1
+    rules = rule_timings(cap.resources) if per_rule else []
+    dump.write_text(json.dumps({"project": cap.project, "stack": cap.stack,
+                                "resources": [_registration_dump(r) for r in cap.resources]}))
+    types: dict[str, int] = {}
+    for r in cap.resources:
+        types[r.type] = types.get(r.type, 0) + 1
+    return {
+        "vms": n_vms,
+        "resources": len(cap.resources),
+        "custom_resources": sum(1 for r in cap.resources if r.custom),
+        "types": types,
+        "capture_s": t_capture,
+        "pack_start_s": t_start,
+        "analyze_s": t_analyze,
+        "pack_s": t_pack,
+        "rpc": rpc,
+        "violations": len(violations),
+        "violations_by_rule": by_rule,
+        "critical_path": [cap.by_urn()[u].type + "::" + cap.by_urn()[u].name for u in chain],
+        "engine_max_message": MAX_MESSAGE,
+        "pack_max_message": pp._MAX_RPC_MESSAGE_SIZE,  # noqa: SLF001
+        "rules": rules,
+        "rss_mib": _maxrss_mib(resource.RUSAGE_SELF),
+        "pack_rss_mib": _maxrss_mib(resource.RUSAGE_CHILDREN),
+    }
+
+
+def replay(doc: dict[str, Any]) -> int:
+    """Register ``doc['resources']`` (a capture dump) with plain SDK classes under the current mock
+    runtime; returns the number of resources constructed. Property values that had dependencies become
+    Outputs of those resources (so the SDK tracks the same dependencies), explicit-only dependencies go
+    to ``depends_on``."""
+    import pulumi
+
+    by_urn: dict[str, pulumi.Resource] = {}
+    components: list[tuple[pulumi.ComponentResource, dict[str, Any]]] = []
+    count = 0
+    for r in doc["resources"]:
+        if r["type"] == "pulumi:pulumi:Stack" and not r["parent"]:
+            continue
+        o = r["options"] or {}
+        parent = by_urn.get(r["parent"])
+        prop_deps = r["property_dependencies"]
+        covered = {u for urns in prop_deps.values() for u in urns}
+        depends_on = [by_urn[u] for u in r["dependencies"] if u in by_urn and u not in covered]
+        opts = pulumi.ResourceOptions(
+            parent=parent, depends_on=depends_on or None, protect=o.get("protect") or None,
+            retain_on_delete=o.get("retainOnDelete") or None, ignore_changes=o.get("ignoreChanges") or None,
+            additional_secret_outputs=o.get("additionalSecretOutputs") or None,
+            replace_on_changes=o.get("replaceOnChanges") or None, version=o.get("version") or None,
+            aliases=[_alias(a) for a in o.get("aliases") or []] or None,
+        )
+        if r["custom"]:
+            props: dict[str, Any] = {}
+            for key, value in r["inputs"].items():
+                deps = [by_urn[u] for u in prop_deps.get(key, ()) if u in by_urn]
+                if deps:
+                    props[key] = pulumi.Output.all(*(d.urn for d in deps)).apply(lambda _, v=value: v)
+                else:
+                    props[key] = value
+            res: pulumi.Resource = pulumi.CustomResource(r["type"], r["name"], props, opts)
+        else:
+            res = pulumi.ComponentResource(r["type"], r["name"], None, opts)
+            components.append((res, r["outputs"]))
+        by_urn[r["urn"]] = res
+        count += 1
+    for comp, outputs in components:
+        comp.register_outputs(outputs or {})
+    return count
+
+
+def _alias(recorded: Any):
+    """A recorded alias (an alias URN, or ``{"spec": {...}}`` as the engine receives it) as an SDK alias."""
+    import pulumi
+
+    if isinstance(recorded, str):
+        return recorded
+    spec = recorded.get("spec") or {}
+    if "urn" in recorded:
+        return recorded["urn"]
+    kw: dict[str, Any] = {}
+    for wire, arg in (("name", "name"), ("type", "type_"), ("stack", "stack"), ("project", "project")):
+        if spec.get(wire):
+            kw[arg] = spec[wire]
+    if spec.get("parentUrn"):
+        kw["parent"] = spec["parentUrn"]
+    elif spec.get("noParent"):
+        kw["parent"] = None
+    return pulumi.Alias(**kw)
+
+
+class BareMocks:
+    """Plain echo mocks (``pulumi.runtime.Mocks`` protocol): the floor's provider."""
+
+    def new_resource(self, args):
+        return f"{args.name}-id", args.inputs
+
+    def call(self, args):
+        return {}
+
+
+def worker_floor(dump: Path) -> dict[str, Any]:
+    import pulumi
+    from pulumi.runtime.stack import run_pulumi_func
+    from pulumi.runtime.sync_await import _sync_await
+
+    doc = json.loads(dump.read_text())
+    t0 = time.perf_counter()
+    mocks = type("FloorMocks", (BareMocks, pulumi.runtime.Mocks), {})()
+    pulumi.runtime.set_mocks(mocks, project=doc["project"], stack=doc["stack"], preview=True)
+    counted: list[int] = []
+    _sync_await(run_pulumi_func(lambda: counted.append(replay(doc))))
+    t_floor = time.perf_counter() - t0
+    return {"floor_s": t_floor, "floor_resources": counted[0] + 1, "floor_rss_mib": _maxrss_mib(resource.RUSAGE_SELF)}
+
+
+# ============================================================== orchestration
+
+
+def _run_worker(args: list[str]) -> dict[str, Any]:
+    with tempfile.NamedTemporaryFile("r", suffix=".json", delete=False) as out:
+        out_path = Path(out.name)
+    try:
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        proc = subprocess.run([sys.executable, "-m", "bench.run", "--worker", *args, "--result", str(out_path)],
+                              cwd=ROOT, env=env, capture_output=True, text=True)
+        if proc.returncode != 0:
+            tail = (proc.stderr.strip().splitlines() or proc.stdout.strip().splitlines() or ["(no output)"])[-1]
+            raise BenchError(f"bench worker {' '.join(args[:2])} failed (exit {proc.returncode}): {tail}")
+        return json.loads(out_path.read_text())
+    finally:
+        out_path.unlink(missing_ok=True)
+
+
+def measure(n_vms: int, *, per_rule: bool = True) -> dict[str, Any]:
+    """Both workers for one fleet size, each in a fresh subprocess."""
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        dump = Path(tmp) / "capture.json"
+        row = _run_worker(["preview", str(n_vms), "--dump", str(dump)] + ([] if per_rule else ["--no-rules"]))
+        row.update(_run_worker(["floor", str(n_vms), "--dump", str(dump)]))
+    row["preview_s"] = row["capture_s"] + row["pack_s"]
+    return row
+
+
+def machine() -> dict[str, str]:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = "unknown"
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+                break
+    except OSError:
+        pass
+    return {"cpu": cpu, "cores": str(os.cpu_count()), "memory": mem,
+            "os": f"{platform.system()} {platform.release()}", "python": platform.python_version()}
+
+
+def versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for pkg in ("pulumi", "pulumi-azure-native", "pulumi-policy", "grpcio", "protobuf", "pydantic"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out
+
+
+def parse_sizes(text: str) -> list[int]:
+    from bench.fleet import FleetError, workload_sizes
+
+    sizes = []
+    for part in text.split(","):
+        part = part.strip()
+        if not part.isdigit():
+            raise BenchError(f"--sizes {text!r}: a comma-separated list of VM counts (integers >= 2), e.g. 10,100")
+        try:
+            workload_sizes(int(part))
+        except FleetError as e:
+            raise BenchError(f"--sizes: {e}") from None
+        sizes.append(int(part))
+    if not sizes:
+        raise BenchError("--sizes: at least one VM count")
+    return sizes
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
+    p.add_argument("--sizes", default="10,100,500,1000,2000", help="comma-separated VM counts")
+    p.add_argument("--out", default=str(DEFAULT_OUT), help="Markdown report to write (default bench/RESULTS.md)")
+    p.add_argument("--json", dest="json_out", help="also write the raw measurements as JSON")
+    p.add_argument("--profile", type=int, metavar="N", help="cProfile the N-VM preview instead of benchmarking")
+    p.add_argument("--worker", nargs=2, metavar=("KIND", "N"), help=argparse.SUPPRESS)
+    p.add_argument("--dump", help=argparse.SUPPRESS)
+    p.add_argument("--result", help=argparse.SUPPRESS)
+    p.add_argument("--no-rules", action="store_true", help=argparse.SUPPRESS)
+    a = p.parse_args(argv)
+    try:
+        if a.worker:
+            kind, n = a.worker
+            res = worker_preview(int(n), Path(a.dump), not a.no_rules) if kind == "preview" else worker_floor(Path(a.dump))
+            Path(a.result).write_text(json.dumps(res))
+            return 0
+        if a.profile:
+            from bench.profile import profile_preview
+
+            path = profile_preview(a.profile)
+            print(f"wrote {path}")
+            return 0
+        sizes = parse_sizes(a.sizes)
+        from bench.report import render
+
+        meta = {"date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine(),
+                "versions": versions(), "command": REPRODUCE, "sizes": sizes}
+        rows = []
+        for n in sizes:
+            print(f"bench: {n} VMs ...", file=sys.stderr, flush=True)
+            rows.append(measure(n))
+            r = rows[-1]
+            print(f"  {r['resources']} resources: preview {r['preview_s']:.2f}s (capture {r['capture_s']:.2f}s,"
+                  f" pack {r['pack_s']:.2f}s), floor {r['floor_s']:.2f}s", file=sys.stderr, flush=True)
+            # written after every size, so a long run leaves its partial results
+            Path(a.out).write_text(render(rows, meta))
+            if a.json_out:
+                Path(a.json_out).write_text(json.dumps({"meta": meta, "rows": rows}, indent=1))
+        print(f"wrote {a.out}", file=sys.stderr)
+        return 0
+    except BenchError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,134 @@
+"""bench tooling: the fleet generator, the floor replay, the report's target verdicts (issue 6)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+from bench.fleet import REGIONS, TIERS, FleetError, fleet_config, main, workload_sizes
+from bench.report import render, targets
+from bench.run import BenchError, parse_sizes, replay
+from components.config import parse_stack_config
+from posture.capture import EchoMocks, run_in_mocks
+
+
+def _parsed(n):
+    cfg = fleet_config(n)
+    raw = {k.split(":", 1)[1]: v for k, v in cfg.items() if k.startswith("azure-iaas-dr:")}
+    return parse_stack_config(raw, location=cfg["azure-native:location"])
+
+
+@pytest.mark.parametrize("n, workloads", [(2, 1), (10, 5), (20, 5), (100, 10), (2000, 200)])
+def test_fleet_has_exactly_n_vms_and_validates(n, workloads):
+    cfg = _parsed(n)
+    assert len(cfg.workloads) == workloads
+    assert sum(w.vm_count for w in cfg.workloads.values()) == n
+    assert all(2 <= w.vm_count <= 10 for w in cfg.workloads.values())
+
+
+def test_fleet_spreads_every_tier_over_both_primary_regions():
+    cfg = _parsed(100)
+    assert {(w.tier, w.region) for w in cfg.workloads.values()} == {(t, r) for t in TIERS for r in REGIONS}
+    assert {w.region: w.dr_region for w in cfg.workloads.values()} == {"westeurope": "northeurope",
+                                                                       "eastus2": "centralus"}
+    cfg10 = _parsed(10)
+    assert {w.tier for w in cfg10.workloads.values()} == set(TIERS)
+    assert {w.region for w in cfg10.workloads.values()} == set(REGIONS)
+
+
+def test_fleet_networks_do_not_overlap():
+    cfg = _parsed(2000)
+    spaces = [w.address_space for w in cfg.workloads.values()]
+    assert len(set(spaces)) == len(spaces) == 200
+    assert spaces[:2] == ["10.1.0.0/24", "10.1.1.0/24"] and spaces[-1] == "10.1.199.0/24"
+
+
+def test_workload_sizes_are_even_and_bad_sizes_are_rejected():
+    assert workload_sizes(23) == [5, 5, 5, 4, 4]
+    assert workload_sizes(3) == [3]
+    with pytest.raises(FleetError, match=r"fleet size 1: an integer of at least 2 VMs"):
+        workload_sizes(1)
+    with pytest.raises(FleetError, match=r"vms_per_workload 101: an integer from 2 to 100"):
+        workload_sizes(10, 101)
+
+
+def test_fleet_cli_prints_a_stack_file(capsys):
+    assert main(["4"]) == 0
+    doc = yaml.safe_load(capsys.readouterr().out)
+    assert doc == {"config": fleet_config(4)}
+    assert main(["x"]) == 2
+    assert "usage: python -m bench.fleet N" in capsys.readouterr().err
+
+
+def test_parse_sizes():
+    assert parse_sizes("10, 100") == [10, 100]
+    with pytest.raises(BenchError, match=r"--sizes '10,a': a comma-separated list of VM counts"):
+        parse_sizes("10,a")
+    with pytest.raises(BenchError, match=r"--sizes: fleet size 1: an integer of at least 2 VMs"):
+        parse_sizes("1")
+
+
+def _dump(cap):
+    return {"project": cap.project, "stack": cap.stack, "resources": [
+        {"urn": r.urn, "type": r.type, "name": r.name, "custom": r.custom, "parent": r.parent,
+         "dependencies": r.dependencies, "property_dependencies": r.property_dependencies,
+         "options": r.options, "inputs": r.inputs, "outputs": r.outputs} for r in cap.resources]}
+
+
+def test_floor_replays_the_same_registrations(fleet_capture):
+    """The floor registers exactly what the program registered: URNs, parents, dependencies, property
+    dependencies, inputs, protect/retainOnDelete/version/aliases -- with no components or config model."""
+    cap = fleet_capture(2)
+    floor = run_in_mocks(lambda: replay(_dump(cap)), project=cap.project, stack=cap.stack, preview=True,
+                         mocks=EchoMocks())
+
+    def shape(regs):
+        return sorted((r.urn, r.type, r.custom, r.parent, tuple(r.dependencies),
+                       tuple((k, tuple(v)) for k, v in r.property_dependencies.items()),
+                       json.dumps(r.inputs, sort_keys=True), r.options["protect"], r.options["retainOnDelete"], r.options["version"],
+                       len(r.options["aliases"])) for r in regs)
+
+    assert len(floor.resources) == len(cap.resources) > 20
+    assert shape(floor.resources) == shape(cap.resources)
+
+
+def _row(vms, preview, floor, stack_rule_s=0.001, resources=None, max_bytes=1000):
+    resources = resources or vms * 6
+    return {"vms": vms, "resources": resources, "capture_s": preview * 0.8, "pack_s": preview * 0.2,
+            "preview_s": preview, "floor_s": floor, "pack_start_s": 0.2, "analyze_s": preview * 0.1,
+            "rpc": {"Analyze": {"calls": resources, "seconds": 0.05, "bytes": 1, "max_bytes": 900},
+                    "AnalyzeStack": {"calls": 1, "seconds": 0.01, "bytes": 1, "max_bytes": max_bytes}},
+            "engine_max_message": 400 * 2**20, "pack_max_message": 400 * 2**20, "violations": 0,
+            "rules": [{"id": "AZDR-X-001", "name": "x", "kind": "stack", "evaluations": 1, "seconds": stack_rule_s,
+                       "violations": 0}],
+            "critical_path": ["a::b"], "types": {"t": resources}, "rss_mib": 1, "pack_rss_mib": 1,
+            "floor_rss_mib": 1}
+
+
+def test_targets_met():
+    rows = [_row(100, 10.0, 8.0, 0.001), _row(1000, 100.0, 80.0), _row(2000, 210.0, 160.0, 0.021)]
+    assert [v for _, _, v in targets(rows)] == ["met", "met", "met", "met"]
+    assert targets(rows)[0][1] == "100.00 s / 80.00 s = **1.25x**"
+    assert targets(rows)[1][1] == "105.00 / 100.00 ms = **1.05x**"
+
+
+def test_targets_missed():
+    # 2x the floor, superlinear per VM, a pairwise stack rule (20x the resources, 400x the time),
+    # a message over the limit
+    rows = [_row(100, 10.0, 8.0, 0.001), _row(1000, 200.0, 100.0),
+            _row(2000, 400.0, 170.0, 0.4, max_bytes=401 * 2**20)]
+    verdicts = targets(rows)
+    assert [v for _, _, v in verdicts] == ["**missed**"] * 4
+    assert verdicts[2][1] == "worst AZDR-X-001: **20.00x** (all rules below)"
+
+
+def test_render_reports_missing_sizes_and_the_reproduce_command():
+    meta = {"date": "2026-01-01 00:00 UTC", "command": "make bench",
+            "machine": {"cpu": "cpu", "cores": "2", "memory": "4 GiB", "os": "Linux", "python": "3.11"},
+            "versions": {"pulumi": "1"}}
+    text = render([_row(10, 1.0, 0.5)], meta)
+    assert "| whole preview <= 1.5x the floor at 1,000 VMs | not measured (no 1,000-VM run) | n/a |" in text
+    assert "- reproduce: `make bench`" in text
+    assert "| 10 | 60 | 0.80 | 0.20 | 0.05 | 0.01 | 0.04 | 1.00 | 0.50 | 2.00 | 100.00 | 50.00 |" in text
