@@ -17,7 +17,9 @@ ROOT = Path(__file__).resolve().parents[2]
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE5Bx4GJ4D3v4LaEZFWiaobemAk7sfwCr4/TQ519JQL5 test"
 IMAGE = "/subscriptions/s/resourceGroups/rg-img/providers/Microsoft.Compute/images/golden"
 WORKLOADS = {
-    "db": {"tier": "database", "sshPublicKey": KEY, "dataDisks": [{"lun": 0, "sizeGb": 64}],
+    # sizes, SKUs and fault domains pinned, so tier-default changes don't move these expectations
+    "db": {"tier": "database", "sshPublicKey": KEY, "vmSize": "Standard_E4s_v5", "diskSku": "Premium_LRS",
+           "dataDisks": [{"lun": 0, "sizeGb": 64}], "availabilitySet": {"faultDomains": 2},
            "network": {"addressSpace": "10.20.0.0/16", "subnetPrefix": "10.20.1.0/24"},
            "consistentSnapshots": {"pointsInTime": ["20260101t0000z", "20260101t0600z"]}},
     "cass": {"tier": "cluster", "sshPublicKey": KEY,
@@ -52,7 +54,7 @@ def test_report_numbers_for_known_tiers(model):
     assert db["retention"] == {"dailyDays": 30, "weeklyWeeks": 12, "monthlyMonths": None, "yearlyYears": None,
                                "instantRestoreDays": 7}
     assert (db["snapshotSets"], db["snapshotIntervalHours"]) == (2, 6.0)
-    assert db["highAvailability"] == {"requested": True, "availabilitySet": "db-avset", "faultDomains": 3,
+    assert db["highAvailability"] == {"requested": True, "availabilitySet": "db-avset", "faultDomains": 2,
                                       "updateDomains": 5, "members": 2}
     assert (cass["targetRpoHours"], cass["achievedRpoHours"], cass["backupFrequency"]) == (24, 24, "Daily")
     assert cass["highAvailability"]["members"] == 3 and cass["vmCount"] == 3
@@ -80,7 +82,7 @@ def test_report_markdown_rows_and_mermaid(model):
     md = report_dr.render_markdown(model)
     assert ("| `db` | database | 4 h | 4 h (Hourly, V2) | 2, every 6 h | 30 d / 12 w; snapshots 7 d | vault"
             " rsv-dr-westeurope in westeurope (GeoRedundant); vault secondary in northeurope (cross-region restore"
-            " enabled); restorePoints in westeurope; restorePoints copies in northeurope | yes: 2 VMs, 3 fault / 5"
+            " enabled); restorePoints in westeurope; restorePoints copies in northeurope | yes: 2 VMs, 2 fault / 5"
             " update domains |") in md.splitlines()
     # Trusted Launch (the default) always gets an Enhanced (V2) policy, daily here
     assert ("| `pricing` | critical-data | 24 h | 24 h (Daily, V2) | - | 30 d / 12 w / 60 m / 10 y; snapshots 5 d |"
