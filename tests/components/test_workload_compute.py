@@ -122,7 +122,7 @@ def test_vm_inputs_are_exact():
             "imageReference": {"publisher": "Canonical", "offer": "0001-com-ubuntu-server-jammy",
                                "sku": "22_04-lts-gen2", "version": "latest"},
             "osDisk": {"name": "db-vm-1-os", "createOption": "FromImage", "caching": "ReadWrite",
-                       "deleteOption": "Delete", "managedDisk": {"storageAccountType": "Premium_LRS"}},
+                       "deleteOption": "Delete", "managedDisk": {"storageAccountType": "Premium_ZRS"}},
             "dataDisks": [
                 {"lun": 0.0, "createOption": "Attach", "caching": "ReadOnly", "deleteOption": "Detach",
                  "managedDisk": {"id": arm("rg-dr-db", "Microsoft.Compute/disks/db-vm-1-data-0")}},
@@ -208,7 +208,7 @@ def test_data_disk_inputs_are_exact():
         "diskName": "db-vm-0-data-1",
         "resourceGroupName": "rg-dr-db",
         "location": "westeurope",
-        "sku": {"name": "Premium_LRS"},
+        "sku": {"name": "Premium_ZRS"},
         "diskSizeGB": 128.0,
         "creationData": {"createOption": "Empty"},
         "networkAccessPolicy": "DenyAll",
@@ -389,11 +389,11 @@ def test_outputs_give_per_vm_and_per_disk_handles():
     assert cap.stack_outputs["resourceGroupName"] == "rg-dr-db"
     assert cap.stack_outputs["vms"][1] == {
         "vmId": vm_ids[1], "vmName": "db-vm-1", "resourceGroupName": "rg-dr-db", "region": "westeurope",
-        "zone": None, "securityType": "TrustedLaunch", "diskSkus": ["Premium_LRS"],
+        "zone": None, "securityType": "TrustedLaunch", "diskSkus": ["Premium_ZRS"],
         "osDisk": {"name": "db-vm-1-os", "id": arm("rg-dr-db", "Microsoft.Compute/disks/db-vm-1-os"),
-                   "sku": "Premium_LRS"},
+                   "sku": "Premium_ZRS"},
         "dataDisks": [
-            {"lun": lun, "name": f"db-vm-1-data-{lun}", "sku": "Premium_LRS",
+            {"lun": lun, "name": f"db-vm-1-data-{lun}", "sku": "Premium_ZRS",
              "id": arm("rg-dr-db", f"Microsoft.Compute/disks/db-vm-1-data-{lun}")} for lun in (0, 1)],
     }
     [comp] = cap.find(TOKEN, "db")
