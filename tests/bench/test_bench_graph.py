@@ -105,3 +105,14 @@ def test_dev_stack_critical_path():
         s + "azure-native:compute:RestorePointCollection::snapshots-database-database-vm-0-rpc-dr",
         s + "azure-native:compute:RestorePoint::snapshots-database-database-vm-0-20260101t0000z-dr",
     ]
+
+
+def test_no_resource_is_parented_to_a_custom_resource(fleet_capture):
+    """azure-native resources carry 20-60 aliases each; a custom parent multiplies its aliases into every
+    child's (pulumi/pulumi#10010, #11064), the SDK cost that grows fastest. Components only parent to
+    components, so per-resource SDK cost stays constant and no custom parent serialises creation."""
+    cap = fleet_capture(20)
+    by_urn = cap.by_urn()
+    custom_parented = [r.urn for r in cap.resources if r.parent in by_urn and by_urn[r.parent].custom]
+    assert custom_parented == []
+    assert max(len(r.options["aliases"]) for r in cap.resources) >= 20  # the premise: heavy aliases
