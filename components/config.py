@@ -266,6 +266,8 @@ class CustomImageInput(_Input):
     version: str = _f("Image version (MAJOR.MINOR.PATCH).", "1.0.0", pattern=r"^\d+\.\d+\.\d+$",
                       allowed='a version "MAJOR.MINOR.PATCH", e.g. "1.0.0"')
     os_type: Literal["Linux", "Windows"] = _f("Operating system of the image.", "Linux")
+    hyper_v_generation: Literal["V1", "V2"] = _f(
+        "Hyper-V generation of the image (compute.HyperVGeneration); Trusted Launch needs V2.", "V2")
     replica_count: int = _f("Replicas of the image version in each target region (primary and DR).", 1,
                             ge=1, le=100, allowed="an integer from 1 to 100")
     storage_account_type: GalleryStorage = _f("Storage of the replicas (Standard_ZRS survives a zone loss).",
@@ -900,6 +902,10 @@ def _resolve_workload(name: str, w: WorkloadInput, cfg: ProgramConfig, location:
                                  'an OpenSSH public key, required when authentication is "ssh"'))
     if w.authentication == "password" and w.ssh_public_key:
         problems.append(_problem(f"{p}.sshPublicKey", _Shown("set"), 'only with authentication "ssh"'))
+    if w.custom_image is not None and w.custom_image.hyper_v_generation == "V1" and w.trusted_launch:
+        problems.append(_problem(f"{p}.customImage.hyperVGeneration", "V1",
+                                 '"V2" when trustedLaunch is true (Trusted Launch boots only Generation 2 images);'
+                                 " or set trustedLaunch: false for a Generation 1 image"))
     if w.custom_image is not None and w.custom_image.os_type == "Windows" and w.authentication == "ssh":
         problems.append(_problem(f"{p}.authentication", "ssh",
                                  '"password" for a Windows image (Azure sets up SSH keys only on Linux)'))

@@ -5,7 +5,7 @@ One gallery per region that holds workloads with ``customImage`` (an image versi
 gallery's region). Per such workload (children named from the instance name):
 
 * ``<name>-<workload>-image``: ``compute.GalleryImage`` named after the workload, identifier
-  publisher/offer/sku from config, ``osState`` Generalized, Hyper-V generation V2, and the
+  publisher/offer/sku from config, ``osState`` Generalized, ``customImage.hyperVGeneration`` (default V2), and the
   ``SecurityType=TrustedLaunchSupported`` feature when the workload uses Trusted Launch;
 * ``<name>-<workload>-version``: ``compute.GalleryImageVersion`` ``customImage.version`` made from
   ``customImage.sourceId`` (a managed image id, or a generalized VM id), published to the workload's region
@@ -113,7 +113,7 @@ class ImageGallery(pulumi.ComponentResource):
                 identifier=compute.GalleryImageIdentifierArgs(publisher=img.publisher, offer=img.offer, sku=img.sku),
                 os_state=compute.OperatingSystemStateTypes.GENERALIZED,
                 os_type=compute.OperatingSystemTypes(img.os_type),
-                hyper_v_generation=compute.HyperVGeneration.V2,
+                hyper_v_generation=compute.HyperVGeneration(img.hyper_v_generation),
                 features=features,
                 tags=dict(spec.tags),
                 opts=pulumi.ResourceOptions(parent=self),

@@ -102,6 +102,23 @@ def test_v1_instant_restore_accepts_5():
     assert parse(workloads={"w": wl(trustedLaunch=False, instantRestoreDays=5)}).workloads["w"].backup.instant_restore_days == 5
 
 
+CUSTOM = {"sourceId": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/images/i",
+          "publisher": "p", "offer": "o", "sku": "s"}
+
+
+def test_custom_image_hyperv_generation_defaults_to_v2_and_v1_needs_trusted_launch_off():
+    assert parse(workloads={"w": wl(customImage=CUSTOM)}).workloads["w"].custom_image.hyper_v_generation == "V2"
+    w = parse(workloads={"w": wl(trustedLaunch=False, customImage={**CUSTOM, "hyperVGeneration": "V1"})}).workloads["w"]
+    assert (w.custom_image.hyper_v_generation, w.trusted_launch, w.backup.policy_type) == ("V1", False, "V1")
+
+
+def test_hyperv_generation_values_are_the_azure_native_wire_values():
+    import typing
+    field = c.CustomImageInput.model_fields["hyper_v_generation"]
+    assert (field.alias, set(typing.get_args(field.annotation))) == (
+        "hyperVGeneration", {e.value for e in compute.HyperVGeneration})
+
+
 # --- regions ---------------------------------------------------------------------------------------------
 
 def test_dr_region_defaults_to_the_pair_and_may_be_overridden():
@@ -330,6 +347,17 @@ CASES = {
             "sourceId": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/images/i",
             "publisher": "p", "offer": "o", "sku": "s"})}},
         ["azure-iaas-dr:workloads.r.customImage: set together with image: either image or customImage, not both"]),
+    "gen1-image-with-trusted-launch": (
+        {"workloads": {"r": wl(customImage={
+            "sourceId": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/images/i",
+            "publisher": "p", "offer": "o", "sku": "s", "hyperVGeneration": "V1"})}},
+        ['azure-iaas-dr:workloads.r.customImage.hyperVGeneration: "V1": "V2" when trustedLaunch is true (Trusted'
+         " Launch boots only Generation 2 images); or set trustedLaunch: false for a Generation 1 image"]),
+    "bad-hyperv-generation": (
+        {"workloads": {"r": wl(customImage={
+            "sourceId": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/images/i",
+            "publisher": "p", "offer": "o", "sku": "s", "hyperVGeneration": "V3"})}},
+        ['azure-iaas-dr:workloads.r.customImage.hyperVGeneration: "V3": one of "V1" or "V2"']),
     "replica-count": (
         {"workloads": {"r": wl(customImage={
             "sourceId": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/images/i",
