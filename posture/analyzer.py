@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -256,13 +257,36 @@ def _options(reg: Registration):
     )
     ct = o.get("customTimeouts")
     if ct:
-        opts.customTimeouts.CopyFrom(
-            analyzer_pb2.AnalyzerResourceOptions.CustomTimeouts(
-                create=float(ct.get("create") or 0), update=float(ct.get("update") or 0),
-                delete=float(ct.get("delete") or 0),
-            )
-        )
+        seconds = {k: timeout_seconds(ct.get(k), f"{reg.urn}: customTimeouts.{k}") for k in ("create", "update", "delete")}
+        opts.customTimeouts.CopyFrom(analyzer_pb2.AnalyzerResourceOptions.CustomTimeouts(**seconds))
     return opts
+
+
+_DURATION_UNITS = {"ns": 1e-9, "us": 1e-6, "\u00b5s": 1e-6, "\u03bcs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+_DURATION = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)")
+
+
+def timeout_seconds(value: Any, where: str) -> float:
+    """A custom timeout as the engine hands it to analyzers: seconds. Programs send Go duration strings
+    (`"5m"`, `"1h30m"`; the engine's `generateTimeoutInSeconds` uses `time.ParseDuration`); state
+    documents already hold seconds. Empty or absent means 0 (no custom timeout)."""
+    if value is None or value == "":
+        return 0.0
+    if isinstance(value, bool):
+        raise PostureError(f"{where}: {value!r} is not a duration")
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        text = value.strip()
+        sign = -1.0 if text.startswith("-") else 1.0
+        body = text.lstrip("+-")
+        if body == "0":
+            return 0.0
+        if body and _DURATION.sub("", body) == "":
+            return sign * sum(float(n) * _DURATION_UNITS[u] for n, u in _DURATION.findall(body))
+    raise PostureError(
+        f"{where}: {value!r} is not a valid duration (Go duration such as \"30s\", \"5m\", \"1h30m\")"
+    )
 
 
 def _provider(reg: Registration, by_urn: dict[str, Registration]):

@@ -146,7 +146,7 @@ def _make_monitor_class():
                 property_dependencies={
                     k: sorted(v.urns) for k, v in sorted(request.propertyDependencies.items())
                 },
-                options=_options(request),
+                options=_options(request, response.urn),
                 inputs=struct_to_dict(request.object),
                 # Components have no id and only the outputs they register (RegisterResourceOutputs).
                 outputs=(struct_to_dict(response.object) if request.custom and response.HasField("object")
@@ -166,7 +166,26 @@ def _make_monitor_class():
     return RecordingMonitor
 
 
-def _options(request) -> dict[str, Any]:
+def _alias_urns(request, urn: str) -> list[str]:
+    """Alias specs resolved to URNs like the engine does for one resource (`resource.Alias` defaults: this
+    resource's name, type, stack, project and parent). Parent-alias multiplication is not done."""
+    stack, project = urn.split("::", 2)[0].removeprefix("urn:pulumi:"), urn.split("::", 2)[1]
+    out: list[str] = [a.urn for a in request.aliases if a.WhichOneof("alias") == "urn"]
+    for a in request.aliases:
+        if a.WhichOneof("alias") != "spec":
+            continue
+        spec = a.spec
+        parent = request.parent
+        if spec.WhichOneof("parent") == "noParent" and spec.noParent:
+            parent = ""
+        elif spec.WhichOneof("parent") == "parentUrn":
+            parent = spec.parentUrn
+        out.append(engine_urn(spec.stack or stack, spec.project or project, parent, spec.type or request.type,
+                              spec.name or request.name))
+    return out + [u for u in request.aliasURNs if u not in out]
+
+
+def _options(request, urn: str) -> dict[str, Any]:
     opts: dict[str, Any] = {
         "protect": bool(request.protect),
         "retainOnDelete": bool(request.retainOnDelete),
@@ -175,7 +194,7 @@ def _options(request) -> dict[str, Any]:
         "deleteBeforeReplaceDefined": bool(request.deleteBeforeReplaceDefined),
         "additionalSecretOutputs": list(request.additionalSecretOutputs),
         "replaceOnChanges": list(request.replaceOnChanges),
-        "aliases": [json_format.MessageToDict(a) for a in request.aliases] + list(request.aliasURNs),
+        "aliases": _alias_urns(request, urn),
         "provider": request.provider,
         "deletedWith": request.deletedWith,
         "version": request.version,

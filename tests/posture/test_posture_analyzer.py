@@ -190,3 +190,96 @@ def test_pack_that_fails_to_start_is_bad_input(tmp_path):
         PolicyPackProcess(tmp_path).start()
     with pytest.raises(PostureError, match="not a Python policy pack"):
         PolicyPackProcess(tmp_path / "nope").start()
+
+
+# ---------------------------------------------------------------- what the pack receives (echo pack)
+
+ECHO = FIX / "packs" / "echo-pack"
+
+
+def echoed(violations):
+    """{(policy, resourceUrn): decoded report} of the echo pack."""
+    import json
+
+    out = {}
+    for v in violations:
+        assert v.message.startswith("echo\n"), v.message
+        out[(v.policyName, v.resourceUrn)] = json.loads(v.message.split("\n", 1)[1])
+    return out
+
+
+@pytest.fixture(scope="module")
+def echo():
+    with PolicyPackProcess(ECHO) as p:
+        p.configure(None)
+        yield p
+
+
+def _options_program():
+    import pulumi
+
+    a = pulumi.CustomResource("fx:index:A", "a", {"x": 1})
+    pulumi.CustomResource(
+        "fx:index:B", "b",
+        {"ref": a.id, "secret": pulumi.Output.secret("s3cr3t"), "nested": {"k": [1, "two"]}},
+        pulumi.ResourceOptions(
+            depends_on=[a], protect=True, ignore_changes=["nested"], delete_before_replace=True,
+            additional_secret_outputs=["y"], replace_on_changes=["ref"], retain_on_delete=True,
+            aliases=[pulumi.Alias(name="old-b"), "urn:pulumi:s::p::fx:index:B::older-b"],
+            custom_timeouts=pulumi.CustomTimeouts(create="5m", update="1h30m", delete="90s"),
+        ),
+    )
+
+
+def test_options_are_recorded_and_reach_the_pack_as_the_engine_sends_them(echo):
+    from posture.capture import run_in_mocks
+
+    cap = run_in_mocks(_options_program, config={}, project="p", stack="s", preview=False)
+    a_urn, b_urn = "urn:pulumi:s::p::fx:index:A::a", "urn:pulumi:s::p::fx:index:B::b"
+    b = cap.by_urn()[b_urn]
+    assert b.options == {
+        "protect": True, "retainOnDelete": True, "ignoreChanges": ["nested"], "deleteBeforeReplace": True,
+        "deleteBeforeReplaceDefined": True, "additionalSecretOutputs": ["y"], "replaceOnChanges": ["ref"],
+        "aliases": ["urn:pulumi:s::p::fx:index:B::older-b", "urn:pulumi:s::p::fx:index:B::old-b"],
+        "provider": "", "deletedWith": "", "version": "", "importId": "",
+        "customTimeouts": {"create": "5m", "update": "1h30m", "delete": "90s"},
+    }
+    assert b.dependencies == [a_urn]
+    assert b.property_dependencies == {"nested": [], "ref": [a_urn], "secret": []}
+    got = echoed(echo.analyze(cap.resources))
+    expected_opts = {
+        "protect": True, "ignoreChanges": ["nested"], "deleteBeforeReplace": True,
+        "aliases": ["urn:pulumi:s::p::fx:index:B::older-b", "urn:pulumi:s::p::fx:index:B::old-b"],
+        "customTimeouts": [300.0, 5400.0, 90.0], "additionalSecretOutputs": ["y"],
+    }
+    # Analyze: inputs, the secret unwrapped for the policy as the SDK does, the reference as the id.
+    assert got[("echo-resource", b_urn)] == {
+        "type": "fx:index:B", "name": "b", "provider": None, "opts": expected_opts,
+        "props": {"ref": "a-id", "secret": "s3cr3t", "nested": {"k": [1.0, "two"]}},
+    }
+    # AnalyzeStack: outputs, parent, dependencies and property dependencies.
+    stack_b = got[("echo-stack", b_urn)]
+    assert (stack_b["parent"], stack_b["dependencies"], stack_b["propertyDependencies"]) == (
+        "urn:pulumi:s::p::pulumi:pulumi:Stack::p-s", [a_urn], {"nested": [], "ref": [a_urn], "secret": []},
+    )
+    assert stack_b["props"] == {"name": "b", "ref": "a-id", "secret": "s3cr3t", "nested": {"k": [1.0, "two"]}}
+    assert got[("echo-stack", a_urn)]["opts"]["customTimeouts"] == [0, 0, 0]  # the SDK default when unset
+
+
+def test_bad_custom_timeout_is_bad_input(echo):
+    reg = Registration(urn="urn:pulumi:s::p::fx:index:A::a", type="fx:index:A", name="a", custom=True,
+                       options={"customTimeouts": {"create": "5 minutes", "update": "", "delete": ""}})
+    with pytest.raises(PostureError) as exc:
+        echo.analyze([reg])
+    assert str(exc.value) == ('urn:pulumi:s::p::fx:index:A::a: customTimeouts.create: \'5 minutes\' is not a valid '
+                              'duration (Go duration such as "30s", "5m", "1h30m")')
+
+
+@pytest.mark.parametrize(("value", "seconds"), [
+    ("5m", 300.0), ("1h30m", 5400.0), ("1.5h", 5400.0), ("300ms", 0.3), ("0", 0.0), ("", 0.0), (None, 0.0),
+    (120, 120.0), ("-1s", -1.0),
+])
+def test_timeout_seconds_parses_go_durations(value, seconds):
+    from posture.analyzer import timeout_seconds
+
+    assert timeout_seconds(value, "x") == seconds
