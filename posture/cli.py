@@ -91,14 +91,28 @@ def _analyze(resources, pack_dir: Path, cli_config):
 
 
 def _run_pulumi(args) -> int:
+    """Hand over to `pulumi preview --policy-pack` (same stack, pack and pack config); pulumi's exit code."""
     exe = shutil.which("pulumi")
     if exe is None:
-        print(f"error: {INSTALL_HINT}", file=sys.stderr)
-        return 2
-    cmd = [exe, "preview", "--policy-pack", str(Path(args.policy_pack).resolve()), "--stack", args.stack]
+        raise PostureError(INSTALL_HINT)
+    if args.format != "text":
+        raise PostureError(
+            f"--format {args.format} needs the offline engine: `pulumi preview` prints no policy results in "
+            "--json; run `pulumi preview --json > preview.json` and then "
+            f"`python -m posture check --preview-json preview.json --format {args.format}`"
+        )
+    project_dir = Path(args.project_dir)
+    if not project_dir.is_dir():
+        raise PostureError(f"--project-dir {args.project_dir}: project directory not found")
+    pack_dir = _pack_dir(args.policy_pack, project_dir)
+    if not pack_dir.is_dir():
+        raise PostureError(f"--policy-pack {args.policy_pack}: policy pack directory not found ({pack_dir})")
+    cmd = [exe, "preview", "--stack", args.stack, "--policy-pack", str(pack_dir.resolve())]
     if args.policy_pack_config:
+        _load_pack_config(args.policy_pack_config)  # a missing or malformed file is named here, not by pulumi
         cmd += ["--policy-pack-config", str(Path(args.policy_pack_config).resolve())]
-    return subprocess.call(cmd, cwd=args.project_dir)
+    code = subprocess.call(cmd, cwd=project_dir)
+    return code if code >= 0 else 128 - code  # killed by a signal: the shell's convention
 
 
 def run(argv: Optional[Sequence[str]] = None) -> int:
@@ -142,9 +156,10 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
     text = report.render(result, args.format, color=sys.stdout.isatty(),
                          project_dir=getattr(args, "project_dir", None))
     if args.command == "preview" and args.format == "markdown":  # the DR posture report (posture/report_dr.py)
-        from . import report_dr
+        from . import renderers, report_dr
 
-        text = text.rstrip("\n") + "\n\n" + report_dr.render_markdown(report_dr.build(cap.resources, args.stack))
+        report_md = report_dr.render_markdown(report_dr.build(cap.resources, args.stack))
+        text = renderers.render_markdown(result, appendix=report_md)  # one comment-size budget for both
     sys.stdout.write(text)
     sys.stdout.flush()
     return result.exit_code()

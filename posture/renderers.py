@@ -221,13 +221,60 @@ MAX_MARKDOWN_CHARS = 60_000
 left out (the counts and headings stay) with a note saying how many."""
 
 
-def render_markdown(result: Result, max_chars: int = MAX_MARKDOWN_CHARS) -> str:
+POLICY_TITLE = "Policy results"
+"""Title of the policy section. `preview --format markdown` follows it with the DR posture report
+(`posture/report_dr.py`, "## DR posture of stack ..."): the two titles must not read alike."""
+
+
+def render_markdown(result: Result, max_chars: int = MAX_MARKDOWN_CHARS, appendix: str = "") -> str:
+    """The PR comment: the policy results, then `appendix` (the DR posture report), all within
+    `max_chars`.
+
+    The policy results keep their full length when the whole fits. Otherwise the appendix gets what
+    the full policy results leave, but at least half the budget; past its share it is cut at a line
+    boundary (never inside a fenced block) with a note naming the command that prints it whole, and
+    the policy results drop their lowest-severity lines to fit the rest."""
+    appendix = appendix.strip("\n")
+    if not appendix:
+        return _render_policy_results(result, max_chars)
+    full = _render_policy_results(result, 1 << 62)  # uncut
+    share = max(max_chars - len(full) - 2, max_chars // 2)
+    if len(appendix) > share:
+        appendix = _cut_appendix(appendix, share, result.stack)
+    policy = full if len(full) + len(appendix) + 2 <= max_chars else \
+        _render_policy_results(result, max_chars - len(appendix) - 2)
+    return policy + "\n" + appendix + "\n"
+
+
+def _cut_appendix(text: str, limit: int, stack: str) -> str:
+    """`text` cut to at most `limit` characters at a line boundary, outside any ``` fence, with a note."""
+    command = "python -m posture report" + (f" --stack {stack}" if stack else "")
+    note = f"_The DR posture report is cut here (PR comment size limit): run `{command}` for all of it._"
+    room = limit - len(note) - 2
+    kept: list[str] = []
+    used = 0
+    fence_at: Optional[int] = None  # index in `kept` of the open fence's first line
+    for line in text.split("\n"):
+        if used + len(line) + 1 > room:
+            break
+        if line.lstrip().startswith("```"):
+            fence_at = None if fence_at is not None else len(kept)
+        kept.append(line)
+        used += len(line) + 1
+    if fence_at is not None:
+        kept = kept[:fence_at]
+    while kept and not kept[-1].strip():
+        kept.pop()
+    return "\n".join([*kept, "", note]) if kept else note
+
+
+def _render_policy_results(result: Result, max_chars: int) -> str:
     all_items = items(result)
     counts = result.counts()
     stack = f" for stack {_code(result.stack)}" if result.stack else ""
     verdict = _verdict(result)
     mark = {"failed": ":x:", "passed": ":white_check_mark:"}.get(verdict, ":warning:")
-    out: list[str] = [f"## {mark} DR posture{stack}: {verdict}", ""]
+    out: list[str] = [f"## {mark} {POLICY_TITLE}{stack}: {verdict}", ""]
 
     packs = ", ".join(f"{_code(p.name + '@v' + p.version)}" for p in result.packs) or "none"
     out.append(

@@ -86,7 +86,7 @@ def sample_result(violations=None, stack="dev") -> Result:
 
 
 EXPECTED_SAMPLE = """\
-## :x: DR posture for stack `dev`: failed
+## :x: Policy results for stack `dev`: failed
 
 Violations: **2** mandatory, **1** advisory · 3 resources · policy pack `dr-pack@v0.1.0` · offline preview of the program
 
@@ -139,7 +139,7 @@ def test_clean_run_markdown_is_exact():
     result.gaps = []
     result.unavailable_secure_keys = []
     assert render_markdown(result) == (
-        "## :white_check_mark: DR posture for stack `dev`: passed\n\n"
+        "## :white_check_mark: Policy results for stack `dev`: passed\n\n"
         "Violations: **0** mandatory, **0** advisory · 3 resources · policy pack `dr-pack@v0.1.0` · "
         "offline preview of the program\n\nNo policy violations.\n"
     )
@@ -148,7 +148,7 @@ def test_clean_run_markdown_is_exact():
 def test_advisories_only_pass_with_a_warning_title():
     only_advisory = [v for v in sample_violations() if v.enforcementLevel == "advisory"]
     md = render_markdown(sample_result(only_advisory))
-    assert md.splitlines()[0] == "## :warning: DR posture for stack `dev`: passed with advisories"
+    assert md.splitlines()[0] == "## :warning: Policy results for stack `dev`: passed with advisories"
     assert "block this change" not in md
 
 
@@ -222,11 +222,15 @@ def test_cli_preview_markdown_on_the_fixture_is_exact():
     code, out, err = posture("preview", "--project-dir", MINI, "--policy-pack", PACK, "--stack", "big",
                              "--format", "markdown")
     assert code == 1, err
+    # two sections with distinct titles: the policy results, then the DR posture report (posture/report_dr.py)
+    titles = [ln for ln in out.splitlines() if ln.startswith("## ")]
+    assert titles == ["## :x: Policy results for stack `big`: failed", "## DR posture of stack `big`"]
+    assert out.endswith("\n## DR posture of stack `big`\n\nNo VMs tagged with `dr-workload` are declared.\n")
     out = policy_part(out)
     consumer = "urn:pulumi:big::mini::fixture:app:Outer$fixture:index:Thing::app-consumer"
     fix = "— **Fix:** Lower `replicas` or raise `maxCount`. [docs](https://example.invalid/thing-count-limit)"
     assert out == (
-        "## :x: DR posture for stack `big`: failed\n\n"
+        "## :x: Policy results for stack `big`: failed\n\n"
         "Violations: **1** mandatory, **2** advisory · 6 resources · policy pack `fixture-pack@v1.2.3` · "
         "offline preview of the program\n\n"
         "Mandatory violations block this change (exit code 1).\n\n"
@@ -246,7 +250,7 @@ def test_cli_preview_markdown_on_the_fixture_is_exact():
     code, out, err = posture("preview", "--project-dir", MINI, "--policy-pack", PACK, "--stack", "dev",
                              "--format", "markdown")
     assert code == 0, err
-    assert out.startswith("## :warning: DR posture for stack `dev`: passed with advisories\n")
+    assert out.startswith("## :warning: Policy results for stack `dev`: passed with advisories\n")
     assert policy_part(out).endswith(GAPS_PREVIEW)
 
 
@@ -302,7 +306,7 @@ def test_real_pack_markdown_shows_rule_id_severity_and_the_expired_exemption(lrs
     assert code == 1, err + out
     out = policy_part(out)
     lines = out.splitlines()
-    assert lines[0] == "## :x: DR posture for stack `dev`: failed"
+    assert lines[0] == "## :x: Policy results for stack `dev`: failed"
     # other rules may fire on the weakened vault too (the catalog grows): find this rule's line
     (critical,) = [ln for ln in lines if ln.startswith("- **mandatory** `AZDR-RSV-001` ")]
     header = [ln for ln in lines[:lines.index(critical)] if ln.startswith("### ")][-1]
@@ -339,3 +343,70 @@ def test_long_reports_stay_under_the_comment_limit_lowest_severity_first():
     assert f"_{1000 - len(shown)} more violations not shown (PR comment size limit)" in big
     assert "Violations: **0** mandatory, **1000** advisory" in big and "### High (1000)" in big
     assert big.endswith("</details>\n")
+
+
+# ---------------------------------------------------------------- the appended DR report shares the budget
+
+REPORT = "## DR posture of stack `dev`\n\n| workload | tier |\n| --- | --- |\n| `db` | database |\n"
+CUT_NOTE = ("_The DR posture report is cut here (PR comment size limit): run `python -m posture report --stack dev` "
+            "for all of it._")
+
+
+def test_appendix_follows_the_policy_results_under_its_own_title():
+    md = render_markdown(sample_result(), appendix=REPORT)
+    assert md == EXPECTED_SAMPLE + "\n" + REPORT
+    assert [ln for ln in md.splitlines() if ln.startswith("## ")] == [
+        "## :x: Policy results for stack `dev`: failed", "## DR posture of stack `dev`"]
+    # with the policy renderer's usual reserve for its "not shown" note, nothing is cut
+    assert render_markdown(sample_result(), max_chars=len(md) + 300, appendix=REPORT) == md
+
+
+def test_appendix_counts_against_the_comment_limit():
+    """The report is counted: one character short of the whole, the policy results shrink (lowest
+    severity first) exactly as if their own limit were what the report leaves, and the report stays whole."""
+    whole = EXPECTED_SAMPLE + "\n" + REPORT
+    assert render_markdown(sample_result(), max_chars=len(whole), appendix=REPORT) == whole
+    limit = len(whole) - 1
+    policy_only = render_markdown(sample_result(), max_chars=len(EXPECTED_SAMPLE) - 1)
+    assert "_2 more violations not shown (PR comment size limit)" in policy_only
+    md = render_markdown(sample_result(), max_chars=limit, appendix=REPORT)
+    assert md == policy_only + "\n" + REPORT
+    assert len(md) <= limit
+
+
+def test_a_huge_appendix_is_cut_outside_fences_and_the_whole_stays_under_the_limit():
+    rows = "\n".join(f"| `w{n:05d}` | database | {'x' * 60} |" for n in range(2000))
+    mermaid = "```mermaid\nflowchart LR\n" + "\n".join(f"  a{n} --> b{n}" for n in range(3000)) + "\n```"
+    report = f"## DR posture of stack `dev`\n\n| workload | tier | note |\n| --- | --- | --- |\n{rows}\n\n{mermaid}\n"
+    md = render_markdown(sample_result(), appendix=report)
+    assert len(md) <= 60_000
+    assert md.startswith(EXPECTED_SAMPLE + "\n## DR posture of stack `dev`\n")  # policy results whole
+    assert md.endswith("\n\n" + CUT_NOTE + "\n")
+    assert "```" not in md  # the cut fell in the table: no half fence
+    kept_rows = [ln for ln in md.splitlines() if ln.startswith("| `w")]
+    assert 500 < len(kept_rows) < 2000 and kept_rows == rows.splitlines()[: len(kept_rows)]
+
+
+def test_a_cut_inside_a_fenced_block_drops_the_whole_block():
+    from posture.renderers import _cut_appendix
+
+    text = "## DR posture of stack `dev`\n\nintro\n\n```mermaid\n" + "\n".join(["  a --> b"] * 50) + "\n```\ntail"
+    cut = _cut_appendix(text, len(CUT_NOTE) + 80, "dev")
+    assert cut == "## DR posture of stack `dev`\n\nintro\n\n" + CUT_NOTE
+    # a block that fits whole is kept, and so is what follows while it fits
+    assert _cut_appendix(text, len(text) + len(CUT_NOTE) + 3, "dev") == text + "\n\n" + CUT_NOTE
+    # nothing fits: the note alone
+    assert _cut_appendix(text, len(CUT_NOTE) + 5, "dev") == CUT_NOTE
+
+
+def test_when_both_overflow_each_keeps_at_least_half():
+    many = [Violation("dr-pack", "0.1.0", "vm-agent-provisioned", "advisory", f"{VM_URN}-{n:04d}",
+                      f"Protected VMs have their VM agent.\n[AZDR-BKP-010] VM {n} has no agent " + "x" * 80,
+                      "Protected VMs have their VM agent.") for n in range(1000)]
+    report = "## DR posture of stack `dev`\n\n" + "\n".join(f"- gap {n} " + "y" * 80 for n in range(1000)) + "\n"
+    md = render_markdown(sample_result(many), max_chars=40_000, appendix=report)
+    assert len(md) <= 40_000
+    policy, _, appendix = md.partition("\n## DR posture of stack `dev`\n")
+    assert 19_000 < len(appendix) <= 20_000 and 19_000 < len(policy) < 20_000  # half each
+    assert appendix.endswith(CUT_NOTE + "\n") and "more violations not shown (PR comment size limit)" in policy
+    assert policy.startswith("## :warning: Policy results for stack `dev`: passed with advisories\n")
