@@ -37,6 +37,8 @@ T_SNAPSHOT = "azure-native:compute:Snapshot"
 T_IMAGE_VERSION = "azure-native:compute:GalleryImageVersion"
 T_STORAGE = "azure-native:storage:StorageAccount"
 T_CONTAINER = "azure-native:storage:BlobContainer"
+T_NIC = "azure-native:network:NetworkInterface"
+T_SUBNET = "azure-native:network:Subnet"
 
 
 def known(value: Any) -> bool:
@@ -128,6 +130,42 @@ class SnapshotSet:
 
 
 @dataclass
+class Subnet:
+    resource_group: Any
+    vnet: Any
+    name: Any
+    id: Any
+
+
+_SUBNET_ID = re.compile(r"/resourceGroups/([^/]+)/providers/Microsoft\.Network/virtualNetworks/([^/]+)/subnets/([^/]+)$",
+                        re.IGNORECASE)
+
+
+def _subnet_of(vm: Registration, nics: list[Registration], subnets: list[Registration],
+               refers: Any) -> Optional[Subnet]:
+    """The subnet of the VM's primary NIC: parsed from its ARM id when known (an existing subnet too), else from
+    the declared ``Subnet`` the NIC depends on (preview)."""
+    refs = _get(vm.inputs, "networkProfile", "networkInterfaces") or []
+    ref = next((n for n in refs if n.get("primary")), refs[0] if refs else None)
+    if ref is None:
+        return None
+    nic = next((n for n in nics if refers(vm, ref.get("id"), n)), None)
+    if nic is None:
+        return None
+    ipcs = nic.inputs.get("ipConfigurations") or []
+    ipc = next((c for c in ipcs if c.get("primary")), ipcs[0] if ipcs else {})
+    sid = _get(ipc, "subnet", "id")
+    m = _SUBNET_ID.search(sid) if known(sid) and isinstance(sid, str) else None
+    if m:
+        return Subnet(m.group(1), m.group(2), m.group(3), sid)
+    sn = next((s for s in subnets if refers(nic, sid, s)), None)
+    if sn is None:
+        return Subnet(None, None, None, sid)
+    return Subnet(sn.inputs.get("resourceGroupName"), sn.inputs.get("virtualNetworkName"),
+                  sn.inputs.get("subnetName"), sid)
+
+
+@dataclass
 class Vm:
     name: Any
     resource_group: Any
@@ -138,7 +176,12 @@ class Vm:
     security_type: Optional[str]
     os_disk: DiskInfo
     data_disks: list[DiskInfo]
-    subnet_hint: Any
+    #: The primary NIC's subnet: (resource group, virtual network, subnet) names, each possibly unknown.
+    subnet: Optional[Subnet] = None
+    #: ``linux`` or ``windows`` (from the OS profile), as ``az vm create --os-type`` spells it.
+    os_type: str = "linux"
+    zones: list[str] = field(default_factory=list)
+    admin_username: Any = None
     protection: Optional[Protection] = None
     snapshot_sets: list[SnapshotSet] = field(default_factory=list)
 
@@ -277,7 +320,11 @@ def build(resources: list[Registration], stack: str = "", pairs: Optional[dict[s
             availability_set_id=_get(r.inputs, "availabilitySet", "id"),
             security_type=_get(r.inputs, "securityProfile", "securityType"),
             os_disk=DiskInfo("os", os_disk.get("name"), _get(os_disk, "managedDisk", "storageAccountType"), None),
-            data_disks=[], subnet_hint=None,
+            data_disks=[],
+            subnet=_subnet_of(r, by_type.get(T_NIC, []), by_type.get(T_SUBNET, []), refers),
+            os_type="windows" if _get(r.inputs, "osProfile", "windowsConfiguration") is not None else "linux",
+            zones=[str(z) for z in r.inputs.get("zones") or []],
+            admin_username=_get(r.inputs, "osProfile", "adminUsername"),
         )
         for dd in sp.get("dataDisks") or []:
             lun = _num(dd.get("lun"))
@@ -415,6 +462,10 @@ def snapshot_interval_hours(w: Workload) -> Optional[float]:
     return min(gaps) if gaps else None
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 def _hours(h: Optional[float]) -> str:
     if h is None:
         return "-"
@@ -468,14 +519,22 @@ def workload_summary(m: Model, w: Workload) -> dict[str, Any]:
             gaps.append("asks for high availability but has no availability set")
         elif avs.members < 2:
             gaps.append(f"availability set {show(avs.name)} holds {avs.members} VM (needs 2 or more)")
+        elif avs.fault_domains is not None and avs.fault_domains < 2:
+            gaps.append(f"availability set {show(avs.name)} has {avs.fault_domains} fault domain: its VMs share one"
+                        " rack and fail together (needs 2 or more)")
     else:
-        gaps.append(f"not highly available: {len(w.vms)} VM, no availability set")
+        zones = sorted({z for vm in w.vms for z in vm.zones})
+        gaps.append(f"not highly available: {_count(len(w.vms), 'VM')}, no availability set"
+                    + (f" (zonal: zone {', '.join(zones)})" if zones else ""))
     if sets and not dr_regions:
         gaps.append("restore points / snapshots stay in the primary region (copyToDrRegion off)")
     if sets and snap_interval is None:
         gaps.append("one consistent set only: add points in time from a scheduled pipeline for a snapshot RPO")
     if sets and any(s.method == "incrementalSnapshots" for s in sets):
         gaps.append("incremental snapshot sets are crash-consistent unless the VM is frozen or stopped")
+    if sets and any(s.method == "restorePoints" and s.consistency == "CrashConsistent" for s in sets):
+        gaps.append("restore points are crash-consistent (consistency CrashConsistent): applications recover as"
+                    " after a power loss")
     avs = w.availability_set
     return {
         "workload": w.name,
@@ -543,6 +602,14 @@ def _mid(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", text)
 
 
+def _label(text: str) -> str:
+    """Text for a quoted Mermaid label: ``"``, ``<`` and ``>`` as Mermaid entity codes (an unknown value's
+    ``<name known after pulumi up>`` would otherwise be read as an HTML tag and vanish); ``<br/>`` kept."""
+    parts = str(text).split("<br/>")
+    return "<br/>".join(p.replace("#", "#35;").replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
+                        for p in parts)
+
+
 def mermaid(m: Model) -> str:
     """A flowchart of the primary and DR regions: workloads, vaults and their copies."""
     lines = ["```mermaid", "flowchart LR"]
@@ -551,13 +618,13 @@ def mermaid(m: Model) -> str:
 
     def node(region: str, nid: str, label: str) -> None:
         regions.setdefault(region, [])
-        entry = f'    {nid}["{label}"]'
+        entry = f'    {nid}["{_label(label)}"]'
         if entry not in regions[region]:
             regions[region].append(entry)
 
     for v in m.vaults:
         vr = show(v.location, "region")
-        node(vr, f"vault_{_mid(str(v.name))}", f"vault {show(v.name)}<br/>{v.redundancy}")
+        node(vr, f"vault_{_mid(str(v.name))}", f"vault {show(v.name)}<br/>{v.redundancy or '?'}")
         pair = m.dr_region_of(v.location)
         if v.redundancy == "GeoRedundant" and pair:
             node(pair, f"vault2_{_mid(str(v.name))}", f"{show(v.name)} secondary copy<br/>CRR {v.cross_region_restore}")
@@ -566,22 +633,22 @@ def mermaid(m: Model) -> str:
         s = workload_summary(m, w)
         wid = f"w_{_mid(w.name)}"
         ha = f"avset {s['highAvailability']['faultDomains']} FD" if s["highAvailability"]["availabilitySet"] else "single"
-        node(s["region"], wid, f"{w.name} ({w.tier})<br/>{s['vmCount']} VM, {ha}")
+        node(s["region"], wid, f"{w.name} ({w.tier})<br/>{_count(s['vmCount'], 'VM')}, {ha}")
         vaults = {vm.protection.vault.name for vm in w.vms if vm.protection and vm.protection.vault}
         for vname in sorted(map(str, vaults)):
             label = f"backup every {_hours(s['achievedRpoHours'])}" if s["achievedRpoHours"] else "backup"
-            edges.append(f'  {wid} -- "{label}" --> vault_{_mid(vname)}')
+            edges.append(f'  {wid} -- "{_label(label)}" --> vault_{_mid(vname)}')
         dr_regions = sorted({show(x.dr_region, "region") for vm in w.vms for x in vm.snapshot_sets if x.dr_region})
         for r in dr_regions:
-            cid = f"copies_{_mid(w.name)}"
+            cid = f"copies_{_mid(w.name)}" + (f"_{_mid(r)}" if len(dr_regions) > 1 else "")
             node(r, cid, f"{w.name} restore point / snapshot copies")
             edges.append(f'  {wid} -- "consistent sets" --> {cid}')
         if w.image is not None:
-            for name, count, _ in w.image.target_regions:
-                if show(name, "region") != s["region"]:
-                    iid = f"img_{_mid(w.name)}"
-                    node(show(name, "region"), iid, f"{w.name} image replicas x{count}")
-                    edges.append(f'  {wid} -. "image" .-> {iid}')
+            others = [(n, c) for n, c, _ in w.image.target_regions if show(n, "region") != s["region"]]
+            for name, count in others:
+                iid = f"img_{_mid(w.name)}" + (f"_{_mid(show(name, 'region'))}" if len(others) > 1 else "")
+                node(show(name, "region"), iid, f"{w.name} image replicas x{count}")
+                edges.append(f"  {wid} -. image .-> {iid}")
     if m.config_store is not None:
         r = show(m.config_store.location, "region")
         node(r, "cfg", f"config backup {show(m.config_store.account)}<br/>{m.config_store.sku}")
@@ -592,7 +659,7 @@ def mermaid(m: Model) -> str:
     primary = {show(w.region, "region") for w in m.workloads}
     for i, (region, nodes) in enumerate(sorted(regions.items(), key=lambda kv: (kv[0] not in primary, kv[0]))):
         role = "primary" if region in primary else "DR"
-        lines.append(f'  subgraph r{i}["{region} ({role})"]')
+        lines.append(f'  subgraph r{i}["{_label(region)} ({role})"]')
         lines.extend("  " + n for n in nodes)
         lines.append("  end")
     lines.extend(edges)

@@ -33,40 +33,89 @@ def _code(lines: list[str]) -> list[str]:
     return ["```bash", *lines, "```", ""]
 
 
-def _find_points(vm: Vm, *, secondary: bool) -> list[str]:
+def _vault_args(p: Any) -> str:
+    return f"--resource-group {_q(p.vault_resource_group)} --vault-name {_q(p.vault_name)}"
+
+
+def _item_args(p: Any) -> str:
+    return f"--container-name {_q(p.container_name)} --item-name {_q(p.item_name)}"
+
+
+def _list_items(vms: list[Vm], *, secondary: bool) -> list[str]:
+    """``az backup item list`` once per vault of these VMs."""
+    crr = " --use-secondary-region" if secondary else ""
+    seen, lines = set(), []
+    for vm in vms:
+        p = vm.protection
+        key = (str(p.vault_resource_group), str(p.vault_name))
+        if key not in seen:
+            seen.add(key)
+            lines.append(f"az backup item list {_vault_args(p)} --backup-management-type AzureIaasVM{crr} --output table")
+    return lines
+
+
+def _list_points(vm: Vm, *, secondary: bool) -> list[str]:
     p = vm.protection
     assert p is not None
-    flag = " \\\n  --use-secondary-region" if secondary else ""
-    return [
-        f"az backup item list --resource-group {_q(p.vault_resource_group)} --vault-name {_q(p.vault_name)} "
-        f"--backup-management-type AzureIaasVM{' --use-secondary-region' if secondary else ''} --output table",
-        f"az backup recoverypoint list --resource-group {_q(p.vault_resource_group)} --vault-name {_q(p.vault_name)} \\",
-        f"  --container-name {_q(p.container_name)} --item-name {_q(p.item_name)} \\",
-        f"  --backup-management-type AzureIaasVM{flag} --output table",
-        f"RP=$(az backup recoverypoint list --resource-group {_q(p.vault_resource_group)} "
-        f"--vault-name {_q(p.vault_name)} \\",
-        f"  --container-name {_q(p.container_name)} --item-name {_q(p.item_name)} "
-        f"--backup-management-type AzureIaasVM{' --use-secondary-region' if secondary else ''} \\",
-        "  --query \"[0].name\" --output tsv)   # newest first; pick an older one for data corruption",
-    ]
+    crr = " --use-secondary-region" if secondary else ""
+    return [f"az backup recoverypoint list {_vault_args(p)} \\",
+            f"  {_item_args(p)} --backup-management-type AzureIaasVM{crr} --output table"]
+
+
+def _choose_point(vm: Vm, *, secondary: bool) -> list[str]:
+    """Sets ``RP`` for this VM (each VM's block sets its own: blocks can run in any order)."""
+    p = vm.protection
+    assert p is not None
+    crr = " --use-secondary-region" if secondary else ""
+    return [f"RP=$(az backup recoverypoint list {_vault_args(p)} \\",
+            f"  {_item_args(p)} --backup-management-type AzureIaasVM{crr} \\",
+            "  --query \"[0].name\" --output tsv)   # newest first; pick an older one for data corruption"]
 
 
 def _restore_disks(vm: Vm, *, secondary: bool, target_rg: str, staging: str) -> list[str]:
     p = vm.protection
     assert p is not None
-    lines = [
-        f"az backup restore restore-disks --resource-group {_q(p.vault_resource_group)} --vault-name {_q(p.vault_name)} \\",
-        f"  --container-name {_q(p.container_name)} --item-name {_q(p.item_name)} --rp-name \"$RP\" \\",
-        f"  --storage-account {staging} --target-resource-group {target_rg}"
-        + (" \\\n  --use-secondary-region" if secondary else ""),
-        f"az backup job list --resource-group {_q(p.vault_resource_group)} --vault-name {_q(p.vault_name)} "
-        f"--operation Restore{' --use-secondary-region' if secondary else ''} --output table",
+    crr = " --use-secondary-region" if secondary else ""
+    return [
+        f"az backup restore restore-disks {_vault_args(p)} \\",
+        f"  {_item_args(p)} --rp-name \"$RP\" \\",
+        f"  --storage-account {staging} --target-resource-group {target_rg}" + (" \\\n  --use-secondary-region" if secondary else ""),
+        f"JOB=$(az backup job list {_vault_args(p)} --operation Restore{crr} --query \"[0].name\" --output tsv)",
+        f"az backup job wait {_vault_args(p)} --name \"$JOB\"{crr}",
     ]
-    return lines
+
+
+def _restore_new_vm(vm: Vm, *, staging: str) -> list[str]:
+    """The seed's first option: a new VM as a point-in-time copy (Alternate Location restore, same subnet)."""
+    p, net = vm.protection, vm.subnet
+    assert p is not None and net is not None
+    return [
+        f"az backup restore restore-disks {_vault_args(p)} \\",
+        f"  {_item_args(p)} --rp-name \"$RP\" \\",
+        f"  --storage-account {staging} --target-resource-group {_q(vm.resource_group)} \\",
+        f"  --restore-mode AlternateLocation --target-vm-name {_q(f'{show(vm.name)}-restored')} \\",
+        f"  --target-vnet-name {_q(net.vnet)} --target-vnet-resource-group {_q(net.resource_group)}"
+        f" --target-subnet-name {_q(net.name)}",
+    ]
+
+
+def _deploy_template(vm: Vm, *, rg: str, secondary: bool) -> list[str]:
+    """Rebuild the VM from the restored disks with the template the restore job wrote (seed: "restore the disks,
+    and then use the template for the VM to customize and rebuild the restored VM")."""
+    p = vm.protection
+    assert p is not None
+    crr = " --use-secondary-region" if secondary else ""
+    return [
+        f"TEMPLATE_URI=$(az backup job show {_vault_args(p)} --name \"$JOB\"{crr} \\",
+        "  --query 'properties.extendedInfo.propertyBag.\"Template Blob Uri\"' --output tsv)",
+        "az storage blob download --blob-url \"$TEMPLATE_URI\" --file azuredeploy.json --auth-mode login",
+        f"az deployment group create --resource-group {rg} --template-file azuredeploy.json"
+        "   # edit its parameters (VM name, network, availability set) first",
+    ]
 
 
 def _attach_commands(vm: Vm, *, rg: str, location: str, suffix: str, os_source: str,
-                     data_sources: list[tuple[str, str]], os_type: str = "linux") -> list[str]:
+                     data_sources: list[tuple[str, str]]) -> list[str]:
     lines = []
     os_name = f"{show(vm.os_disk.name)}{suffix}"
     lines.append(f"az disk create --resource-group {rg} --location {location} --name {_q(os_name)} "
@@ -78,14 +127,17 @@ def _attach_commands(vm: Vm, *, rg: str, location: str, suffix: str, os_source: 
         data_names.append(_q(name))
         lines.append(f"az disk create --resource-group {rg} --location {location} --name {_q(name)} --source {src}"
                      + (f" --sku {disk.sku}" if disk and disk.sku else ""))
-    tl = " --security-type TrustedLaunch --enable-secure-boot true --enable-vtpm true" \
-        if vm.security_type == "TrustedLaunch" else ""
     lines.append(f"az vm create --resource-group {rg} --location {location} --name {_q(f'{show(vm.name)}{suffix}')} \\")
-    lines.append(f"  --attach-os-disk {_q(os_name)} --os-type {os_type} --size {_q(vm.size, 'size')}{tl} \\")
+    lines.append(f"  --attach-os-disk {_q(os_name)} --os-type {vm.os_type} --size {_q(vm.size, 'size')}{_tl(vm)} \\")
     if data_names:
         lines.append(f"  --attach-data-disks {' '.join(data_names)} \\")
     lines.append("  --subnet \"$SUBNET_ID\" --public-ip-address \"\" --nsg \"\"")
     return lines
+
+
+def _tl(vm: Vm) -> str:
+    return " --security-type TrustedLaunch --enable-secure-boot true --enable-vtpm true" \
+        if vm.security_type == "TrustedLaunch" else ""
 
 
 def _promote_set(vm: Vm, s: SnapshotSet, *, in_dr: bool) -> list[str]:
@@ -96,16 +148,19 @@ def _promote_set(vm: Vm, s: SnapshotSet, *, in_dr: bool) -> list[str]:
     if s.method == "restorePoints":
         coll = _q(s.dr_collection if in_dr else s.collection)
         rp = _q((s.dr_names if in_dr else s.names)[0])
-        lines = [f"az restore-point show --resource-group {rg} --collection-name {coll} --name {rp} \\",
-                 "  --instance-view --query \"instanceView.diskRestorePoints[].replicationStatus\"   "
-                 "# copies are usable when every disk restore point has completed"]
-        lines.append(f"OS_DRP=$(az restore-point show --resource-group {rg} --collection-name {coll} --name {rp} "
-                     "--query \"sourceMetadata.storageProfile.osDisk.diskRestorePoint.id\" --output tsv)")
+        show_rp = f"az restore-point show --resource-group {rg} --collection-name {coll} --name {rp}"
+        lines = [f"{show_rp} --expand instanceView \\",
+                 "  --query \"instanceView.diskRestorePoints[].replicationStatus.completionPercent\""
+                 "   # usable when every disk restore point is at 100"]
+        lines.append(f"OS_DRP=$({show_rp} \\")
+        lines.append("  --query \"sourceMetadata.storageProfile.osDisk.diskRestorePoint.id\" --output tsv)")
         data = []
-        for i, d in enumerate(vm.data_disks):
+        for d in vm.data_disks:
             var = f"DRP_{d.key.upper()}"
-            lines.append(f"{var}=$(az restore-point show --resource-group {rg} --collection-name {coll} --name {rp} "
-                         f"--query \"sourceMetadata.storageProfile.dataDisks[{i}].diskRestorePoint.id\" --output tsv)")
+            # by the source disk's name: the CLI's restore point output has no LUN, and its order is not promised
+            lines.append(f"{var}=$({show_rp} \\")
+            lines.append(f"  --query \"sourceMetadata.storageProfile.dataDisks[?name=='{show(d.name)}']"
+                         ".diskRestorePoint.id | [0]\" --output tsv)")
             data.append((d.key, f"\"${var}\""))
         return lines + _attach_commands(vm, rg=rg, location=loc, suffix=suffix, os_source="\"$OS_DRP\"",
                                         data_sources=data)
@@ -125,42 +180,59 @@ def _promote_set(vm: Vm, s: SnapshotSet, *, in_dr: bool) -> list[str]:
                                     data_sources=[(d.key, src[d.key]) for d in vm.data_disks if d.key in src])
 
 
+def _subnet_var(region: str) -> str:
+    return f'SUBNET_ID="${{SUBNET_ID:?set SUBNET_ID to the id of a subnet in {region}}}"'
+
+
 def workload_runbook(m: Model, w: Workload) -> list[str]:
     region = show(w.region, "region")
     dr = next((s.dr_region for vm in w.vms for s in vm.snapshot_sets if s.dr_region), None) or m.dr_region_of(w.region)
     dr_text = show(dr, "region") if dr else "<DR region>"
+    restore_rg = _q(f"rg-{w.name}-restore-{dr_text}")
     out = [f"## Workload `{w.name}` ({w.tier})", "",
            f"Primary region **{region}**, DR region **{dr_text}**. VMs: "
            + ", ".join(f"`{show(vm.name)}` (resource group `{show(vm.resource_group)}`)" for vm in w.vms) + ".", ""]
     protected = [vm for vm in w.vms if vm.protection is not None]
+    in_set = w.availability_set is not None
     step = 1
     if protected:
         out += [f"### {step}. Find the recovery points (vault in {region})", ""]
-        for vm in protected:
-            out += [f"`{show(vm.name)}`:", ""] + _code(_find_points(vm, secondary=False))
+        out += _code(_list_items(protected, secondary=False)
+                     + [line for vm in protected for line in _list_points(vm, secondary=False)])
         step += 1
         out += [f"### {step}. Restore the VM or its disks from the vault in {region}", "",
-                "Restore the disks (managed disks in the target resource group, plus the VM's configuration and a"
-                " deployment template in the staging storage account), then rebuild the VM from them; Azure cannot"
-                " restore straight into an availability set, so attach the disks to a VM created in the set"
-                " (`az vm create --availability-set ...`).", ""]
+                "The source document's two options: a new VM as a point-in-time copy of the backed-up one, or"
+                " restore the disks (managed disks in the target resource group, plus the VM's configuration and a"
+                " deployment template in the staging storage account) and rebuild the VM from the template.", ""]
+        if in_set:
+            out += ["Azure cannot restore a new VM straight into an availability set: restore the disks, add the"
+                    f" availability set (`{show(w.availability_set.name)}`) to the template, then deploy it.", ""]
         for vm in protected:
-            out += [f"`{show(vm.name)}`:", ""] + _code(
-                [f'STAGING="${{STAGING:?set STAGING to a storage account in {region} (VM configuration and template)}}"']
-                + _restore_disks(vm, secondary=False, target_rg=_q(vm.resource_group), staging="\"$STAGING\""))
+            out += [f"`{show(vm.name)}`: choose the recovery point", ""]
+            out += _code([f'STAGING="${{STAGING:?set STAGING to a storage account in {region} (VM configuration and'
+                          ' template)}"'] + _choose_point(vm, secondary=False))
+            if not in_set and vm.subnet is not None:
+                out += ["then either a new VM in its subnet:", ""] + _code(_restore_new_vm(vm, staging="\"$STAGING\""))
+                out += ["or its disks, then the template:", ""]
+            else:
+                out += ["then its disks, then the template:", ""]
+            out += _code(_restore_disks(vm, secondary=False, target_rg=_q(vm.resource_group), staging="\"$STAGING\"")
+                         + _deploy_template(vm, rg=_q(vm.resource_group), secondary=False))
         step += 1
         out += [f"### {step}. Cross-region restore into {dr_text}", "",
                 f"If {region} is down, restore from the geo-redundant vault's secondary copy (cross-region restore):"
-                " the recovery points listed with `--use-secondary-region` lag the primary's.", ""]
+                " the recovery points listed with `--use-secondary-region` lag the primary's. Create the target"
+                " resource group and a staging storage account in the DR region once:", ""]
+        out += _code([f"az group create --name {restore_rg} --location {dr_text}",
+                      'STAGING_DR="${STAGING_DR:?set STAGING_DR to a new storage account name}"',
+                      f"az storage account create --name \"$STAGING_DR\" --resource-group {restore_rg}"
+                      f" --location {dr_text} --sku Standard_LRS"]
+                     + _list_items(protected, secondary=True))
         for vm in protected:
             out += [f"`{show(vm.name)}`:", ""] + _code(
-                [f"az group create --name {_q(f'rg-{w.name}-restore-{dr_text}')} --location {dr_text}",
-                 f'STAGING_DR="${{STAGING_DR:?set STAGING_DR to a new storage account name}}"',
-                 f"az storage account create --name \"$STAGING_DR\" --resource-group {_q(f'rg-{w.name}-restore-{dr_text}')}"
-                 f" --location {dr_text} --sku Standard_LRS"]
-                + _find_points(vm, secondary=True)
-                + _restore_disks(vm, secondary=True, target_rg=_q(f"rg-{w.name}-restore-{dr_text}"),
-                                 staging="\"$STAGING_DR\""))
+                _choose_point(vm, secondary=True)
+                + _restore_disks(vm, secondary=True, target_rg=restore_rg, staging="\"$STAGING_DR\"")
+                + _deploy_template(vm, rg=restore_rg, secondary=True))
         step += 1
     else:
         out += ["No Azure Backup protected item is declared for this workload's VMs.", ""]
@@ -170,14 +242,15 @@ def workload_runbook(m: Model, w: Workload) -> list[str]:
         title = "restore point" if method == "restorePoints" else "snapshot set"
         latest = max(s.point for _, s in sets)
         copied = any(s.dr_region for _, s in sets)
-        out += [f"### {step}. Promote a copied {title} ({'in ' + dr_text if copied else 'in ' + region})", "",
-                "Use all disks of the same point in time together (one coordinated set per VM). Declared points: "
+        where = dr_text if copied else region
+        out += [f"### {step}. Promote a copied {title} (in {where})", "",
+                "Use all disks of the same point in time together (one coordinated set per VM): create a disk from"
+                " each, then a VM from the disks. Declared points: "
                 + ", ".join(f"`{p}`" for p in sorted({s.point for _, s in sets})) + f"; shown: `{latest}`.", ""]
         for vm, s in sets:
             if s.point != latest:
                 continue
-            out += [f"`{show(vm.name)}`:", ""] + _code(['SUBNET_ID="${SUBNET_ID:?set SUBNET_ID to a subnet id in the target region}"']
-                                                          + _promote_set(vm, s, in_dr=bool(s.dr_region)))
+            out += [f"`{show(vm.name)}`:", ""] + _code([_subnet_var(where)] + _promote_set(vm, s, in_dr=bool(s.dr_region)))
         step += 1
     if w.image is not None:
         img = w.image
@@ -185,15 +258,21 @@ def workload_runbook(m: Model, w: Workload) -> list[str]:
                 f"Image version `{show(img.version)}` of `{show(img.definition)}` in gallery `{show(img.gallery)}` is"
                 " replicated to " + ", ".join(f"{show(n, 'region')} ({c} replicas, {show(t, 'type')})"
                                                for n, c, t in img.target_regions) + ".", ""]
-        out += _code([
+        block = [
             f"az sig image-version show --resource-group {_q(img.resource_group)} --gallery-name {_q(img.gallery)} \\",
             f"  --gallery-image-definition {_q(img.definition)} --gallery-image-version {_q(img.version)} \\",
             "  --query \"publishingProfile.targetRegions[].{region:name, replicas:regionalReplicaCount}\"",
-            f"az vm create --resource-group {_q(f'rg-{w.name}-restore-{dr_text}')} --location {dr_text} "
-            f"--name {_q(f'{w.name}-vm-0-dr')} \\",
-            f"  --image {_q(img.id, 'id')} --size {_q(w.vms[0].size if w.vms else None, 'size')} "
-            "--subnet \"$SUBNET_ID\" --public-ip-address \"\" --generate-ssh-keys",
-        ])
+            f"az group create --name {restore_rg} --location {dr_text}",
+            _subnet_var(dr_text),
+        ]
+        for vm in w.vms:
+            user = _q(vm.admin_username or "azureuser")
+            login = (f"--admin-username {user} --admin-password \"${{ADMIN_PASSWORD:?set ADMIN_PASSWORD}}\""
+                     if vm.os_type == "windows" else f"--admin-username {user} --generate-ssh-keys")
+            block += [f"az vm create --resource-group {restore_rg} --location {dr_text} --name {_q(f'{show(vm.name)}-dr')} \\",
+                      f"  --image {_q(img.id, 'id')} --size {_q(vm.size, 'size')}{_tl(vm)} \\",
+                      f"  --subnet \"$SUBNET_ID\" --public-ip-address \"\" --nsg \"\" {login}"]
+        out += _code(block)
         step += 1
     out += [f"### {step}. Rebuild from the template", "",
             "The program is the template: run it against a stack whose `azure-native:location` is the DR region"

@@ -118,8 +118,13 @@ def test_runbook_commands_for_the_known_stack(model):
     assert f"  --container-name {container} --item-name {item} --rp-name \"$RP\" \\" in lines
     assert "  --storage-account \"$STAGING_DR\" --target-resource-group rg-db-restore-northeurope \\" in lines
     assert "  --use-secondary-region" in lines
-    assert ("az restore-point show --resource-group rg-dr-recovery-northeurope --collection-name"
-            " rpc-db-vm-0-northeurope --name rp-20260101t0600z \\") in lines
+    # `--expand instanceView` (the CLI has no `--instance-view`); data disks picked by name, not position
+    show_rp = ("az restore-point show --resource-group rg-dr-recovery-northeurope --collection-name"
+               " rpc-db-vm-0-northeurope --name rp-20260101t0600z")
+    assert f"{show_rp} --expand instanceView \\" in lines
+    assert f"DRP_LUN0=$({show_rp} \\" in lines
+    assert ("  --query \"sourceMetadata.storageProfile.dataDisks[?name=='db-vm-0-data-0'].diskRestorePoint.id | [0]\""
+            " --output tsv)") in lines
     assert ("az disk create --resource-group rg-dr-recovery-northeurope --location northeurope --name"
             " db-vm-0-data-0-20260101t0600z --source \"$DRP_LUN0\" --sku Premium_LRS") in lines
     assert ("  --attach-os-disk db-vm-0-os-20260101t0600z --os-type linux --size Standard_E4s_v5 --security-type"
