@@ -32,7 +32,7 @@ policies = {
 
 # Configuration backup (seed: "back up the configuration"): RA-GRS account for state/templates, and custom
 # images replicated to the DR region. image_version_ids: workload -> gallery image version id.
-config_backup, image_version_ids = None, {}
+config_backup, config_rg, image_version_ids = None, None, {}
 if cfg.config_backup.enabled or any(w.custom_image for w in cfg.workloads.values()):
     config_rg = ResourceGroup("config", ResourceGroupArgs(
         resource_group_name=config_resource_group_name(cfg.name_prefix, cfg.location), location=cfg.location,
@@ -55,9 +55,6 @@ declare_consistent_snapshots(cfg, {n: c.vms for n, c in workloads.items()})
 export_stack_outputs(build_stack_outputs(
     cfg, vaults=vaults, policies=policies,
     availability_set_ids={n: c.availability_set_id for n, c in workloads.items() if c.availability_set_id is not None},
-    workload_resource_groups={n: c.resource_group_name for n, c in workloads.items()}))
-if config_backup is not None:
-    pulumi.export("configBackup", {"accountName": config_backup.account_name, "backendUrl": config_backup.backend_url,
-                                   "stateContainer": config_backup.state_container,
-                                   "templatesContainer": config_backup.templates_container})
-pulumi.export("imageVersionIds", image_version_ids)
+    workload_resource_groups={n: c.resource_group_name for n, c in workloads.items()},
+    config_backup=config_backup, config_backup_resource_group_name=None if config_backup is None else config_rg.name,
+    image_version_ids=image_version_ids))

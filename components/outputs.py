@@ -1,8 +1,15 @@
 """Stack outputs for application repos: a documented, versioned schema (``schemaVersion`` "1").
 
 An application repo reads these through a ``pulumi.StackReference`` (see :mod:`components.enroll`) to put
-its own VMs in the right vault with the right policy. The schema only grows within a version: a key is
-never renamed or removed, nor its meaning changed, without bumping ``schemaVersion``.
+its own VMs in the right vault with the right policy.
+
+Versioning rule. Within a ``schemaVersion`` the document only grows, and only by new *top-level* keys: a key
+is never removed or renamed, its meaning never changes, and no field is added inside an existing object.
+Anything else bumps ``schemaVersion``. Readers must ignore top-level keys they do not know. So the JSON schema
+(:data:`OUTPUT_JSON_SCHEMA`) accepts unknown top-level keys (a reader validating with an older copy keeps
+working), and keys added after version 1 first shipped are optional in it (documents written before them
+still validate). This program writes every key, except that ``configBackup`` is absent when the account is
+disabled (Pulumi drops a top-level output whose value is null).
 
 Schema version 1 (every id is an ARM id; regions are programmatic names such as ``westeurope``)::
 
@@ -19,6 +26,12 @@ Schema version 1 (every id is an ARM id; regions are programmatic names such as 
     availabilitySets: {<workload>: <availability set id>}   # high-availability workloads only
     workloads:
       <workload>: {tier, region, drRegion, resourceGroupName, vmCount, availabilitySetId (or null)}
+    # added within version 1 (optional in the JSON schema):
+    configBackup:                           # the RA-GRS configuration-backup storage account
+      {accountId, accountName,              #   (absent when configBackup.enabled is false)
+       resourceGroupName, stateContainer,
+       templatesContainer, backendUrl}      # backendUrl: the `pulumi login` URL of the state container
+    imageVersionIds: {<workload>: <gallery image version id>}  # workloads with customImage only
 
 ``policyIds`` gives, per tier, the first policy of that tier in config order. Azure's portal caps a policy
 at 100 VMs and this stack sizes its policies for its own VMs only: an application repo enrolling many VMs
@@ -68,8 +81,19 @@ class WorkloadOutput(TypedDict):
     availabilitySetId: Optional[str]
 
 
-class StackOutputs(TypedDict):
-    """The whole output document (schema version 1)."""
+class ConfigBackupOutput(TypedDict):
+    """The configuration-backup storage account (templates, exported state, the state backend)."""
+
+    accountId: str
+    accountName: str
+    resourceGroupName: str
+    stateContainer: str
+    templatesContainer: str
+    backendUrl: str
+
+
+class _StackOutputsV1(TypedDict):
+    """The keys version 1 first shipped with (required)."""
 
     schemaVersion: Literal["1"]
     primaryRegion: str
@@ -81,6 +105,18 @@ class StackOutputs(TypedDict):
     workloads: dict[str, WorkloadOutput]
 
 
+class StackOutputs(_StackOutputsV1, total=False):
+    """The whole output document (schema version 1). Keys added within the version are not required."""
+
+    configBackup: ConfigBackupOutput
+    imageVersionIds: dict[str, str]
+
+
+#: Top-level keys, in export order; those added within version 1 are optional in the JSON schema.
+ALL_KEYS: tuple[str, ...] = tuple(StackOutputs.__annotations__)
+ADDED_KEYS: tuple[str, ...] = tuple(k for k in ALL_KEYS if k in StackOutputs.__optional_keys__)
+
+
 _STR = {"type": "string", "minLength": 1}
 _TIER = {"enum": ["database", "cluster", "app-server", "reporting", "critical-data"]}
 
@@ -89,8 +125,9 @@ OUTPUT_JSON_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "title": "azure-iaas-dr stack outputs",
     "type": "object",
-    "required": list(StackOutputs.__annotations__),
-    "additionalProperties": False,
+    "required": [k for k in ALL_KEYS if k not in ADDED_KEYS],
+    # readers ignore unknown top-level keys: see the versioning rule in the module docstring
+    "additionalProperties": True,
     "properties": {
         "schemaVersion": {"const": SCHEMA_VERSION},
         "primaryRegion": _STR,
@@ -113,20 +150,36 @@ OUTPUT_JSON_SCHEMA: dict[str, Any] = {
             "properties": {"tier": _TIER, "region": _STR, "drRegion": _STR, "resourceGroupName": _STR,
                            "vmCount": {"type": "integer", "minimum": 1},
                            "availabilitySetId": {"oneOf": [_STR, {"type": "null"}]}}}},
+        "configBackup": {
+            "type": "object", "additionalProperties": False, "required": list(ConfigBackupOutput.__annotations__),
+            "properties": {k: _STR for k in ConfigBackupOutput.__annotations__}},
+        "imageVersionIds": {"type": "object", "additionalProperties": _STR},
     },
 }
 
 
 def build_stack_outputs(cfg: StackConfig, *, vaults: Mapping[str, Any], policies: Mapping[str, Any],
                         availability_set_ids: Mapping[str, pulumi.Input[str]],
-                        workload_resource_groups: Mapping[str, pulumi.Input[str]]) -> dict[str, Any]:
+                        workload_resource_groups: Mapping[str, pulumi.Input[str]],
+                        config_backup: Optional[Any] = None,
+                        config_backup_resource_group_name: Optional[pulumi.Input[str]] = None,
+                        image_version_ids: Optional[Mapping[str, pulumi.Input[str]]] = None) -> dict[str, Any]:
     """The output document (values may be Outputs).
 
     ``vaults``: region -> object with ``vault_id``, ``vault_name``, ``resource_group_name``
     (:class:`components.recovery_vault.RecoveryVault`); ``policies``: region ->
     :class:`components.backup_policy.RegionPolicies`; ``availability_set_ids``: workload -> id (HA workloads);
-    ``workload_resource_groups``: workload -> resource group name.
+    ``workload_resource_groups``: workload -> resource group name; ``config_backup``: an object with
+    ``account_id``, ``account_name``, ``state_container``, ``templates_container``, ``backend_url``
+    (:class:`components.config_backup.ConfigBackup`) and ``config_backup_resource_group_name`` its resource
+    group, or ``None`` when there is none; ``image_version_ids``: workload -> gallery image version id.
     """
+    if config_backup is not None and config_backup_resource_group_name is None:
+        raise ValueError("build_stack_outputs: config_backup_resource_group_name is required with config_backup")
+    backup_doc = None if config_backup is None else {
+        "accountId": config_backup.account_id, "accountName": config_backup.account_name,
+        "resourceGroupName": config_backup_resource_group_name, "stateContainer": config_backup.state_container,
+        "templatesContainer": config_backup.templates_container, "backendUrl": config_backup.backend_url}
     policy_lists: dict[str, list[dict[str, Any]]] = {}
     for region, region_policies in policies.items():
         policy_lists[region] = [
@@ -150,18 +203,25 @@ def build_stack_outputs(cfg: StackConfig, *, vaults: Mapping[str, Any], policies
                    "vmCount": w.vm_count, "availabilitySetId": availability_set_ids.get(name)}
             for name, w in cfg.workloads.items()
         },
+        "configBackup": backup_doc,
+        "imageVersionIds": dict(image_version_ids or {}),
     }
 
 
 def export_stack_outputs(outputs: Mapping[str, Any]) -> None:
-    """``pulumi.export`` every top-level key of the document from :func:`build_stack_outputs`."""
-    missing = [k for k in StackOutputs.__annotations__ if k not in outputs]
+    """``pulumi.export`` every top-level key of the document from :func:`build_stack_outputs` (all of
+    :data:`ALL_KEYS`, the keys added within the version too; a ``None`` value is dropped by Pulumi)."""
+    missing = [k for k in ALL_KEYS if k not in outputs]
     if missing:
         raise ValueError(f"stack outputs lack {', '.join(missing)} (schema version {SCHEMA_VERSION})")
-    for key in StackOutputs.__annotations__:
+    unknown = [k for k in outputs if k not in ALL_KEYS]
+    if unknown:
+        raise ValueError(f"stack outputs have unknown keys {', '.join(unknown)}: schema version {SCHEMA_VERSION}"
+                         f" has {', '.join(ALL_KEYS)} (add a key to the schema first)")
+    for key in ALL_KEYS:
         pulumi.export(key, outputs[key])
 
 
 def required_keys() -> Sequence[str]:
-    """Top-level keys of schema version 1, in order."""
-    return list(StackOutputs.__annotations__)
+    """Top-level keys every schema-version-1 document has (those version 1 first shipped with), in order."""
+    return [k for k in ALL_KEYS if k not in ADDED_KEYS]
