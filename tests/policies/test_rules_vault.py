@@ -242,6 +242,14 @@ CASES += [
     Case("AZDR-RSV-006", "fail-unknown-scope-without-dependency", _stack(BY_SCOPE, lock_by_scope_props(UNK))),
     Case("AZDR-RSV-006", "fail-lock-without-level",
          _stack(BY_SCOPE, {"scope": vault_id()}), [_no_lock(" (locks found: not set)")]),
+    Case("AZDR-RSV-006", "fail-unknown-level-does-not-count",
+         _stack(BY_SCOPE, lock_by_scope_props(UNK, UNK), dep="scope"),
+         [_no_lock(" (locks found: unknown during preview)")]),
+    Case("AZDR-RSV-006", "fail-at-resource-level-other-rg",
+         _stack(AT_RES, lock_at_resource_props("rsv-dr-weu", rg="rg-other"))),
+    Case("AZDR-RSV-006", "pass-at-resource-level-rg-case-insensitive",
+         _stack(AT_RES, lock_at_resource_props("RSV-DR-WEU", rg="RG-DR-WEU"))),
+    Case("AZDR-RSV-006", "pass-no-vaults", lambda: []),
 ]
 for _c in CASES:
     if _c.rule_id == "AZDR-RSV-006" and _c.id.startswith("fail-") and not _c.expected:
@@ -259,3 +267,46 @@ def test_delete_lock_exemption_by_vault_name():
     res = run_stack(RULES_BY_ID["AZDR-RSV-006"], _stack()(), config={"exemptions": [
         {"resource": "rsv", "reason": "dev stack, torn down nightly", "expires": "2026-07-01"}]})
     assert res.violations == [] and res.failures == []
+
+
+def _vaults_and_locks(n):
+    out = []
+    for i in range(n):
+        vault = stack_resource(VAULT_T, f"rsv{i}", _vault_out(name=f"rsv-{i}", vaultName=f"rsv-{i}",
+                                                              id=vault_id(f"rsv-{i}")))
+        by_dep = stack_resource(BY_SCOPE, f"lock{i}", lock_by_scope_props(UNK), property_dependencies={"scope": [vault]})
+        by_id = stack_resource(BY_SCOPE, f"lock-id{i}", lock_by_scope_props(vault_id(f"rsv-{i}"), "ReadOnly"))
+        out += [vault, by_dep, by_id]
+    return out
+
+
+def test_delete_lock_is_linear_in_vaults_and_locks(monkeypatch):
+    """No pairwise vault x lock join: property reads grow exactly linearly with the stack."""
+    from azdr_policies.rules import vault as vault_rules
+
+    from .harness import run_stack
+
+    reads = []
+    real_read = vault_rules.read
+    monkeypatch.setattr(vault_rules, "read", lambda res, path: reads.append(path) or real_read(res, path))
+
+    def count(n):
+        reads.clear()
+        res = run_stack(RULES_BY_ID["AZDR-RSV-006"], _vaults_and_locks(n))
+        assert res.violations == [] and res.failures == []
+        return len(reads)
+
+    small, large = count(20), count(80)
+    assert small > 0 and large == 4 * small
+
+
+def test_delete_lock_matches_each_lock_to_its_own_vault():
+    from .harness import run_stack
+
+    resources = _vaults_and_locks(3)
+    del resources[4]  # rsv1's CanNotDelete lock: only its ReadOnly lock (joined by id) remains
+    res = run_stack(RULES_BY_ID["AZDR-RSV-006"], resources)
+    assert res.violations == [(
+        "[AZDR-RSV-006] vault 'rsv1' has no CanNotDelete management lock (locks found: 'ReadOnly'): one delete of "
+        "the vault or its resource group removes the backups; add authorization.ManagementLockByScope("
+        "level='CanNotDelete', scope=<vault>.id)", urn_of(VAULT_T, "rsv1"))]

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from pulumi_policy import EnforcementLevel, PolicyResource, ResourceValidationArgs, Severity, StackValidationArgs
-from pulumi_policy.proxy import UnknownValueError
 
 from ..framework import ConfigKey, Finding, Rule, RuleConfig
+from ..joins import UNKNOWN, Graph, norm_id, read
 from ..props import LOCK_AT_RESOURCE, LOCK_BY_SCOPE, MISSING, VAULT, as_int, as_str, get, same_text, show
 
 LEARN_VAULT = "https://learn.microsoft.com/azure/backup/backup-create-recovery-services-vault"
@@ -328,69 +328,82 @@ rs.VaultPropertiesArgs(public_network_access=rs.PublicNetworkAccess.DISABLED)
 # ---- AZDR-RSV-006 (stack) ----------------------------------------------------------------------
 
 
-def _known(fn, default=MISSING):
-    """Evaluate `fn()`; an unknown preview value counts as `default` (no join by value)."""
-    try:
-        return fn()
-    except UnknownValueError:
-        return default
+VAULT_SCOPE_SEGMENT = "/providers/microsoft.recoveryservices/vaults/"
 
 
-def _same(a: PolicyResource | None, b: PolicyResource) -> bool:
-    return a is not None and a.urn == b.urn
+class _VaultIndex:
+    """Vaults by URN, ARM id and name (with their resource group), built once: each lock is matched
+    with dict lookups, never against every vault (the rule is linear in the number of resources)."""
 
+    def __init__(self, vaults: list[PolicyResource]):
+        self.urns = {v.urn for v in vaults}
+        self.by_id: dict[str, PolicyResource] = {}
+        self.by_name: dict[str, list[tuple[PolicyResource, str | None]]] = {}
+        for v in vaults:
+            vid = as_str(read(v, "id"))
+            if vid:
+                self.by_id[norm_id(vid)] = v
+            name = as_str(read(v, "name")) or as_str(read(v, "vaultName"))
+            if name:
+                rg = as_str(read(v, "resourceGroupName"))
+                self.by_name.setdefault(name.lower(), []).append((v, rg.lower() if rg else None))
 
-def _vault_identity(vault: PolicyResource) -> tuple[str | None, str | None, str | None]:
-    """(id, name, resource group) of a vault from its outputs, each None when unknown/absent."""
-    vid = _known(lambda: as_str(get(vault.props, "id")))
-    name = _known(lambda: as_str(get(vault.props, "name")) or as_str(get(vault.props, "vaultName")))
-    rg = _known(lambda: as_str(get(vault.props, "resourceGroupName")))
-    return (vid or None), (name or None), (rg or None)
+    def linked(self, lock: PolicyResource, prop: str) -> set[str]:
+        """Vault URNs `lock` names through the property dependency of `prop` or its parent."""
+        out = {d.urn for d in lock.property_dependencies.get(prop, []) or [] if d is not None and d.urn in self.urns}
+        if lock.parent is not None and lock.parent.urn in self.urns:
+            out.add(lock.parent.urn)
+        return out
 
+    def named(self, name: str, rg_matches) -> set[str]:
+        return {v.urn for v, rg in self.by_name.get(name.lower(), []) if rg is None or rg_matches(rg)}
 
-def _scope_is_vault(scope: str, vid: str | None, name: str | None, rg: str | None) -> bool:
-    s = scope.rstrip("/").lower()
-    if vid and s == vid.rstrip("/").lower():
-        return True
-    if not name:
-        return False
-    if not s.endswith(f"/providers/microsoft.recoveryservices/vaults/{name.lower()}"):
-        return False
-    return rg is None or f"/resourcegroups/{rg.lower()}/" in s
-
-
-def _lock_targets_vault(lock: PolicyResource, vault: PolicyResource) -> bool:
-    vid, name, rg = _vault_identity(vault)
-    if lock.resource_type == LOCK_BY_SCOPE:
-        if any(_same(d, vault) for d in lock.property_dependencies.get("scope", [])) or _same(lock.parent, vault):
-            return True
-        scope = _known(lambda: as_str(get(lock.props, "scope")))
-        return bool(scope) and _scope_is_vault(scope, vid, name, rg)
-    # ManagementLockAtResourceLevel
-    namespace = _known(lambda: get(lock.props, "resourceProviderNamespace"))
-    rtype = _known(lambda: get(lock.props, "resourceType"))
-    if not (same_text(namespace, "Microsoft.RecoveryServices") and same_text(rtype, "vaults")):
-        return False
-    if any(_same(d, vault) for d in lock.property_dependencies.get("resourceName", [])) or _same(lock.parent, vault):
-        return True
-    lname = _known(lambda: as_str(get(lock.props, "resourceName")))
-    lrg = _known(lambda: as_str(get(lock.props, "resourceGroupName")))
-    return bool(name and lname and lname.lower() == name.lower() and (rg is None or lrg is None or lrg.lower() == rg.lower()))
+    def targets(self, lock: PolicyResource) -> set[str]:
+        """URNs of the vaults `lock` applies to (dependency, parent, then id or name and resource group)."""
+        if lock.resource_type == LOCK_BY_SCOPE:
+            out = self.linked(lock, "scope")
+            scope = as_str(read(lock, "scope"))
+            if scope:
+                s = norm_id(scope)
+                if s in self.by_id:
+                    out.add(self.by_id[s].urn)
+                head, sep, name = s.rpartition(VAULT_SCOPE_SEGMENT)
+                if sep and name and "/" not in name:
+                    out |= self.named(name, lambda rg: f"/resourcegroups/{rg}/" in head + "/")
+            return out
+        # ManagementLockAtResourceLevel
+        if not (same_text(read(lock, "resourceProviderNamespace"), "Microsoft.RecoveryServices")
+                and same_text(read(lock, "resourceType"), "vaults")):
+            return set()
+        out = self.linked(lock, "resourceName")
+        lname = as_str(read(lock, "resourceName"))
+        if lname:
+            lrg = as_str(read(lock, "resourceGroupName"))
+            out |= self.named(lname, lambda rg: lrg is None or lrg.lower() == rg)
+        return out
 
 
 def check_delete_lock(args: StackValidationArgs, _cfg: RuleConfig) -> Iterable[Finding]:
-    locks = [r for r in args.resources if r.resource_type in (LOCK_BY_SCOPE, LOCK_AT_RESOURCE)]
-    for vault in (r for r in args.resources if r.resource_type == VAULT):
-        levels = []
-        for lock in locks:
-            if _lock_targets_vault(lock, vault):
-                levels.append(_known(lambda lock=lock: get(lock.props, "level")))
-        if any(same_text(level, "CanNotDelete") for level in levels):
+    graph = Graph(args.resources)
+    vaults = graph.of(VAULT)
+    if not vaults:
+        return
+    index = _VaultIndex(vaults)
+    levels: dict[str, list[object]] = {}
+    for lock in graph.of(LOCK_BY_SCOPE, LOCK_AT_RESOURCE):
+        targets = index.targets(lock)
+        if targets:
+            level = read(lock, "level")
+            for urn in targets:
+                levels.setdefault(urn, []).append(level)
+    for vault in vaults:
+        found = levels.get(vault.urn, [])
+        if any(same_text(level, "CanNotDelete") for level in found):
             continue
-        others = sorted({show(level) for level in levels})
-        found = f" (locks found: {', '.join(others)})" if others else ""
+        others = sorted({"unknown during preview" if level is UNKNOWN else show(level) for level in found})
+        note = f" (locks found: {', '.join(others)})" if others else ""
         yield Finding(
-            f"vault '{vault.name}' has no CanNotDelete management lock{found}: one delete of the vault or its "
+            f"vault '{vault.name}' has no CanNotDelete management lock{note}: one delete of the vault or its "
             f"resource group removes the backups; add authorization.ManagementLockByScope(level='CanNotDelete', "
             f"scope=<vault>.id)",
             vault,
@@ -426,7 +439,8 @@ authorization.ManagementLockByScope("rsv-lock", scope=vault.id,
     unknown_note=(
         "Joins use property dependencies and parents first, so unknown ids during preview still join; a lock "
         "whose scope is unknown and that has no dependency on the vault cannot be joined, and the vault is "
-        "reported."
+        "reported. A joined lock whose level is unknown does not count either (the message says 'locks found: "
+        "unknown during preview'). Vaults and locks are indexed once: linear in the number of resources."
     ),
     missing="No lock resource, or a lock without `level`, means the vault is unlocked: the rule fails.",
     check=check_delete_lock,
