@@ -93,7 +93,7 @@ def test_dev_stack_critical_path():
     """Resource group -> network -> NIC -> VM -> restore point collection -> its DR copy -> the DR restore
     point: the longest chain of the dev stack (8 creates), whatever the number of VMs."""
     cap = capture_program(ROOT, "dev")
-    w = "urn:pulumi:dev::azure-iaas-dr::azure-iaas-dr:compute:WorkloadCompute$"
+    w = "urn:pulumi:dev::azure-iaas-dr::azure-iaas-dr:workload_compute:WorkloadCompute$"
     s = "urn:pulumi:dev::azure-iaas-dr::azure-iaas-dr:restore_points:ConsistentSnapshots$"
     assert critical_path(cap.resources) == [
         w + "azure-iaas-dr:resource_group:ResourceGroup$azure-native:resources:ResourceGroup::workload-database-rg",
