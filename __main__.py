@@ -24,9 +24,11 @@ for region in cfg.regions:
         tags=cfg.tags))
     vaults[region] = RecoveryVault(f"vault-{region}", RecoveryVaultArgs.from_config(cfg, region, rg.name))
 
+# Top-level components: a vault registers its outputs when built, so the policies are not its children; they
+# depend on it through vaultName.
 policies = {
     region: declare_backup_policies(region, cfg.workloads_in(region), resource_group_name=v.resource_group_name,
-                                    vault_name=v.vault_name, opts=pulumi.ResourceOptions(parent=v))
+                                    vault_name=v.vault_name)
     for region, v in vaults.items()
 }
 

@@ -292,8 +292,9 @@ def declare_backup_policies(region: str, workloads: Sequence[Workload], *, resou
                             vault_name: pulumi.Input[str], max_vms: int = MAX_VMS_PER_POLICY,
                             opts: Optional[pulumi.ResourceOptions] = None) -> RegionPolicies:
     """Declare the policies :func:`plan_policies` picks for the ``workloads`` of ``region``, each a
-    :class:`VmBackupPolicy` named ``policy-<region>-<policy name>`` (pass ``opts=ResourceOptions(parent=vault)``
-    to make them children of the region's vault component)."""
+    :class:`VmBackupPolicy` named ``policy-<region>-<policy name>``. ``opts`` applies to each; they are meant to
+    be top-level components (a parent would have to name them ``<parent>-...`` and declare them before it
+    registers its outputs), tied to the vault by ``vault_name``."""
     declared = []
     for a in plan_policies(workloads, max_vms=max_vms):
         args = VmBackupPolicyArgs(resource_group_name=resource_group_name, vault_name=vault_name,

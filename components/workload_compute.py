@@ -51,7 +51,7 @@ import pulumi_azure_native.network as network
 from .config import DATA_ONLY_DISK_SKUS, ConfigError, StackConfig
 from .resource_group import ResourceGroup, ResourceGroupArgs
 
-TOKEN = "azure-iaas-dr:compute:WorkloadCompute"
+TOKEN = "azure-iaas-dr:workload_compute:WorkloadCompute"  # azure-iaas-dr:<module>:<Name> (docs/DESIGN.md)
 
 #: Outbound service tags Azure Backup needs from a VM's subnet (HTTPS). Real service-tag names.
 BACKUP_SERVICE_TAGS: tuple[str, ...] = ("AzureBackup", "Storage", "AzureActiveDirectory")
@@ -146,9 +146,8 @@ class WorkloadComputeArgs:
         for a workload with ``customImage``."""
         w = cfg.workloads[workload]
         if w.custom_image is not None and image_id is None:
-            raise ConfigError([f"azure-iaas-dr:workloads.{workload}.customImage: set: this program does not"
-                               " build the image gallery yet; use a marketplace image (workloads."
-                               f"{workload}.image)"])
+            raise ValueError(f"WorkloadComputeArgs.from_config({workload!r}): the workload has customImage: pass"
+                             " image_id, its gallery image version id (components.image_gallery.declare_galleries)")
         password = None
         if w.authentication == "password" or (w.custom_image is not None and w.custom_image.os_type == "Windows"):
             if cfg.admin_password is None:

@@ -21,7 +21,7 @@ from tests.armschema.validate import RESOURCE_TYPES, validate_capture
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE5Bx4GJ4D3v4LaEZFWiaobemAk7sfwCr4/TQ519JQL5 test"
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 SUB = f"/subscriptions/{SUBSCRIPTION_ID}"
-TOKEN = "azure-iaas-dr:compute:WorkloadCompute"
+TOKEN = "azure-iaas-dr:workload_compute:WorkloadCompute"
 SUBNET_ID = (f"{SUB}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/hub/subnets/apps")
 
 DB = {"tier": "database", "sshPublicKey": KEY, "dataDisks": [{"lun": 0, "sizeGb": 256}, {"lun": 1, "sizeGb": 128}]}
@@ -183,11 +183,11 @@ def test_windows_custom_image_gets_windows_configuration_and_a_short_computer_na
     c = config({"reporting-server": {"tier": "reporting", "authentication": "password", "customImage": image}},
                adminPassword="S3cret-Passw0rd!", secret_keys={"adminPassword"})
     image_id = f"{SUB}/resourceGroups/rg/providers/Microsoft.Compute/galleries/g/images/i/versions/1.0.0"
-    with pytest.raises(ConfigError) as e:
+    with pytest.raises(ValueError) as e:
         WorkloadComputeArgs.from_config(c, "reporting-server")
-    assert e.value.problems == ["azure-iaas-dr:workloads.reporting-server.customImage: set: this program does not"
-                                " build the image gallery yet; use a marketplace image"
-                                " (workloads.reporting-server.image)"]
+    assert str(e.value) == ("WorkloadComputeArgs.from_config('reporting-server'): the workload has customImage: pass"
+                            " image_id, its gallery image version id (components.image_gallery.declare_galleries)")
+    assert not isinstance(e.value, ConfigError)  # a wiring mistake in code, not the user's config
     cap = run(c, "reporting-server", image_id=image_id)
     vm = one(cap, "azure-native:compute:VirtualMachine", "reporting-server-vm-0")
     assert vm.inputs["storageProfile"]["imageReference"] == {"id": image_id}
