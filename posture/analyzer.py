@@ -326,6 +326,8 @@ class PolicyPackProcess:
         import grpc
         from pulumi.runtime.proto import analyzer_pb2_grpc
 
+        if not self.pack_dir.is_dir():
+            raise PostureError(f"{self.pack_dir}: policy pack directory not found")
         if not (self.pack_dir / "__main__.py").is_file():
             raise PostureError(f"{self.pack_dir}: not a Python policy pack (no __main__.py)")
         self._stderr = tempfile.TemporaryFile()

@@ -28,7 +28,7 @@ from typing import Any, Callable, Optional
 from google.protobuf import empty_pb2, json_format
 
 from .errors import PostureError
-from .project import load_project, load_stack_config
+from .project import load_project, load_stack_config, stack_short_name
 
 ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
@@ -402,6 +402,7 @@ def capture_program(
     import pulumi
 
     project = load_project(project_dir)
+    stack = stack_short_name(stack)  # `org/project/dev` → `dev`, as in URNs and `Pulumi.dev.yaml`
     stack_config = load_stack_config(project, stack)
     config: dict[str, Any] = dict(stack_config.values)
     if config_override:

@@ -1,7 +1,8 @@
 """Read `pulumi stack export` and `pulumi preview --json` documents into Registrations.
 
-Secrets become the string "[secret]" (as `pulumi policy analyze --file` redacts undecryptable
-secrets); the unknown sentinel is kept. Shapes: `pkg/resource/stack/deployment.go`,
+Encrypted secrets become the string "[secret]" (as `pulumi policy analyze --file` redacts undecryptable
+secrets); `--show-secrets` plaintext ones reach the pack as secrets with their value; the unknown sentinel
+is kept. Shapes: `pkg/resource/stack/deployment.go`,
 `sdk/go/common/apitype/core.go` (DeploymentV3/V4), `pkg/display/json.go` (PreviewDigest).
 """
 
@@ -17,13 +18,21 @@ from .errors import PostureError
 REDACTED = "[secret]"
 
 
-def _redact(value: Any) -> Any:
+def _redact(value: Any, where: str = "") -> Any:
+    """Secrets of a state document: a `ciphertext` one cannot be decrypted offline and becomes "[secret]";
+    a `plaintext` one (`--show-secrets`) stays a secret holding its value, as the engine hands a decrypted
+    secret to the pack (`KeepSecrets`). Output renderers never print secret values."""
     if isinstance(value, dict):
         if value.get(SIG_KEY) == SECRET_SIG:
+            if "plaintext" in value and isinstance(value["plaintext"], str):
+                try:
+                    return {SIG_KEY: SECRET_SIG, "value": json.loads(value["plaintext"])}
+                except json.JSONDecodeError:
+                    raise PostureError(f"{where}: a secret's `plaintext` is not valid JSON") from None
             return REDACTED
-        return {k: _redact(v) for k, v in value.items()}
+        return {k: _redact(v, where) for k, v in value.items()}
     if isinstance(value, list):
-        return [_redact(v) for v in value]
+        return [_redact(v, where) for v in value]
     return value
 
 
@@ -66,8 +75,8 @@ def _registration(res: Any, where: str) -> Registration:
             "deletedWith": res.get("deletedWith") or "",
             "customTimeouts": ct if isinstance(ct, dict) else None,
         },
-        inputs=_redact(res.get("inputs") or {}),
-        outputs=_redact(res.get("outputs") or {}),
+        inputs=_redact(res.get("inputs") or {}, f"{where}: {urn} inputs"),
+        outputs=_redact(res.get("outputs") or {}, f"{where}: {urn} outputs"),
         id=res.get("id") or None,
         provider=res.get("provider") or "",
     )
@@ -83,6 +92,8 @@ def read_stack_export(path: str | Path) -> list[Registration]:
     if version not in (3, 4):
         raise PostureError(f"{path}: deployment version {version!r} is not supported (supported: 3, 4)")
     deployment = doc["deployment"] or {}
+    if not isinstance(deployment, dict):
+        raise PostureError(f"{path}: `deployment` must be an object with a `resources` list")
     resources = deployment.get("resources") or []
     if not isinstance(resources, list):
         raise PostureError(f"{path}: `deployment.resources` must be a list")

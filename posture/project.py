@@ -8,6 +8,7 @@ reported in `StackConfig.unavailable_secure_keys` and left out of the config, ne
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -165,8 +166,26 @@ def config_value_to_string(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
+_STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
+
+
+def stack_short_name(stack: str) -> str:
+    """`org/project/stack` or `stack` → `stack` (the name in URNs and in `Pulumi.<stack>.yaml`), validated
+    like the CLI validates stack names."""
+    parts = stack.split("/") if isinstance(stack, str) else [None]
+    name = parts[-1]
+    if len(parts) > 3 or not all(isinstance(p, str) and _STACK_NAME.match(p) and p not in (".", "..")
+                                 for p in parts):
+        raise PostureError(
+            f"stack name {stack!r} is invalid: use letters, digits, `-`, `_` or `.` (at most 100), "
+            "optionally as `org/project/stack`"
+        )
+    return name
+
+
 def load_stack_config(project: Project, stack: str) -> StackConfig:
     """Project config defaults overlaid by `Pulumi.<stack>.yaml`'s `config:` map."""
+    stack = stack_short_name(stack)
     path = project.stack_config_dir / f"Pulumi.{stack}.yaml"
     if not path.exists() and (project.stack_config_dir / f"Pulumi.{stack}.yml").exists():
         path = project.stack_config_dir / f"Pulumi.{stack}.yml"

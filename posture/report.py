@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from .analyzer import PackInfo, Violation
-from .capture import Registration
+from .capture import SECRET_SIG, SIG_KEY, Registration
 
 PREVIEW_GAPS = [
     "no provider Check: azure-native defaults, autonaming (*Name properties), location and "
@@ -77,11 +77,23 @@ def tree_order(resources: list[Registration]) -> list[tuple[int, Registration]]:
     return out
 
 
+def redact_secrets(value: Any) -> Any:
+    """Secret-wrapped values (`{sig: secret, value}`) as "[secret]": output never shows a secret's value."""
+    if isinstance(value, dict):
+        if value.get(SIG_KEY) == SECRET_SIG:
+            return "[secret]"
+        return {k: redact_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact_secrets(v) for v in value]
+    return value
+
+
 def to_json(result: Result) -> dict[str, Any]:
     counts = result.counts()
     return {
         "resources": [
-            {"urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent, "inputs": r.inputs}
+            {"urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent,
+             "inputs": redact_secrets(r.inputs)}
             for _, r in tree_order(result.resources)
         ],
         "violations": [v.as_event() for v in result.sorted_violations()],

@@ -159,7 +159,9 @@ def test_stack_export_through_the_same_pack(pack):
 def test_preview_json_through_the_same_pack(pack):
     resources = read_preview_json(FIX / "documents" / "preview.json")
     assert [r.urn.rsplit("::", 1)[1] for r in resources] == ["mini-dev", "new"]
-    assert resources[1].inputs == {"count": 4, "location": UNKNOWN, "token": "[secret]"}
+    # `--show-secrets` plaintext: the pack gets the decrypted secret, as in a live preview.
+    assert resources[1].inputs == {"count": 4, "location": UNKNOWN, "token": {
+        "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "value": "x"}}
     pack.configure(None)
     new = "urn:pulumi:dev::mini::fixture:index:Thing::new"
     assert triples(pack.analyze(resources)) == [
@@ -188,8 +190,13 @@ def test_pack_that_fails_to_start_is_bad_input(tmp_path):
     (tmp_path / "__main__.py").write_text("raise ValueError('broken pack')\n")
     with pytest.raises(PostureError, match=r"policy pack failed to start: .*ValueError: broken pack"):
         PolicyPackProcess(tmp_path).start()
-    with pytest.raises(PostureError, match="not a Python policy pack"):
+    with pytest.raises(PostureError) as exc:
         PolicyPackProcess(tmp_path / "nope").start()
+    assert str(exc.value) == f"{tmp_path / 'nope'}: policy pack directory not found"
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(PostureError) as exc:
+        PolicyPackProcess(tmp_path / "empty").start()
+    assert str(exc.value) == f"{tmp_path / 'empty'}: not a Python policy pack (no __main__.py)"
 
 
 # ---------------------------------------------------------------- what the pack receives (echo pack)
@@ -283,3 +290,66 @@ def test_timeout_seconds_parses_go_durations(value, seconds):
     from posture.analyzer import timeout_seconds
 
     assert timeout_seconds(value, "x") == seconds
+
+
+QA = "urn:pulumi:qa::mini::"
+
+
+def test_stack_export_v4_secrets_plaintext_decrypted_ciphertext_redacted(echo):
+    resources = read_stack_export(FIX / "documents" / "stack-export-v4.json")
+    assert [r.urn for r in resources] == [QA + "pulumi:pulumi:Stack::mini-qa", QA + "azure-native:resources:ResourceGroup::rg",
+                                          QA + "fixture:index:Thing::vault"]
+    vault = resources[2]
+    assert (vault.id, vault.parent, vault.dependencies, vault.property_dependencies, vault.options["protect"]) == (
+        "vault-id", QA + "pulumi:pulumi:Stack::mini-qa", [QA + "azure-native:resources:ResourceGroup::rg"],
+        {"location": [QA + "azure-native:resources:ResourceGroup::rg"]}, True,
+    )
+    got = echoed(echo.analyze(resources))
+    assert got[("echo-resource", QA + "fixture:index:Thing::vault")]["props"] == {
+        "count": 1.0, "location": "westeurope", "plain": {"user": "admin", "pin": 1234.0}, "cipher": "[secret]",
+    }
+    stack_vault = got[("echo-stack", QA + "fixture:index:Thing::vault")]
+    assert stack_vault["props"]["plain"] == {"user": "admin", "pin": 1234.0}
+    assert stack_vault["props"]["cipher"] == "[secret]"
+    assert stack_vault["opts"]["customTimeouts"] == [600.0, 0.0, 120.0]  # state holds seconds
+    assert stack_vault["propertyDependencies"] == {"location": [QA + "azure-native:resources:ResourceGroup::rg"]}
+    assert got[("echo-stack", QA + "pulumi:pulumi:Stack::mini-qa")]["props"] == {"password": "p4ss"}
+
+
+def test_preview_json_same_update_replace_steps_no_deletes(pack):
+    resources = read_preview_json(FIX / "documents" / "preview-steps.json")
+    d = "urn:pulumi:dev::mini::"
+    assert [r.urn for r in resources] == [d + "pulumi:pulumi:Stack::mini-dev", d + "azure-native:resources:ResourceGroup::rg",
+                                          d + "fixture:index:Thing::upd", d + "fixture:index:Thing::rep"]
+    # the new state of an update and of a replacement, never the old one
+    assert resources[2].inputs == {"count": 9, "location": "westeurope"}
+    assert resources[3].inputs == {"count": 1, "location": "northeurope"}
+    pack.configure(None)
+    assert triples(pack.analyze(resources)) == [
+        ("thing-count-limit", "mandatory", d + "fixture:index:Thing::rep",
+         "Things stay within their count limit.\nlocation northeurope is not westeurope."),
+        ("thing-count-limit", "mandatory", d + "fixture:index:Thing::upd",
+         "Things stay within their count limit.\ncount 9 exceeds maxCount 2."),
+    ]
+
+
+@pytest.mark.parametrize(("doc", "message"), [
+    ({"version": 3, "deployment": {"resources": [{"urn": "urn:pulumi:a::b::t:m:T::n", "type": "t:m:T", "inputs": {
+        "s": {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "plaintext": "{oops"}}}]}},
+     "urn:pulumi:a::b::t:m:T::n inputs: a secret's `plaintext` is not valid JSON"),
+    ({"version": 3, "deployment": {"resources": {"a": 1}}}, "`deployment.resources` must be a list"),
+    ({"version": 4, "deployment": [1]}, "`deployment` must be an object with a `resources` list"),
+    ({"version": 3, "deployment": {"resources": [{"urn": "x", "type": "t"}]}},
+     "'x' is not a Pulumi URN (urn:pulumi:<stack>::<project>::<type>::<name>)"),
+    ({"version": 3, "deployment": {"resources": [{"type": "t"}]}}, "each resource needs string `urn` and `type`"),
+    ([1], "not a `pulumi stack export` document (no `deployment`)"),
+    ({"version": 5, "deployment": {}}, "deployment version 5 is not supported (supported: 3, 4)"),
+])
+def test_bad_stack_export_documents(tmp_path, doc, message):
+    import json
+
+    f = tmp_path / "export.json"
+    f.write_text(json.dumps(doc))
+    with pytest.raises(PostureError) as exc:
+        read_stack_export(f)
+    assert str(exc.value) == f"{f}: {message}"

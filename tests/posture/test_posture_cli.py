@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -39,6 +40,9 @@ def test_preview_json_passing_stack_exits_0():
     assert [r["name"] for r in doc["resources"]] == ["mini-dev", "rg", "app", "app-inner", "app-inner-thing", "app-consumer"]
     assert doc["resources"][5]["inputs"]["location"] == "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
     assert doc["resources"][5]["parent"] == "urn:pulumi:dev::mini::fixture:app:Outer::app"
+    # the pack received the secret's value (see test_posture_analyzer); the output never shows it
+    assert doc["resources"][5]["inputs"]["token"] == "[secret]"
+    assert "s3cr3t" not in out
     assert [(v["policyName"], v["enforcementLevel"]) for v in doc["violations"]] == [
         ("thing-count-limit", "advisory"), ("things-protected", "advisory"),
     ]
@@ -152,3 +156,168 @@ def test_usage_error_exits_2():
     code, out, err = posture("preview", "--format", "yaml")
     assert code == 2
     assert "invalid choice: 'yaml'" in err and "Traceback" not in err
+
+
+# ---------------------------------------------------------------- bad input, every subcommand: exit 2, one line
+
+
+@pytest.fixture(scope="module")
+def bad_projects(tmp_path_factory):
+    root = tmp_path_factory.mktemp("bad")
+    (root / "empty").mkdir()
+    (root / "badyaml").mkdir()
+    (root / "badyaml" / "Pulumi.yaml").write_text("name: x\nruntime: [python\n")
+    (root / "badyaml" / "__main__.py").write_text("")
+    shutil.copytree(MINI, root / "mini", ignore=shutil.ignore_patterns("__pycache__"))
+    (root / "mini" / "Pulumi.list.yaml").write_text("- a\n- b\n")
+    (root / "mini" / "Pulumi.scalar.yaml").write_text("config: 3\n")
+    (root / "notjson.json").write_text("{'all': 'mandatory'}")
+    (root / "levels.json").write_text('{"all": "sometimes"}')
+    crash = root / "crash-pack"
+    crash.mkdir()
+    (crash / "__main__.py").write_text("raise ImportError('no module named azdr_policies')\n")
+    return root
+
+
+BAD_CASES = [
+    (["preview", "--project-dir", "{root}/empty"], "error: {root}/empty/Pulumi.yaml: Pulumi project file not found"),
+    (["preview", "--project-dir", "{root}/nowhere"], "error: {root}/nowhere: project directory not found"),
+    (["preview", "--project-dir", "{root}/badyaml"],
+     "error: {root}/badyaml/Pulumi.yaml: not valid YAML (line 3, column 1): expected ',' or ']', but got '<stream end>'"),
+    (["preview", "--project-dir", "{root}/mini", "--stack", "list", "--policy-pack", str(PACK)],
+     "error: {root}/mini/Pulumi.list.yaml: must be a YAML mapping with a `config:` map"),
+    (["preview", "--project-dir", "{root}/mini", "--stack", "scalar", "--policy-pack", str(PACK)],
+     "error: {root}/mini/Pulumi.scalar.yaml: `config` must be a mapping of keys to values"),
+    (["preview", "--project-dir", "{root}/mini", "--stack", "../dev", "--policy-pack", str(PACK)],
+     "error: stack name '../dev' is invalid: use letters, digits, `-`, `_` or `.` (at most 100), "
+     "optionally as `org/project/stack`"),
+    (["preview", "--project-dir", "{root}/mini", "--policy-pack", str(PACK), "--policy-pack-config", "{root}/notjson.json"],
+     "error: {root}/notjson.json: policy pack config is not valid JSON: "
+     "Expecting property name enclosed in double quotes (line 1)"),
+    (["preview", "--project-dir", "{root}/mini", "--policy-pack", str(PACK), "--policy-pack-config", "{root}/levels.json"],
+     "error: {root}/levels.json: parsing enforcement level for 'all': 'sometimes' is not a valid enforcement level "
+     "(allowed: advisory, mandatory, disabled, remediate)"),
+    (["preview", "--project-dir", "{root}/mini", "--policy-pack", "{root}/no-pack"],
+     "error: {root}/no-pack: policy pack directory not found"),
+    (["preview", "--project-dir", "{root}/mini", "--policy-pack", "{root}/crash-pack"],
+     "error: {root}/crash-pack: policy pack failed to start: ImportError: no module named azdr_policies"),
+    (["check", "--stack-export", str(FIX / "documents" / "stack-export-v3.json"), "--policy-pack", "{root}/crash-pack"],
+     "error: {root}/crash-pack: policy pack failed to start: ImportError: no module named azdr_policies"),
+    (["check", "--stack-export", "{root}/nope.json", "--policy-pack", str(PACK)],
+     "error: {root}/nope.json: cannot read stack export: No such file or directory"),
+    (["check", "--preview-json", str(FIX / "documents" / "stack-export-v3.json"), "--policy-pack", str(PACK)],
+     "error: " + str(FIX / "documents" / "stack-export-v3.json") + ": not a `pulumi preview --json` document (no `steps` list)"),
+    (["runbook", "--project-dir", "{root}/mini", "--stack", "missing"],
+     "error: {root}/mini/Pulumi.missing.yaml: stack config file not found (is the stack name `missing` right?)"),
+    (["report", "--project-dir", "{root}/empty"], "error: {root}/empty/Pulumi.yaml: Pulumi project file not found"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), BAD_CASES, ids=[
+    "no-Pulumi.yaml", "no-project-dir", "Pulumi.yaml-syntax", "stack-file-list", "stack-config-scalar",
+    "bad-stack-name", "pack-config-not-json", "pack-config-bad-level", "no-pack-dir", "pack-crashes-preview",
+    "pack-crashes-check", "check-missing-file", "check-wrong-document", "runbook-missing-stack", "report-no-project",
+])
+def test_bad_input_exits_2_with_one_clear_line(bad_projects, args, message):
+    code, out, err = posture(*[a.format(root=bad_projects) for a in args])
+    assert (code, out) == (2, ""), err
+    no_traceback(err)
+    assert err.strip() == message.format(root=bad_projects)
+
+
+def test_check_exit_0_when_no_mandatory_violation(tmp_path):
+    cfg = tmp_path / "advisory.json"
+    cfg.write_text('{"thing-count-limit": {"enforcementLevel": "advisory"}, "things-protected": "disabled"}')
+    code, out, err = posture("check", "--stack-export", FIX / "documents" / "stack-export-v3.json", "--policy-pack", PACK,
+                             "--policy-pack-config", cfg, "--format", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    p = "urn:pulumi:prod::mini::fixture:index:Thing::"
+    assert [(v["policyName"], v["enforcementLevel"], v["resourceUrn"]) for v in doc["violations"]] == [
+        ("stack-has-resource-group", "advisory", ""),
+        ("thing-count-limit", "advisory", p + "big"),
+        ("thing-count-limit", "advisory", p + "small"),
+    ]
+    assert (doc["summary"]["mandatory"], doc["summary"]["advisory"], doc["summary"]["exitCode"]) == (0, 3, 0)
+
+
+def test_check_stack_export_v4_never_prints_secrets():
+    code, out, err = posture("check", "--stack-export", FIX / "documents" / "stack-export-v4.json", "--policy-pack", PACK,
+                             "--format", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    vault = next(r for r in doc["resources"] if r["name"] == "vault")
+    assert (vault["inputs"]["plain"], vault["inputs"]["cipher"]) == ("[secret]", "[secret]")
+    assert "admin" not in out and "1234" not in out
+    assert doc["summary"]["stack"] == "qa"
+
+
+def test_fully_qualified_stack_name_uses_the_short_name():
+    code, out, err = preview("--stack", "acme/mini/dev", "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["resources"][0]["urn"] == "urn:pulumi:dev::mini::pulumi:pulumi:Stack::mini-dev"
+
+
+def test_runbook_and_report_exit_0():
+    for args in (["runbook"], ["report", "--format", "json"]):
+        code, out, err = posture(*args, "--project-dir", MINI, "--stack", "dev")
+        assert (code, err) == (0, ""), err
+        assert out.strip()
+
+
+# ---------------------------------------------------------------- --engine pulumi hands over to the CLI
+
+FAKE_PULUMI = """#!/bin/sh
+printf '%s\\n' "$PWD" "$@" > "$FAKE_PULUMI_LOG"
+echo "fake pulumi ran"
+exit "${FAKE_PULUMI_EXIT:-0}"
+"""
+
+
+@pytest.fixture
+def fake_pulumi(tmp_path):
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    exe = bindir / "pulumi"
+    exe.write_text(FAKE_PULUMI)
+    exe.chmod(0o755)
+    env = dict(os.environ, PATH=f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}",
+               FAKE_PULUMI_LOG=str(tmp_path / "argv.txt"))
+    return env, tmp_path / "argv.txt"
+
+
+@pytest.mark.parametrize("exit_code", [0, 1, 255])
+def test_engine_pulumi_passes_stack_pack_and_config_and_exits_with_pulumis_code(fake_pulumi, exit_code):
+    env, log = fake_pulumi
+    env["FAKE_PULUMI_EXIT"] = str(exit_code)
+    code, out, err = posture("preview", "--engine", "pulumi", "--stack", "acme/dr/prod", "--project-dir", MINI,
+                             "--policy-pack", PACK, "--policy-pack-config", FIX / "policy-config-relax.json", env=env)
+    assert (code, out, err) == (exit_code, "fake pulumi ran\n", "")
+    assert log.read_text().splitlines() == [
+        str(MINI), "preview", "--stack", "acme/dr/prod", "--policy-pack", str(PACK),
+        "--policy-pack-config", str(FIX / "policy-config-relax.json"),
+    ]
+
+
+def test_engine_pulumi_default_pack_is_the_projects_policies_dir(fake_pulumi):
+    env, log = fake_pulumi
+    code, _, err = posture("preview", "--engine", "pulumi", env=env)
+    assert code == 0, err
+    assert log.read_text().splitlines() == [str(ROOT), "preview", "--stack", "dev", "--policy-pack", str(ROOT / "policies")]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--format", "json"], "error: --format json needs the offline engine: `pulumi preview` prints no policy results "
+     "in --json; run `pulumi preview --json > preview.json` and then "
+     "`python -m posture check --preview-json preview.json --format json`"),
+    (["--policy-pack-config", str(FIX / "nope.json")],
+     f"error: {FIX / 'nope.json'}: cannot read policy pack config: No such file or directory"),
+    (["--project-dir", str(FIX / "nowhere")], f"error: --project-dir {FIX / 'nowhere'}: project directory not found"),
+])
+def test_engine_pulumi_bad_input_exits_2_without_running_pulumi(fake_pulumi, args, message):
+    env, log = fake_pulumi
+    code, out, err = posture("preview", "--engine", "pulumi", *args, env=env)
+    assert (code, out) == (2, "")
+    no_traceback(err)
+    assert err.strip() == message
+    assert not log.exists()
