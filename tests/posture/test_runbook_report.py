@@ -25,7 +25,7 @@ WORKLOADS = {
     "cass": {"tier": "cluster", "sshPublicKey": KEY,
              "network": {"addressSpace": "10.21.0.0/16", "subnetPrefix": "10.21.1.0/24"},
              "consistentSnapshots": {"method": "incrementalSnapshots", "pointsInTime": ["20260101t0000z"]}},
-    "pricing": {"tier": "critical-data", "sshPublicKey": KEY,
+    "pricing": {"tier": "critical-data", "sshPublicKey": KEY, "vmSize": "Standard_D4s_v5",
                 "network": {"addressSpace": "10.22.0.0/16", "subnetPrefix": "10.22.1.0/24"},
                 "customImage": {"sourceId": IMAGE, "publisher": "contoso", "offer": "pricing", "sku": "gen2",
                                 "replicaCount": 3}},
@@ -177,3 +177,239 @@ def test_cli_runbook_report_and_errors(tmp_path, capsys):
     assert err.startswith("error: ") and "Pulumi.nope.yaml" in err and err.count("\n") == 1
     assert run(["runbook", "--project-dir", str(ROOT), "--output", str(tmp_path / "no" / "x.md")]) == 2
     assert capsys.readouterr().err == f"error: --output {tmp_path / 'no' / 'x.md'}: cannot write: No such file or directory\n"
+
+
+# --- every az command and flag the runbook writes exists in the Azure CLI --------------------------------------
+# Flags checked against the azure-cli sources: command_modules/backup/_params.py (backup *), vm/aaz/latest/
+# restore_point/_show.py (restore-point show), vm/_params.py (disk/vm/snapshot/sig), resource (group, deployment),
+# storage (account create, blob list/download). A flag outside this table is a runbook bug.
+AZ_FLAGS = {
+    "backup item list": {"--resource-group", "--vault-name", "--backup-management-type", "--use-secondary-region",
+                         "--output"},
+    "backup recoverypoint list": {"--resource-group", "--vault-name", "--container-name", "--item-name",
+                                  "--backup-management-type", "--use-secondary-region", "--query", "--output"},
+    "backup restore restore-disks": {"--resource-group", "--vault-name", "--container-name", "--item-name",
+                                     "--rp-name", "--storage-account", "--target-resource-group",
+                                     "--use-secondary-region", "--restore-mode", "--target-vm-name",
+                                     "--target-vnet-name", "--target-vnet-resource-group", "--target-subnet-name"},
+    "backup job list": {"--resource-group", "--vault-name", "--operation", "--use-secondary-region", "--query",
+                        "--output"},
+    "backup job wait": {"--resource-group", "--vault-name", "--name", "--use-secondary-region"},
+    "backup job show": {"--resource-group", "--vault-name", "--name", "--use-secondary-region", "--query", "--output"},
+    "restore-point show": {"--resource-group", "--collection-name", "--name", "--expand", "--query", "--output"},
+    "snapshot show": {"--resource-group", "--name", "--query", "--output"},
+    "disk create": {"--resource-group", "--location", "--name", "--source", "--sku"},
+    "vm create": {"--resource-group", "--location", "--name", "--attach-os-disk", "--os-type", "--size",
+                  "--security-type", "--enable-secure-boot", "--enable-vtpm", "--attach-data-disks", "--subnet",
+                  "--public-ip-address", "--nsg", "--image", "--admin-username", "--admin-password",
+                  "--generate-ssh-keys"},
+    "sig image-version show": {"--resource-group", "--gallery-name", "--gallery-image-definition",
+                               "--gallery-image-version", "--query"},
+    "group create": {"--name", "--location"},
+    "storage account create": {"--name", "--resource-group", "--location", "--sku"},
+    "storage blob list": {"--auth-mode", "--container-name", "--blob-endpoint", "--output"},
+    "storage blob download": {"--blob-url", "--file", "--auth-mode"},
+    "deployment group create": {"--resource-group", "--template-file"},
+}
+
+
+def az_commands(text):
+    """(subcommand, flags) of every `az` command in the runbook's bash blocks, continuation lines joined; a
+    command ends at the next `az` command, a `)` or a `#` comment."""
+    import re
+
+    out = []
+    for block in re.findall(r"```bash\n(.*?)```", text, re.S):
+        for line in block.replace("\\\n", " ").splitlines():
+            starts = [m.start() for m in re.finditer(r"(?:^|(?<=\$\())az ", line)]
+            for i, start in enumerate(starts):
+                segment = line[start + 3:starts[i + 1] if i + 1 < len(starts) else len(line)]
+                segment = re.split(r"\)|  #", segment)[0]
+                words = re.match(r"((?:[a-z][a-z-]* )+)", segment + " ").group(1).split()
+                while words and words[-1] not in {w for c in AZ_FLAGS for w in c.split()}:
+                    words.pop()
+                out.append((" ".join(words), set(re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*", segment))))
+    return out
+
+
+def test_every_runbook_az_command_and_flag_exists(model):
+    commands = az_commands(runbook.render(model))
+    assert {c for c, _ in commands} == set(AZ_FLAGS)  # every command is checked, and each one is used
+    unknown = sorted({(c, f) for c, flags in commands for f in flags - AZ_FLAGS[c]})
+    assert unknown == []
+    # the flag that does not exist must not come back
+    assert all("--instance-view" not in flags for _, flags in commands)
+
+
+def blocks_of(text, heading):
+    import re
+
+    section = text[text.index(heading):]
+    section = section[:section.index("\n### ", 1)] if "\n### " in section[1:] else section
+    return re.findall(r"```bash\n(.*?)```", section, re.S)
+
+
+def test_runbook_restore_options_per_vm_in_the_seed_order(model):
+    text = runbook.render(model)
+    pricing = text[text.index("## Workload `pricing`"):]
+    heads = [line for line in pricing.splitlines() if line.startswith("### ")]
+    assert heads == ["### 1. Find the recovery points (vault in westeurope)",
+                     "### 2. Restore the VM or its disks from the vault in westeurope",
+                     "### 3. Cross-region restore into northeurope",
+                     "### 4. Rebuild from the replicated image",
+                     "### 5. Rebuild from the template"]
+    step2 = blocks_of(pricing, "### 2.")
+    vault = "--resource-group rg-dr-backup-westeurope --vault-name rsv-dr-westeurope"
+    item = ("--container-name 'IaasVMContainer;iaasvmcontainerv2;rg-dr-pricing;pricing-vm-0'"
+            " --item-name 'VM;iaasvmcontainerv2;rg-dr-pricing;pricing-vm-0'")
+    # a VM outside an availability set: the seed's first option, a new VM in the VM's own subnet
+    assert step2[1] == (
+        f"az backup restore restore-disks {vault} \\\n"
+        f"  {item} --rp-name \"$RP\" \\\n"
+        "  --storage-account \"$STAGING\" --target-resource-group rg-dr-pricing \\\n"
+        "  --restore-mode AlternateLocation --target-vm-name pricing-vm-0-restored \\\n"
+        "  --target-vnet-name pricing-vnet --target-vnet-resource-group rg-dr-pricing --target-subnet-name"
+        " pricing-subnet\n")
+    # the second option: disks, wait for the job, then deploy the template it wrote
+    assert step2[2].splitlines()[-5:] == [
+        f"az backup job wait {vault} --name \"$JOB\"",
+        f"TEMPLATE_URI=$(az backup job show {vault} --name \"$JOB\" \\",
+        "  --query 'properties.extendedInfo.propertyBag.\"Template Blob Uri\"' --output tsv)",
+        "az storage blob download --blob-url \"$TEMPLATE_URI\" --file azuredeploy.json --auth-mode login",
+        "az deployment group create --resource-group rg-dr-pricing --template-file azuredeploy.json"
+        "   # edit its parameters (VM name, network, availability set) first",
+    ]
+    # VMs in an availability set: no new-VM option (Azure cannot restore into a set)
+    db = text[text.index("## Workload `db`"):text.index("## Workload `cass`")]
+    assert "--restore-mode AlternateLocation" not in db
+    assert "add the availability set (`db-avset`) to the template" in db
+    # every block that uses $RP sets it first, for its own VM (blocks can run in any order)
+    import re
+
+    for section in ("### 2.", "### 3."):
+        chosen = None
+        for block in blocks_of(db, section):
+            if "RP=$(" in block:
+                chosen = re.search(r"--item-name (\S+)", block[block.index("RP=$("):]).group(1)
+            if '"$RP"' in block:
+                assert chosen == re.search(r"--item-name (\S+)", block).group(1)
+    step2_db = blocks_of(db, "### 2.")
+    assert ["db-vm-0" in b for b in step2_db] == [True, True, False, False]
+    assert "RP=$(" in step2_db[0] and "'VM;iaasvmcontainerv2;rg-dr-db;db-vm-1'" in step2_db[2]
+    # CRR: the DR resource group and staging account are created once per workload, not once per VM
+    assert db.count("az group create --name rg-db-restore-northeurope --location northeurope") == 1
+    assert db.count("az storage account create") == 1
+    crr = blocks_of(db, "### 3.")
+    assert [("RP=$(" in b, "--use-secondary-region" in b) for b in crr] == [(False, True), (True, True), (True, True)]
+
+
+def test_runbook_image_rebuild_block_is_self_contained(model):
+    text = runbook.render(model)
+    [block] = blocks_of(text[text.index("## Workload `pricing`"):], "### 4. Rebuild from the replicated image")
+    image = ("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-dr-config-westeurope/providers/"
+             "Microsoft.Compute/galleries/gal_dr_westeurope/images/pricing/versions/1.0.0")
+    assert block.splitlines()[3:] == [
+        "az group create --name rg-pricing-restore-northeurope --location northeurope",
+        'SUBNET_ID="${SUBNET_ID:?set SUBNET_ID to the id of a subnet in northeurope}"',
+        "az vm create --resource-group rg-pricing-restore-northeurope --location northeurope --name pricing-vm-0-dr \\",
+        f"  --image {image} --size Standard_D4s_v5 --security-type TrustedLaunch --enable-secure-boot true"
+        " --enable-vtpm true \\",
+        '  --subnet "$SUBNET_ID" --public-ip-address "" --nsg "" --admin-username azureuser --generate-ssh-keys',
+    ]
+
+
+def test_runbook_windows_vm_gets_windows_os_type_and_password(capture):
+    resources = copy.deepcopy(capture.resources)
+    for r in resources:
+        if r.type == report_dr.T_VM and r.inputs["tags"]["dr-workload"] in ("db", "pricing"):
+            r.inputs["osProfile"].pop("linuxConfiguration")
+            r.inputs["osProfile"]["windowsConfiguration"] = {"provisionVMAgent": True}
+            r.inputs["osProfile"]["adminUsername"] = "dradmin"
+    text = runbook.render(report_dr.build(resources, "dev"))
+    db = text[text.index("## Workload `db`"):text.index("## Workload `cass`")]
+    assert "--os-type windows" in db and "--os-type linux" not in db
+    assert ('  --subnet "$SUBNET_ID" --public-ip-address "" --nsg "" --admin-username dradmin --admin-password'
+            ' "${ADMIN_PASSWORD:?set ADMIN_PASSWORD}"') in text.splitlines()
+    cass = text[text.index("## Workload `cass`"):text.index("## Workload `pricing`")]
+    assert "--os-type linux" in cass
+
+
+def test_report_gaps_for_one_fault_domain_crash_consistent_points_and_zonal_vm(capture):
+    resources = copy.deepcopy(capture.resources)
+    for r in resources:
+        if r.type == report_dr.T_AVSET and r.inputs["tags"]["dr-workload"] == "db":
+            r.inputs["platformFaultDomainCount"] = 1.0
+        if r.type == report_dr.T_RP and "sourceRestorePoint" not in r.inputs:
+            r.inputs["consistencyMode"] = "CrashConsistent"
+        if r.type == report_dr.T_VM and r.inputs["tags"]["dr-workload"] == "pricing":
+            r.inputs["zones"] = ["2"]
+    m = report_dr.build(resources, "dev")
+    lag = "DR-region restores use the vault's secondary copy (" + report_dr.CRR_SECONDARY_LAG + ")"
+    assert summary(m, "db")["gaps"] == [
+        lag, "availability set db-avset has 1 fault domain: its VMs share one rack and fail together (needs 2 or more)",
+        "restore points are crash-consistent (consistency CrashConsistent): applications recover as after a power loss"]
+    assert summary(m, "pricing")["gaps"] == [lag, "not highly available: 1 VM, no availability set (zonal: zone 2)"]
+    assert summary(m, "db")["highAvailability"]["faultDomains"] == 1
+
+
+def mermaid_problems(md):
+    """Structural checks a Mermaid flowchart must pass to render: one fenced block, `flowchart LR`, balanced
+    subgraphs, node ids defined once, edges between defined nodes, labels quoted and free of raw `<`/`>`/`"`."""
+    import re
+
+    block = md[md.index("```mermaid\n") + len("```mermaid\n"):]
+    block = block[:block.index("```")]
+    lines = block.splitlines()
+    problems = [] if lines[0] == "flowchart LR" else [f"first line {lines[0]!r}"]
+    node_re = re.compile(r'^ {6}([A-Za-z0-9_]+)\["([^"]*)"\]$')
+    edge_re = re.compile(r'^  ([A-Za-z0-9_]+) (?:-- "([^"]*)" -->|-\. ([a-z -]+) \.->) ([A-Za-z0-9_]+)$')
+    nodes, depth = [], 0
+    for line in lines[1:]:
+        if m := re.match(r'^  subgraph r\d+\["([^"]*)"\]$', line):
+            depth += 1
+            labels = [m.group(1)]
+        elif line == "  end":
+            depth -= 1
+            continue
+        elif m := node_re.match(line):
+            nodes.append(m.group(1))
+            labels = [m.group(2)]
+        elif m := edge_re.match(line):
+            labels = [m.group(2) or m.group(3)]
+            for end in (m.group(1), m.group(4)):
+                if end not in nodes:
+                    problems.append(f"edge to undefined node {end}")
+        else:
+            problems.append(f"unparsed line {line!r}")
+            continue
+        for label in labels:
+            if re.search(r"[<>]", label.replace("<br/>", "")):
+                problems.append(f"raw angle bracket in label {label!r}")
+    if depth != 0:
+        problems.append("unbalanced subgraph")
+    if len(nodes) != len(set(nodes)):
+        problems.append("node defined twice")
+    return problems
+
+
+def test_report_mermaid_is_well_formed_and_escapes_unknown_values(model, capture):
+    md = report_dr.render_markdown(model)
+    assert mermaid_problems(md) == []
+    assert "  w_pricing -. image .-> img_pricing" in md.splitlines()
+    # preview: names unknown -> `<name known after pulumi up>` must not reach Mermaid as an HTML tag
+    resources = copy.deepcopy(capture.resources)
+    for r in resources:
+        if r.type == report_dr.T_VAULT:
+            r.inputs["vaultName"] = UNKNOWN
+        if r.type == report_dr.T_STORAGE:
+            r.inputs["accountName"] = UNKNOWN
+    md = report_dr.render_markdown(report_dr.build(resources, "dev"))
+    assert mermaid_problems(md) == []
+    assert '      cfg["config backup #lt;name known after pulumi up#gt;<br/>Standard_RAGRS"]' in md.splitlines()
+    # and the checker itself fails on the raw form
+    assert mermaid_problems("```mermaid\nflowchart LR\n  subgraph r0[\"x\"]\n      a[\"<b>\"]\n  end\n```") == [
+        "raw angle bracket in label '<b>'"]
+
+
+def test_report_heading_is_stable(model):
+    assert report_dr.render_markdown(model).startswith("## DR posture of stack `dev`\n\n| workload | tier |")
