@@ -1,6 +1,9 @@
 """Table-driven rule cases. Every rule test module exposes `CASES: list[Case]`; ids start with
-`pass-` (no violation expected) or `fail-` (exact violations expected). The catalog meta-test
-imports every `test_*` module of this package and requires a pass and a fail case per rule."""
+`pass-` (no violation expected), `fail-` (exact violations expected) or `advisory-` (an unknown
+value the rule lets through as UnknownValueError, which the SDK turns into its advisory; `expected`
+is the exact unknown message). The catalog meta-test imports every `test_*` module of this package
+and requires per rule a pass and a fail case, a case with `unknown` in its id whose outcome matches
+the rule's declared unknown mode, and a case with `missing` in its id."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from typing import Any
 
 import pytest
 from pulumi_policy import PolicyResource
+from pulumi_policy.proxy import UnknownValueError
 
 from azdr_policies import RULES_BY_ID
 
@@ -37,8 +41,13 @@ class Case:
         return run_stack(rule, self.props(), config=self.config)
 
     def check(self) -> None:
-        assert self.id.startswith(("pass-", "fail-")), self.id
+        assert self.id.startswith(("pass-", "fail-", "advisory-")), self.id
         assert (self.expected == []) == self.id.startswith("pass-"), f"{self.id}: pass cases expect nothing"
+        if self.id.startswith("advisory-"):
+            with pytest.raises(UnknownValueError) as info:
+                self.run()
+            assert [info.value.message] == self.expected
+            return
         result = self.run()
         assert result.failures == []
         rule = RULES_BY_ID[self.rule_id]

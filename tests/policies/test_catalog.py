@@ -176,5 +176,27 @@ def test_every_rule_has_a_pass_and_a_fail_case():
     assert len(set(case_ids)) == len(case_ids), "duplicate case ids"
 
 
+UNKNOWN_OUTCOME = {"advisory": "advisory-", "skip": "pass-", "fail": "fail-"}
+
+
+def test_every_rule_tests_its_unknown_and_missing_behaviour():
+    """The declared unknown mode is exercised (its outcome prefix: advisory-/pass-/fail-) and so is a
+    missing property (the Azure default the rule documents)."""
+    cases = _collect_cases()
+    problems = []
+    for r in RULES:
+        if r.id.startswith("AZDR-SYS-"):
+            continue
+        ids = [c.id for c in cases if c.rule_id == r.id]
+        want = UNKNOWN_OUTCOME[r.unknown]
+        if not any("unknown" in i and i.startswith(want) for i in ids):
+            problems.append(f"{r.id}: no {want}*unknown* case (unknown mode {r.unknown})")
+        if any("unknown" in i and not i.startswith(want) and i.startswith("advisory-") for i in ids):
+            problems.append(f"{r.id}: an advisory-* case but the unknown mode is {r.unknown}")
+        if not any("missing" in i for i in ids):
+            problems.append(f"{r.id}: no *missing* case")
+    assert problems == []
+
+
 def test_committed_catalog_is_generated():
     assert CATALOG_PATH.read_text(encoding="utf-8") == render(), "run `venv/bin/python -m policies.catalog`"

@@ -299,10 +299,11 @@ policies = [rs.ProtectionPolicy(f"vm-daily-{i}", resource_group_name=rg.name, va
     properties=policy_args) for i in range((len(vms) + 99) // 100)]
 """,
     links=(LEARN_FAQ,),
-    unknown="fail",
+    unknown="skip",
     unknown_note=(
         "VMs are counted per policy joined by dependency or id; items whose policyId is unknown without a "
-        "dependency are not counted here (AZDR-COV-001 reports them)."
+        "dependency are not counted here: AZDR-COV-001 reports them (fail closed), so this advisory count skips "
+        "them rather than guess."
     ),
     missing="A protected item without policyId is not counted (AZDR-COV-001 reports it).",
     check=check_vms_per_policy,
