@@ -126,8 +126,21 @@ def test_a_raising_rule_fails_closed_as_mandatory(pack):
 def test_a_raising_stack_rule_fails_closed_as_mandatory(pack):
     config = {"vault-delete-lock": {"exemptions": [{"resource": "rsv", "reason": "r", "expires": "2026-02-30"}]}}
     got = _run(pack, [_vault(vault_props()), _lock()], config)
-    assert [(g[0], g[1], g[2]) for g in got] == [("stack-rule-evaluation-failed", "mandatory", "")]
-    assert "rule AZDR-RSV-006 (vault-delete-lock) failed to evaluate" in got[0][3]
+    assert got == [("stack-rule-evaluation-failed", "mandatory", "",
+                    "Every stack rule of the pack must evaluate; a rule that raised fails closed.\n"
+                    "[AZDR-SYS-002] rule AZDR-RSV-006 (vault-delete-lock) failed to evaluate: invalid policy pack "
+                    "config vault-delete-lock.exemptions[0].expires: '2026-02-30' is not a YYYY-MM-DD date")]
+
+
+def test_fail_closed_survives_an_advisory_enforcement_of_the_failing_rule(pack):
+    """The failing rule is advisory by config: the guard still reports the failure as mandatory."""
+    config = {"vault-public-network-access-disabled": {"enforcementLevel": "advisory", "exemptions": [
+        {"resource": "rsv", "reason": "r", "expires": "2026-13-01"}]}}
+    got = _run(pack, [_vault(vault_props()), _lock()], config)
+    assert [(g[0], g[1], g[2]) for g in got] == [("rule-evaluation-failed", "mandatory", VURN)]
+    assert got[0][3].endswith("rule AZDR-RSV-005 (vault-public-network-access-disabled) failed to evaluate: "
+                              "invalid policy pack config vault-public-network-access-disabled.exemptions[0].expires: "
+                              "'2026-13-01' is not a YYYY-MM-DD date")
 
 
 def test_unknown_redundancy_in_preview_is_an_advisory(pack):
