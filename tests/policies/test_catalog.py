@@ -200,3 +200,16 @@ def test_every_rule_tests_its_unknown_and_missing_behaviour():
 
 def test_committed_catalog_is_generated():
     assert CATALOG_PATH.read_text(encoding="utf-8") == render(), "run `venv/bin/python -m policies.catalog`"
+
+
+def test_catalog_check_mode_reports_a_stale_file(tmp_path, monkeypatch, capsys):
+    from azdr_policies import catalog
+
+    target = tmp_path / "CATALOG.md"
+    monkeypatch.setattr(catalog, "CATALOG_PATH", target)
+    assert catalog.main(["--check"]) == 1  # absent
+    assert capsys.readouterr().err == f"{target} is stale: run `python -m policies.catalog`\n"
+    assert catalog.main([]) == 0 and target.read_text(encoding="utf-8") == render()
+    assert catalog.main(["--check"]) == 0
+    target.write_text(render().replace("AZDR-RSV-001", "AZDR-RSV-999", 1), encoding="utf-8")
+    assert catalog.main(["--check"]) == 1
