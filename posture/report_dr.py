@@ -271,11 +271,6 @@ def _vault(r: Registration) -> Vault:
                  cross_region_restore=rs.get("crossRegionRestore"))
 
 
-def _disk_key_from_snapshot(name: Any) -> str:
-    m = re.search(r"-(os|lun\d+)-\d{8}t\d{4}z", str(name))
-    return m.group(1) if m else "?"
-
-
 def build(resources: list[Registration], stack: str = "", pairs: Optional[dict[str, str]] = None) -> Model:
     """The DR model of the declared resources (see the module docstring)."""
     by_type: dict[str, list[Registration]] = {}

@@ -289,3 +289,53 @@ def test_preview_unknown_vm_id_flows_into_the_collection_source():
     assert rpc.inputs["source"] == {"id": UNKNOWN}
     assert rpc.inputs["resourceGroupName"] == UNKNOWN
     assert rpc_dr.inputs["location"] == "northeurope"
+
+
+# --- ARM validity of every issue-5 variant (the dev stack covers only one of each) ----------------------------
+
+
+def arm_problems(cap):
+    from tests.armschema.validate import RESOURCE_TYPES, validate_capture
+
+    azure = {r.type for r in cap.resources if r.custom and r.type.startswith("azure-native:")}
+    assert azure - set(RESOURCE_TYPES) == set()  # every issue-5 type is judged
+    return {urn: p for urn, p in validate_capture(cap.resources).items() if p}
+
+
+@pytest.mark.parametrize("settings", [
+    {"pointsInTime": POINTS},
+    {"pointsInTime": POINTS, "consistency": "CrashConsistent", "copyToDrRegion": False},
+    {"method": "incrementalSnapshots", "pointsInTime": POINTS},
+    {"method": "incrementalSnapshots", "pointsInTime": POINTS, "copyToDrRegion": False},
+], ids=["restore-points-copied", "crash-consistent-local", "snapshots-copied", "snapshots-local"])
+def test_consistent_snapshot_variants_are_valid_arm(settings):
+    c = cfg({"consistentSnapshots": settings})
+    copy = settings.get("copyToDrRegion", True)
+    cap = run(snapshots_program(c, dr_rg="rg-dr-recovery-northeurope" if copy else None))
+    types = sorted({r.type for r in cap.resources if r.custom})
+    expected = (["azure-native:compute:Snapshot"] if settings.get("method") == "incrementalSnapshots" else
+                ["azure-native:compute:RestorePoint", "azure-native:compute:RestorePointCollection"])
+    assert types == expected
+    assert arm_problems(cap) == {}
+
+
+@pytest.mark.parametrize("image", [
+    CUSTOM,
+    {"customImage": {**CUSTOM["customImage"], "storageAccountType": "Standard_LRS", "hyperVGeneration": "V1",
+                     "sourceId": "/subscriptions/s/resourceGroups/r/providers/Microsoft.Compute/virtualMachines/b"},
+     "trustedLaunch": False},
+], ids=["managed-image-zrs", "vm-source-lrs-gen1"])
+def test_gallery_variants_are_valid_arm(image):
+    c = cfg(image)
+    cap = run(lambda: ImageGallery("img", ImageGalleryArgs.from_config(c, "westeurope", "rg-dr-config")))
+    assert len(cap.find("azure-native:compute:GalleryImageVersion")) == 1
+    assert arm_problems(cap) == {}
+
+
+@pytest.mark.parametrize("sku", ["Standard_RAGRS", "Standard_RAGZRS"])
+def test_config_backup_variants_are_valid_arm(sku):
+    c = cfg(configBackup={"sku": sku, "accountName": "contosodrcfg", "blobSoftDeleteDays": 365,
+                          "containerSoftDeleteDays": 1})
+    cap = run(lambda: ConfigBackup("cfg", ConfigBackupArgs.from_config(c, "rg-dr-config", "dev")))
+    assert [r.inputs["sku"]["name"] for r in cap.find("azure-native:storage:StorageAccount")] == [sku]
+    assert arm_problems(cap) == {}
