@@ -92,7 +92,7 @@ def test_policy_type_v1_only_without_trusted_launch_hourly_or_v2_disks():
     assert (w.backup.policy_type, w.os_disk_sku, w.data_disks[0].sku) == ("V2", "Premium_LRS", "UltraSSD_LRS")
 
 
-@pytest.mark.parametrize("rpo,days", [(4, 17), (6, 22), (8, 30), (12, 30)])
+@pytest.mark.parametrize("rpo,days", [(4, 17), (6, 22), (8, 30), (12, 30), (24, 30)])
 def test_instant_restore_caps_accept_the_boundary(rpo, days):
     w = parse(workloads={"w": wl(rpoHours=rpo, instantRestoreDays=days, retention={"dailyDays": 30})}).workloads["w"]
     assert w.backup.instant_restore_days == days
@@ -196,6 +196,14 @@ CASES = {
         ["azure-iaas-dr:workloads.db.rpoHours: 2: at least 4: Azure Backup for VMs backs up at most every 4 hours;"
          " for a tighter RPO use application replication (e.g. SQL Server Always On) and consistent snapshots"
          " (workloads.db.consistentSnapshots), then set rpoHours to 4 or more"]),
+    "rpo-3h-boundary": (
+        {"workloads": {"db": wl(tier="database", rpoHours=3)}},
+        ["azure-iaas-dr:workloads.db.rpoHours: 3: at least 4: Azure Backup for VMs backs up at most every 4 hours;"
+         " for a tighter RPO use application replication (e.g. SQL Server Always On) and consistent snapshots"
+         " (workloads.db.consistentSnapshots), then set rpoHours to 4 or more"]),
+    "v2-daily-instant-restore-over-retention": (
+        {"workloads": {"r": wl(instantRestoreDays=30, retention={"dailyDays": 29})}},
+        ["azure-iaas-dr:workloads.r.instantRestoreDays: 30: at most the daily retention (29 days)"]),
     "fault-domains": (
         {"workloads": {"db": wl(availabilitySet={"faultDomains": 4})}},
         ["azure-iaas-dr:workloads.db.availabilitySet.faultDomains: 4: 2 or 3 (Azure regions offer 2 or 3 "
