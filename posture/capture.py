@@ -15,6 +15,7 @@ docs/DESIGN.md and the offline-engine reference):
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import os
 import re
@@ -271,6 +272,23 @@ def _stringify_config(config: dict[str, Any]) -> dict[str, str]:
     return out
 
 
+@contextlib.contextmanager
+def _cyclic_gc_paused():
+    """The cyclic garbage collector off while the program runs (reference counting still frees objects).
+
+    The SDK keeps every resource, Output and pending task alive until the program ends, so the heap grows
+    with the fleet and each full collection walks all of it: at 100-300 VMs full collections were ~60 % of
+    capture CPU and the capture grew faster than the fleet (bench/NOTES.md). Only garbage *cycles* wait until
+    the collector is back on (about +10 % peak memory); recorded data are unaffected."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def run_in_mocks(
     fn: Callable[[], Any],
     *,
@@ -292,7 +310,8 @@ def run_in_mocks(
     engine = _RecordingEngine()
     _configure(monitor.mocks, monitor, engine, project, stack, preview, _stringify_config(config or {}))
     try:
-        _sync_await(run_in_stack(fn))
+        with _cyclic_gc_paused():
+            _sync_await(run_in_stack(fn))
     finally:
         from pulumi.runtime import settings as rt_settings
 
