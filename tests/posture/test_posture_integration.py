@@ -1,12 +1,11 @@
 """The real project and the real pack through `python -m posture preview`."""
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import yaml
+from tests.projects import LOCALLY_REDUNDANT_VAULT, copy_project
 
 ROOT = Path(__file__).resolve().parents[2]
 VAULT_URN = ("urn:pulumi:dev::azure-iaas-dr::azure-iaas-dr:recovery_vault:RecoveryVault"
@@ -34,17 +33,7 @@ def test_dev_stack_passes_the_pack():
 
 
 def test_locally_redundant_vault_is_a_mandatory_violation_on_the_vault(tmp_path):
-    copy = tmp_path / "project"
-    copy.mkdir()
-    for name in ("Pulumi.yaml", "Pulumi.dev.yaml", "__main__.py", "pyproject.toml"):
-        shutil.copy(ROOT / name, copy / name)
-    shutil.copytree(ROOT / "components", copy / "components", ignore=shutil.ignore_patterns("__pycache__"))
-    stack_file = copy / "Pulumi.dev.yaml"
-    doc = yaml.safe_load(stack_file.read_text())
-    doc["config"]["azure-iaas-dr:vault"] = {
-        "storageRedundancy": "LocallyRedundant", "crossRegionRestore": False, "allowWeakerPosture": True,
-    }
-    stack_file.write_text(yaml.safe_dump(doc))
+    copy = copy_project(tmp_path / "project", LOCALLY_REDUNDANT_VAULT)
 
     code, out, err = run_preview(copy)
     assert code == 1, err + out

@@ -3,18 +3,17 @@
 import json
 import os
 import random
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 from posture.analyzer import PackInfo, PolicyMeta, Violation
 from posture.capture import Registration
 from posture.renderers import make_item, parse_urn, render_markdown
 from posture.report import Result
+from tests.projects import LOCALLY_REDUNDANT_VAULT, copy_project
 
 ROOT = Path(__file__).resolve().parents[2]
 FIX = ROOT / "tests" / "fixtures"
@@ -279,16 +278,7 @@ def test_cli_rejects_an_unknown_format_with_exit_2():
 @pytest.fixture(scope="module")
 def lrs_project(tmp_path_factory):
     """The real project with a locally-redundant vault and an expired exemption for it."""
-    copy = tmp_path_factory.mktemp("lrs")
-    for name in ("Pulumi.yaml", "Pulumi.dev.yaml", "__main__.py", "pyproject.toml"):
-        shutil.copy(ROOT / name, copy / name)
-    shutil.copytree(ROOT / "components", copy / "components", ignore=shutil.ignore_patterns("__pycache__"))
-    stack_file = copy / "Pulumi.dev.yaml"
-    doc = yaml.safe_load(stack_file.read_text())
-    doc["config"]["azure-iaas-dr:vault"] = {
-        "storageRedundancy": "LocallyRedundant", "crossRegionRestore": False, "allowWeakerPosture": True,
-    }
-    stack_file.write_text(yaml.safe_dump(doc))
+    copy = copy_project(tmp_path_factory.mktemp("lrs"), LOCALLY_REDUNDANT_VAULT)
     (copy / "policy.json").write_text(json.dumps({"vault-storage-geo-redundant": {"exemptions": [
         {"resource": "vault-westeurope-*", "reason": "GRS migration in OPS-12", "expires": "2024-12-31"},
     ]}}))
