@@ -179,7 +179,9 @@ def _alias_urns(request, urn: str) -> list[str]:
         parent = request.parent
         if spec.WhichOneof("parent") == "noParent" and spec.noParent:
             parent = ""
-        elif spec.WhichOneof("parent") == "parentUrn":
+        elif spec.WhichOneof("parent") == "parentUrn" and spec.parentUrn:
+            # The Python SDK sends parentUrn "" for an alias without a parent (Alias(type_=...)): the engine
+            # (resmon: aliasParent == "" && !noParent) then uses the resource's own parent.
             parent = spec.parentUrn
         out.append(engine_urn(spec.stack or stack, spec.project or project, parent, spec.type or request.type,
                               spec.name or request.name))
