@@ -21,6 +21,11 @@ def _row(rows: list[dict[str, Any]], vms: int) -> dict[str, Any] | None:
     return next((r for r in rows if r["vms"] == vms), None)
 
 
+def _opt(r: dict[str, Any], key: str, fmt: str) -> str:
+    """A measurement that older results (and partial runs) may lack: "-" then."""
+    return format(r[key], fmt) if r.get(key) is not None else "-"
+
+
 def per_vm_ms(r: dict[str, Any], key: str) -> float:
     return 1000.0 * r[key] / r["vms"]
 
@@ -99,11 +104,13 @@ def render(rows: list[dict[str, Any]], meta: dict[str, Any]) -> str:
         "## Wall time",
         "",
         "preview = capture + pack (pack = start + Configure + Analyze x N + AnalyzeStack); floor = the same",
-        "registrations replayed with plain `pulumi.CustomResource`/`ComponentResource` under `set_mocks`.",
+        "registrations replayed with plain `pulumi.CustomResource`/`ComponentResource` under `set_mocks`, with",
+        "the cyclic GC paused as `posture.capture` runs the program (like for like); floor default GC = the same",
+        "replay with the interpreter's default GC, what a plain Pulumi program pays (bench/NOTES.md).",
         "",
         "| VMs | resources | capture s | pack start s | Analyze RPCs s | AnalyzeStack RPC s | marshal s |"
-        " preview s | floor s | preview / floor | preview ms/VM | floor ms/VM |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        " preview s | floor s | preview / floor | preview ms/VM | floor ms/VM | floor default GC s |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in rows:
         an = r["rpc"].get("Analyze", {"seconds": 0.0})
@@ -113,7 +120,7 @@ def render(rows: list[dict[str, Any]], meta: dict[str, Any]) -> str:
             f"| {r['vms']:,} | {r['resources']:,} | {r['capture_s']:.2f} | {r['pack_start_s']:.2f} |"
             f" {an['seconds']:.2f} | {st['seconds']:.2f} | {marshal:.2f} | {r['preview_s']:.2f} |"
             f" {r['floor_s']:.2f} | {r['preview_s'] / r['floor_s']:.2f} | {per_vm_ms(r, 'preview_s'):.2f} |"
-            f" {per_vm_ms(r, 'floor_s'):.2f} |")
+            f" {per_vm_ms(r, 'floor_s'):.2f} | {_opt(r, 'floor_default_gc_s', '.2f')} |")
     if len(rows) >= 2:
         a, b = rows[-2], rows[-1]
         slope_p = 1000 * (b["preview_s"] - a["preview_s"]) / (b["vms"] - a["vms"])
@@ -125,8 +132,8 @@ def render(rows: list[dict[str, Any]], meta: dict[str, Any]) -> str:
         "## Pack evaluation per resource, peak memory, messages",
         "",
         "| VMs | Analyze us/resource | AnalyzeStack us/resource | largest Analyze B | AnalyzeStack B |"
-        " violations | program peak RSS MiB | pack peak RSS MiB | floor peak RSS MiB |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        " violations | program peak RSS MiB | pack peak RSS MiB | floor peak RSS MiB | floor default GC peak RSS MiB |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in rows:
         an = r["rpc"].get("Analyze", {"seconds": 0.0, "max_bytes": 0})
@@ -135,7 +142,7 @@ def render(rows: list[dict[str, Any]], meta: dict[str, Any]) -> str:
         lines.append(
             f"| {r['vms']:,} | {1e6 * an['seconds'] / n:.0f} | {1e6 * st['seconds'] / n:.0f} | {an['max_bytes']:,} |"
             f" {st['max_bytes']:,} | {r['violations']} | {r['rss_mib']:.0f} | {r['pack_rss_mib']:.0f} |"
-            f" {r['floor_rss_mib']:.0f} |")
+            f" {r['floor_rss_mib']:.0f} | {_opt(r, 'floor_default_gc_rss_mib', '.0f')} |")
     rule_rows = [r for r in rows if r.get("rules")]
     if rule_rows:
         lines += [

@@ -1,0 +1,89 @@
+"""The floor runs with the cyclic GC paused exactly as posture.capture runs the program (like for like), and
+once more with the default GC for reference; the report shows both (issue 6, bench/NOTES.md)."""
+
+from __future__ import annotations
+
+import gc
+import json
+
+import bench.run as run
+from bench.report import render
+
+from test_bench_fleet import _dump, _row
+
+META = {"date": "2026-01-01 00:00 UTC", "command": "make bench",
+        "machine": {"cpu": "cpu", "cores": "2", "memory": "4 GiB", "os": "Linux", "python": "3.11"},
+        "versions": {"pulumi": "1"}}
+
+
+def _floor(tmp_path, monkeypatch, cap, gc_paused):
+    dump = tmp_path / "capture.json"
+    dump.write_text(json.dumps(_dump(cap)))
+    seen = []
+    real = run.replay
+
+    def spy(doc):
+        seen.append(gc.isenabled())
+        return real(doc)
+
+    monkeypatch.setattr(run, "replay", spy)
+    return run.worker_floor(dump, gc_paused=gc_paused), seen
+
+
+def test_floor_gc_paused_like_the_capture(tmp_path, monkeypatch, fleet_capture):
+    cap = fleet_capture(2)
+    res, seen = _floor(tmp_path, monkeypatch, cap, True)
+    assert seen == [False]
+    assert gc.isenabled()
+    assert sorted(res) == ["floor_resources", "floor_rss_mib", "floor_s"]
+    assert res["floor_resources"] == len(cap.resources)
+
+
+def test_floor_default_gc(tmp_path, monkeypatch, fleet_capture):
+    res, seen = _floor(tmp_path, monkeypatch, fleet_capture(2), False)
+    assert seen == [True]
+    assert sorted(res) == ["floor_default_gc_rss_mib", "floor_default_gc_s"]
+    assert res["floor_default_gc_s"] > 0
+
+
+def test_report_shows_the_default_gc_floor_or_a_dash():
+    row = _row(10, 1.0, 0.5)
+    text = render([row], META)
+    assert "| 10 | 60 | 0.80 | 0.20 | 0.05 | 0.01 | 0.04 | 1.00 | 0.50 | 2.00 | 100.00 | 50.00 | - |" in text
+    assert "| 10 | 833 | 167 | 900 | 1,000 | 0 | 1 | 1 | 1 | - |" in text
+    row.update(floor_default_gc_s=1.5, floor_default_gc_rss_mib=3)
+    text = render([row], META)
+    assert "| 10 | 60 | 0.80 | 0.20 | 0.05 | 0.01 | 0.04 | 1.00 | 0.50 | 2.00 | 100.00 | 50.00 | 1.50 |" in text
+    assert "| 10 | 833 | 167 | 900 | 1,000 | 0 | 1 | 1 | 1 | 3 |" in text
+
+
+def test_floor_replays_alias_urns_of_the_same_parent_as_specs():
+    """posture.capture records alias specs resolved to URNs; the floor turns azure-native's versioned-type
+    aliases back into specs (so the SDK pays for them as for the program), and leaves other URNs alone."""
+    import pulumi
+
+    own = "urn:pulumi:s::p::x:c:Comp$azure-native:network:VirtualNetwork::vnet"
+    a = run._alias("urn:pulumi:s::p::x:c:Comp$azure-native:network/v20150501preview:VirtualNetwork::vnet", own)
+    assert isinstance(a, pulumi.Alias)
+    assert (a.type_, a.name) == ("azure-native:network/v20150501preview:VirtualNetwork", ...)
+    renamed = run._alias("urn:pulumi:s::p::x:c:Comp$azure-native:network:VirtualNetwork::old", own)
+    assert (renamed.type_, renamed.name) == (..., "old")
+    other_parent = "urn:pulumi:s::p::x:c:Other$azure-native:network:VirtualNetwork::vnet"
+    other_stack = "urn:pulumi:t::p::x:c:Comp$azure-native:network/v2:VirtualNetwork::vnet"
+    assert run._alias(other_parent, own) == other_parent
+    assert run._alias(other_stack, own) == other_stack
+    top = "urn:pulumi:s::p::azure-native:resources:ResourceGroup::rg"
+    assert run._alias("urn:pulumi:s::p::azure-native:resources/v20240301:ResourceGroup::rg", top).type_ == \
+        "azure-native:resources/v20240301:ResourceGroup"
+
+
+def test_floor_sends_the_same_alias_urns(fleet_capture):
+    from posture.capture import EchoMocks, run_in_mocks
+
+    cap = fleet_capture(2)
+    floor = run_in_mocks(lambda: run.replay(_dump(cap)), project=cap.project, stack=cap.stack, preview=True,
+                         mocks=EchoMocks())
+    got = {r.urn: r.options["aliases"] for r in floor.resources}
+    want = {r.urn: r.options["aliases"] for r in cap.resources}
+    assert got == want
+    assert sum(len(v) for v in want.values()) > 500
