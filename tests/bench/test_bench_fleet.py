@@ -132,3 +132,20 @@ def test_render_reports_missing_sizes_and_the_reproduce_command():
     assert "| whole preview <= 1.5x the floor at 1,000 VMs | not measured (no 1,000-VM run) | n/a |" in text
     assert "- reproduce: `make bench`" in text
     assert "| 10 | 60 | 0.80 | 0.20 | 0.05 | 0.01 | 0.04 | 1.00 | 0.50 | 2.00 | 100.00 | 50.00 |" in text
+
+
+def test_a_stack_rule_under_the_timer_noise_floor_is_listed_not_judged():
+    def with_guard(row, guard_s):
+        row["rules"].append({"id": "AZDR-SYS-002", "name": "guard", "kind": "stack", "evaluations": 1,
+                             "seconds": guard_s, "violations": 0})
+        return row
+
+    # the guard "grows" 50x, but its whole run at 2,000 VMs is 0.5 ms: timer noise, not a join
+    rows = [with_guard(_row(100, 10.0, 8.0, 0.001), 0.00001), _row(1000, 100.0, 80.0),
+            with_guard(_row(2000, 210.0, 160.0, 0.021), 0.0005)]
+    verdict = targets(rows)[2]
+    assert verdict[1:] == ("worst AZDR-X-001: **1.05x** (all rules below); not judged, under 1 ms in total at "
+                           "2,000 VMs: AZDR-SYS-002", "met")
+    # the same guard at 1 ms in total is judged, and its growth is a miss
+    rows[2]["rules"][1]["seconds"] = 0.001
+    assert targets(rows)[2][1:] == ("worst AZDR-SYS-002: **5.00x** (all rules below)", "**missed**")
