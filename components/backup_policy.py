@@ -37,13 +37,11 @@ from .config import (
     MAX_WEEKLY,
     MAX_YEARLY,
     MIN_DAILY,
-    V1_INSTANT_RESTORE_MAX,
-    V2_INSTANT_RESTORE_MAX,
-    V2_INSTANT_RESTORE_MAX_BY_INTERVAL,
     BackupPlan,
     Schedule,
     Workload,
     choose_schedule,
+    instant_restore_cap,
 )
 
 __all__ = [
@@ -96,9 +94,7 @@ def plan_problems(plan: BackupPlan) -> list[str]:
         out.append(f'start_time_utc "{plan.start_time_utc}": an hourly window starts from 00:00 to 19:30 UTC')
     if plan.time_zone != "UTC":
         out.append(f'time_zone "{plan.time_zone}": "UTC"')
-    cap = V1_INSTANT_RESTORE_MAX if plan.policy_type == "V1" else \
-        V2_INSTANT_RESTORE_MAX_BY_INTERVAL.get(plan.interval_hours, V2_INSTANT_RESTORE_MAX) \
-        if plan.frequency == "Hourly" else V2_INSTANT_RESTORE_MAX
+    cap = instant_restore_cap(plan.policy_type, plan.interval_hours)
     if not 1 <= plan.instant_restore_days <= cap:
         out.append(f"instant_restore_days {plan.instant_restore_days}: 1 to {cap} for a {plan.policy_type}"
                    f" {plan.frequency.lower()} policy")

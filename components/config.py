@@ -746,6 +746,14 @@ class Schedule(typing.NamedTuple):
     policy_type: Literal["V1", "V2"]
 
 
+def instant_restore_cap(policy_type: str, interval_hours: int) -> int:
+    """Most days Azure keeps a policy's instant-restore snapshots: V1 5; V2 30, but 17 at 4-hourly and 22 at
+    6-hourly (a daily schedule has ``interval_hours`` 24)."""
+    if policy_type == "V1":
+        return V1_INSTANT_RESTORE_MAX
+    return V2_INSTANT_RESTORE_MAX_BY_INTERVAL.get(interval_hours, V2_INSTANT_RESTORE_MAX)
+
+
 def choose_schedule(rpo_hours: int, *, trusted_launch: bool = False, disk_skus: Collection[str] = ()) -> Schedule:
     """The Azure Backup schedule for a recovery point objective (the one place this mapping lives).
 
@@ -777,15 +785,14 @@ def _backup_plan(name: str, w: WorkloadInput, t: TierPreset, stack_prefix: str, 
     )
     instant = w.instant_restore_days if w.instant_restore_days is not None else t.instant_restore_days
     ok = True
-    if policy_type == "V1" and instant > V1_INSTANT_RESTORE_MAX:
+    cap = instant_restore_cap(policy_type, interval)
+    if policy_type == "V1" and instant > cap:
         problems.append(_problem(
             f"{p}.instantRestoreDays", instant,
-            f"1 to {V1_INSTANT_RESTORE_MAX} days with a Standard (V1) policy (this workload gets V1: daily"
+            f"1 to {cap} days with a Standard (V1) policy (this workload gets V1: daily"
             " backups, no Trusted Launch, no Premium SSD v2/Ultra disks)"))
         ok = False
-    elif policy_type == "V2" and interval in V2_INSTANT_RESTORE_MAX_BY_INTERVAL \
-            and instant > V2_INSTANT_RESTORE_MAX_BY_INTERVAL[interval]:
-        cap = V2_INSTANT_RESTORE_MAX_BY_INTERVAL[interval]
+    elif instant > cap:  # V2: the field already caps at 30, so only the 4- and 6-hourly caps bite here
         problems.append(_problem(
             f"{p}.instantRestoreDays", instant,
             f"1 to {cap} days with an Enhanced (V2) policy backing up every {interval} hours"))

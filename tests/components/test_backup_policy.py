@@ -284,3 +284,11 @@ def test_component_can_be_built_from_plain_values():
     [policy] = run(program, preview=True).find(POLICY)
     assert (policy.name, policy.inputs["policyName"], policy.inputs["vaultName"]) == (
         "p-policy", "vm-database-v2-4h-custom", "rsv-x")
+
+
+@pytest.mark.parametrize("policy_type,interval,cap", [
+    ("V1", 24, 5), ("V2", 4, 17), ("V2", 6, 22), ("V2", 8, 30), ("V2", 12, 30), ("V2", 24, 30)])
+def test_instant_restore_cap_is_one_rule_for_config_and_component(policy_type, interval, cap):
+    from components.config import instant_restore_cap
+
+    assert instant_restore_cap(policy_type, interval) == cap
