@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
+import yaml
+
 from .capture import RESOURCE_SIG, SIG_KEY, Registration
 from .errors import PostureError
 
@@ -437,13 +439,11 @@ class PolicyPackProcess:
         # Python packs always answer "0.0.1"; the CLI uses PulumiPolicy.yaml's `version` when set.
         version = ai.version
         try:
-            import yaml
-
             doc = yaml.safe_load((self.pack_dir / "PulumiPolicy.yaml").read_text()) or {}
             if isinstance(doc, dict) and doc.get("version"):
                 version = str(doc["version"])
-        except (OSError, ValueError):
-            pass
+        except (OSError, ValueError, yaml.YAMLError):
+            pass  # best effort, like the CLI: without a readable version the pack's own answer stands
         self._info = PackInfo(
             name=ai.name, version=version, policies=policies, initial_config=initial,
             description=ai.description, display_name=ai.displayName,

@@ -353,3 +353,13 @@ def test_bad_stack_export_documents(tmp_path, doc, message):
     with pytest.raises(PostureError) as exc:
         read_stack_export(f)
     assert str(exc.value) == f"{f}: {message}"
+
+
+def test_unreadable_pulumipolicy_yaml_keeps_the_packs_own_version(tmp_path):
+    import shutil
+
+    pack = tmp_path / "pack"
+    shutil.copytree(PACK, pack, ignore=shutil.ignore_patterns("__pycache__"))
+    (pack / "PulumiPolicy.yaml").write_text("runtime: python\nversion: [unclosed\n")
+    with PolicyPackProcess(pack) as p:
+        assert p.info().version == "0.0.1"
