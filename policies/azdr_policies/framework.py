@@ -262,9 +262,11 @@ class Rule:
     """One sentence; the CrossGuard `description` shown with every violation."""
     severity: Severity
     enforcement: EnforcementLevel
-    kind: Literal["resource", "stack"]
+    kind: Literal["resource", "stack", "change"]
     resource_types: tuple[str, ...]
-    """Types judged (resource rules apply only to these; "*" = every type) or joined (stack rules)."""
+    """Types judged (resource rules apply only to these; "*" = every type) or joined (stack and change
+    rules). A `change` rule judges a change model (prior state vs new state, `azdr_policies.changes`);
+    it is no CrossGuard policy (a pack sees only the new inputs) and its `policy` is None."""
     seed_section: str
     rationale: str
     remediation: str
@@ -283,10 +285,10 @@ class Rule:
     applies: Callable[[ResourceValidationArgs], bool] | None = None
     """Optional extra filter for resource rules (e.g. only AzureIaasVM policies)."""
     exemptible: bool = True
-    policy: Policy = field(init=False, repr=False, compare=False)
+    policy: Policy | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "policy", _build_policy(self))
+        object.__setattr__(self, "policy", None if self.kind == "change" else _build_policy(self))
 
     # -- config -------------------------------------------------------------------------------
     def config_schema(self) -> PolicyConfigSchema | None:
@@ -346,18 +348,26 @@ def stack_failure_key() -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def _emit(
-    rule: Rule, cfg: RuleConfig, report: ReportViolation, message: str, name: str | None, urn: str | None,
-    report_urn: str | None,
-) -> None:
+def exempted_text(rule: Rule, cfg: RuleConfig, message: str, name: str | None, urn: str | None) -> str | None:
+    """The reported text `[<rule id>] <message>`, or None when an exemption that still applies covers
+    the resource; an expired exemption is named at the end. Shared by CrossGuard and change rules."""
     text = f"[{rule.id}] {message}"
     for ex in cfg.exemptions:
         if ex.matches(name, urn):
             if today() <= ex.expires:
-                return
+                return None
             text += f" (exemption for '{ex.resource}' expired on {ex.expires.isoformat()}: {ex.reason})"
             break
-    report(text, report_urn)
+    return text
+
+
+def _emit(
+    rule: Rule, cfg: RuleConfig, report: ReportViolation, message: str, name: str | None, urn: str | None,
+    report_urn: str | None,
+) -> None:
+    text = exempted_text(rule, cfg, message, name, urn)
+    if text is not None:
+        report(text, report_urn)
 
 
 def _unknown_message(exc: UnknownValueError) -> str:
