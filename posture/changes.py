@@ -311,3 +311,22 @@ def run_change_rules(
             description=f["title"], severity=f["severity"],
         ))
     return info, violations
+
+
+def judge(result, model: dict[str, Any], pack_dir: Path, cli_config: Optional[dict[str, Any]]) -> None:
+    """Run the change rules over `model` and add them to `result` (a `report.Result`): their findings
+    beside the policy pack's violations, their rules as one more pack, the change summary and gaps."""
+    version = result.packs[0].version if result.packs else ""
+    info, violations = run_change_rules(model, pack_dir, cli_config, version)
+    gaps = list(result.gaps)
+    if model["source"] == "baseline":
+        gaps = [g for g in gaps if not g.startswith("no prior state")] + [GAP_BASELINE]
+    if not model["complete"]:
+        gaps.append(GAP_NO_SAMES)
+    if info is None:
+        gaps.append(GAP_NO_CHANGE_RULES)
+    else:
+        result.packs = [*result.packs, info]
+        result.violations = [*result.violations, *violations]
+    result.gaps = gaps
+    result.changes = {"source": model["source"], "complete": model["complete"], "summary": summary(model)}

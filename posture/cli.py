@@ -45,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stack", default="dev", help="stack name (reads Pulumi.<stack>.yaml; default dev)")
     p.add_argument("--engine", choices=["offline", "pulumi"], default="offline")
     p.add_argument("--project-dir", metavar="DIR", default=".", help="project directory (default .)")
+    p.add_argument("--baseline", metavar="EXPORT",
+                   help="`pulumi stack export` of the deployed stack: also judge the change with the change rules")
 
     rb = sub.add_parser("runbook", help="write the recovery runbook (Markdown) of the declared resources")
     rb.add_argument("--stack", default="dev", help="stack name (reads Pulumi.<stack>.yaml; default dev)")
@@ -124,6 +126,10 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
     try:
         if args.command == "preview":
             if args.engine == "pulumi":
+                if args.baseline:
+                    raise PostureError("--baseline needs the offline engine; with the real CLI run `pulumi preview "
+                                       "--json --show-sames > preview.json` and `python -m posture check "
+                                       "--preview-json preview.json`")
                 return _run_pulumi(args)
             from .capture import capture_program
 
@@ -136,6 +142,11 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
                 resources=cap.resources, violations=violations, packs=[info], gaps=report.PREVIEW_GAPS,
                 source="program", stack=args.stack, unavailable_secure_keys=cap.unavailable_secure_keys,
             )
+            if args.baseline:  # the change rules (posture/changes.py)
+                from . import changes
+
+                model = changes.model_from_baseline(changes.read_baseline(args.baseline), cap.resources, args.stack)
+                changes.judge(result, model, pack_dir, cli_config)
         else:
             from . import formats
 
@@ -150,6 +161,11 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
                 resources=resources, violations=violations, packs=[info], gaps=report.CHECK_GAPS,
                 source=source, stack=stack,
             )
+            if args.preview_json:  # the change rules (posture/changes.py)
+                from . import changes
+
+                model = changes.model_from_preview_json(args.preview_json)
+                changes.judge(result, model, _pack_dir(args.policy_pack, None), cli_config)
     except PostureError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

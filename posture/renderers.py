@@ -46,6 +46,9 @@ SOURCE_LABELS = {
     "stack-export": "`pulumi stack export` document",
 }
 
+CHANGE_PACK = "azure-iaas-dr-changes"
+"""The pack name change-rule findings carry (`azdr_policies.changes.CHANGE_PACK_NAME`)."""
+
 SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SARIF_SCHEMA_FILE = Path(__file__).with_name("schemas") / "sarif-schema-2.1.0.json"
 DEFAULT_INFORMATION_URI = "https://www.pulumi.com/docs/iac/using-pulumi/crossguard/"
@@ -283,6 +286,10 @@ def _render_policy_results(result: Result, max_chars: int) -> str:
         + f" · {_plural(len(result.resources), 'resource')}"
         + f" · policy pack {packs} · {SOURCE_LABELS.get(result.source, result.source)}"
     )
+    if result.changes is not None:  # change rules ran (posture/changes.py)
+        ops = ", ".join(f"**{n}** {op}" for op, n in result.changes["summary"].items())
+        out.append("")
+        out.append(f"Changes: {ops} · change rules {_code(CHANGE_PACK)} judge the change from the deployed state")
     if result.exit_code():
         out.append("")
         out.append("Mandatory violations block this change (exit code 1).")

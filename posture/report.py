@@ -37,6 +37,10 @@ class Result:
     source: str
     stack: str = ""
     unavailable_secure_keys: list[str] = field(default_factory=list)
+    changes: Optional[dict[str, Any]] = None
+    """With a prior state (`check --preview-json`, `preview --baseline`): the change model's source,
+    completeness and resource count per op (`posture/changes.py`); the change rules' findings are
+    in `violations` under their own pack."""
 
     def sorted_violations(self) -> list[Violation]:
         return sorted(
@@ -108,6 +112,7 @@ def to_json(result: Result) -> dict[str, Any]:
             "unavailableSecureKeys": list(result.unavailable_secure_keys),
             "exitCode": result.exit_code(),
         },
+        **({"changes": dict(result.changes)} if result.changes is not None else {}),
     }
 
 
@@ -133,6 +138,10 @@ def render_text(result: Result, color: bool = False) -> str:
     for depth, r in tree_order(result.resources):
         lines.append("    " + "    " * depth + f"{r.type}  {r.name}")
     lines.append("")
+    if result.changes is not None:
+        ops = ", ".join(f"{n} {op}" for op, n in result.changes["summary"].items())
+        lines.append(f"Changes ({result.changes['source']}): {ops}")
+        lines.append("")
     violations = result.sorted_violations()
     lines.append("Policies:")
     for pack in result.packs:

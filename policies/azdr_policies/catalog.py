@@ -10,6 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from .changes import CHANGE_RULES
 from .framework import SEED_DOCUMENT, UNKNOWN_MODES, Rule
 from .registry import RULES
 
@@ -24,6 +25,18 @@ def _types(rule: Rule) -> str:
     return ", ".join(f"`{t}`" for t in rule.resource_types) or "-"
 
 
+CHANGE_UNKNOWN_MODES = {
+    "skip": "a finding the rule cannot decide is not reported",
+    "advisory": "a finding the rule cannot decide (a value known only after `pulumi up`, a fact only the provider "
+                "knows) is reported ADVISORY",
+    "fail": "a finding the rule cannot decide is reported at the rule's enforcement level",
+}
+
+
+def _unknown_mode(rule: Rule) -> str:
+    return (CHANGE_UNKNOWN_MODES if rule.kind == "change" else UNKNOWN_MODES)[rule.unknown]
+
+
 def _config_keys(rule: Rule) -> list[str]:
     keys = [k.name for k in rule.config]
     if rule.exemptible:
@@ -31,7 +44,7 @@ def _config_keys(rule: Rule) -> list[str]:
     return keys
 
 
-def render(rules: list[Rule] = RULES) -> str:
+def render(rules: list[Rule] = RULES, change_rules: list[Rule] = CHANGE_RULES) -> str:
     out = [
         "# Policy catalog: azure-iaas-dr-posture",
         "",
@@ -51,7 +64,26 @@ def render(rules: list[Rule] = RULES) -> str:
             f"| {r.id} | `{r.name}` | {r.severity.value} | {r.enforcement.value} | {r.kind} | {_types(r)} | "
             f"{r.unknown} | {keys} | {_cell(r.seed_section)} |"
         )
-    for r in rules:
+    if change_rules:
+        out += [
+            "",
+            "## Change rules",
+            "",
+            "Not CrossGuard policies (a pack sees only the new inputs): `python -m posture check --preview-json` and",
+            "`python -m posture preview --baseline EXPORT` run them over the change from the deployed state to the new",
+            "one (`azdr_policies.changes`). They read the same `--policy-pack-config` file (enforcement level,",
+            "config keys, exemptions) and report beside the pack's results under `azure-iaas-dr-changes`.",
+            "",
+            "| id | name | severity | default enforcement | resource type(s) | unknown | config keys | seed section |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        ]
+        for r in change_rules:
+            keys = ", ".join(f"`{k}`" for k in _config_keys(r)) or "-"
+            out.append(
+                f"| {r.id} | `{r.name}` | {r.severity.value} | {r.enforcement.value} | {_types(r)} | {r.unknown} | "
+                f"{keys} | {_cell(r.seed_section)} |"
+            )
+    for r in [*rules, *change_rules]:
         out += [
             "",
             f"## {r.id} `{r.name}`",
@@ -62,7 +94,7 @@ def render(rules: list[Rule] = RULES) -> str:
             f"- **Resource type(s):** {_types(r)}",
             f"- **Seed section:** {r.seed_section}",
             f"- **Rationale:** {r.rationale}",
-            f"- **Unknown (preview) values:** {r.unknown}: {UNKNOWN_MODES[r.unknown]}. {r.unknown_note}",
+            f"- **Unknown (preview) values:** {r.unknown}: {_unknown_mode(r)}. {r.unknown_note}",
             f"- **Missing properties:** {r.missing}",
         ]
         if r.config or r.exemptible:
@@ -94,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         return 0
     CATALOG_PATH.write_text(text, encoding="utf-8")
-    print(f"wrote {CATALOG_PATH} ({len(RULES)} rules)")
+    print(f"wrote {CATALOG_PATH} ({len(RULES)} rules, {len(CHANGE_RULES)} change rules)")
     return 0
 
 
