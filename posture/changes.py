@@ -51,7 +51,6 @@ GAP_BASELINE = (
     "change model from a baseline export and the offline capture: no provider Diff, so whether an update "
     "forces a replace is unknown (reported as advisory where it matters); provider resources are not compared"
 )
-GAP_NO_CHANGE_RULES = "the policy pack has no change rules (azdr_policies.changes): the change itself was not judged"
 
 
 # ---------------------------------------------------------------- states
@@ -315,18 +314,18 @@ def run_change_rules(
 
 def judge(result, model: dict[str, Any], pack_dir: Path, cli_config: Optional[dict[str, Any]]) -> None:
     """Run the change rules over `model` and add them to `result` (a `report.Result`): their findings
-    beside the policy pack's violations, their rules as one more pack, the change summary and gaps."""
+    beside the policy pack's violations, their rules as one more pack, the change summary and gaps.
+    A pack without `azdr_policies.changes` leaves `result` as it is."""
     version = result.packs[0].version if result.packs else ""
     info, violations = run_change_rules(model, pack_dir, cli_config, version)
+    if info is None:  # another pack (no azdr_policies.changes): the result stays the pack's alone
+        return
     gaps = list(result.gaps)
     if model["source"] == "baseline":
         gaps = [g for g in gaps if not g.startswith("no prior state")] + [GAP_BASELINE]
     if not model["complete"]:
         gaps.append(GAP_NO_SAMES)
-    if info is None:
-        gaps.append(GAP_NO_CHANGE_RULES)
-    else:
-        result.packs = [*result.packs, info]
-        result.violations = [*result.violations, *violations]
+    result.packs = [*result.packs, info]
+    result.violations = [*result.violations, *violations]
     result.gaps = gaps
     result.changes = {"source": model["source"], "complete": model["complete"], "summary": summary(model)}

@@ -247,7 +247,7 @@ def check_backup_removed(cs: ChangeSet, _cfg: RuleConfig) -> Iterable[ChangeFind
         if not c.removes_old or c.old.retain_on_delete:
             continue
         key = policy_key(c.old)
-        bound = []
+        bound, maybe = [], []
         for item in cs.of_type(PROTECTED_ITEM):
             if item.old is None or cs.item_policy(item.old, "old") is not c.old:
                 continue
@@ -256,8 +256,15 @@ def check_backup_removed(cs: ChangeSet, _cfg: RuleConfig) -> Iterable[ChangeFind
                     bound.append(item.name)  # left in Azure, still associated with the policy
                 continue
             new_pol = cs.item_policy(item.new, "new")
-            if new_pol is UNKNOWN or (isinstance(new_pol, State) and policy_key(new_pol) == key):
+            if new_pol is UNKNOWN:
+                maybe.append(item.name)
+            elif isinstance(new_pol, State) and policy_key(new_pol) == key:
                 bound.append(item.name)
+        if maybe and not bound:
+            yield ChangeFinding(
+                f"backup policy '{c.name}' is {_removed(c)} and the new policy of {len(maybe)} of its item(s) "
+                f"({', '.join(sorted(maybe))}) is known only after `pulumi up`: Azure refuses to delete a policy "
+                "with associated items", c, unknown=True)
         if bound:
             yield ChangeFinding(
                 f"backup policy '{c.name}' is {_removed(c)} while it still protects {len(bound)} item(s) "
