@@ -181,7 +181,8 @@ def read_baseline(path: str | Path) -> list[dict[str, Any]]:
         raise PostureError(f"{path}: --baseline needs a `pulumi stack export` document (no `deployment` object)")
     if doc.get("version") not in (3, 4):
         raise PostureError(f"{path}: deployment version {doc.get('version')!r} is not supported (supported: 3, 4)")
-    resources = doc["deployment"].get("resources") or []
+    resources = doc["deployment"].get("resources")
+    resources = [] if resources is None else resources
     if not isinstance(resources, list):
         raise PostureError(f"{path}: `deployment.resources` must be a list")
     out = []

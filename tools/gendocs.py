@@ -112,7 +112,12 @@ def tiers_section() -> str:
 
 def rules_section() -> str:
     text = CATALOG.read_text(encoding="utf-8")
-    table = [line for line in text.splitlines() if line.startswith("|")]
+    table: list[str] = []
+    for line in text.splitlines():  # the first table: the pack's rules (the change rules' table follows later)
+        if line.startswith("|"):
+            table.append(line)
+        elif table:
+            break
     if not table:
         raise SystemExit(f"{CATALOG}: no catalog table found (run: venv/bin/python -m policies.catalog)")
     return "\n".join(table)
