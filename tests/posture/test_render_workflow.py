@@ -56,8 +56,11 @@ def test_real_preview_only_with_credentials_and_the_offline_engine_otherwise():
                                             "subscription-id": "${{ secrets.AZURE_SUBSCRIPTION_ID }}"}
     real = step("pulumi preview")
     assert real["if"] == "steps.mode.outputs.engine == 'pulumi'"
-    assert ('pulumi preview --policy-pack policies --stack "$STACK" --json --non-interactive > preview.json\n'
-            "gate=$?\n") in real["run"]
+    assert ('pulumi preview --policy-pack policies --stack "$STACK" --json --show-sames --non-interactive '
+            "> preview.json\ngate=$?\n") in real["run"]
+    # the change rules on the real preview gate too (posture/changes.py)
+    assert ("--format sarif > posture.sarif\nchanges=$?\n"
+            'if [ "$gate" -eq 0 ]; then gate=$changes; fi\n') in real["run"]
     offline = step("Offline preview")
     assert offline["if"] == "steps.mode.outputs.engine == 'offline'"
     assert 'venv/bin/python -m posture preview --stack "$STACK" --format sarif > posture.sarif\ngate=$?\n' in offline["run"]
