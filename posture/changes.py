@@ -163,7 +163,9 @@ def model_from_preview_json(path: str | Path) -> dict[str, Any]:
         prior["diff"] = sorted(set(prior["diff"]) | set(diff))
     changes = [merged[u] for u in order if not merged[u]["type"].startswith(PROVIDER_PREFIX)]
     non_root = [c for c in changes if c["type"] != ROOT_STACK_TYPE]
-    complete = any(c["op"] == "same" for c in non_root) or all(c["op"] == "create" for c in non_root)
+    # `same` steps are written only with --show-sames, or (without it) when protect changed.
+    complete = any(c["op"] == "same" and c["old"] and c["new"] and c["old"]["protect"] == c["new"]["protect"]
+                   for c in non_root) or all(c["op"] == "create" for c in non_root)
     stack = ""
     if changes:
         stack = changes[0]["urn"].split("::")[0].removeprefix("urn:pulumi:")
