@@ -145,9 +145,15 @@ def test_chg002_fires_enabled_to_disabled():
     assert ids(evaluate(m)) == [("AZDR-CHG-002", "mandatory", VAULT)]
 
 
-def test_chg002_safe_disabled_to_enabled():
+def test_chg002_safe_disabled_to_enabled_and_before_the_first_backup(unchanged):
     m = docs.model(None, {"azure-iaas-dr:vault": {"crossRegionRestore": False, **V}})
     assert evaluate(m) == []
+    m = without_items(unchanged)
+    m["complete"] = True  # no item yet: Azure still allows it
+    put(as_update(m, VAULT)["new"], "properties.redundancySettings.crossRegionRestore", "Disabled")
+    assert evaluate(m) == []
+    m["complete"] = False  # cannot tell
+    assert ids(evaluate(m)) == [("AZDR-CHG-002", "advisory", VAULT)]
 
 
 def test_chg002_unknown_and_missing(unchanged):

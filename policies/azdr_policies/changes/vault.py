@@ -154,14 +154,19 @@ REDUNDANCY_CHANGED = Rule(
 def check_crr_disabled(cs: ChangeSet, _cfg: RuleConfig) -> Iterable[ChangeFinding]:
     for c in _updates(cs):
         old_raw, new_raw = c.old.get(CRR), c.new.get(CRR)
-        if text(old_raw) != "enabled":
+        if text(old_raw) != "enabled" or text(new_raw) == "enabled":
             continue
-        if new_raw is UNKNOWN:
+        has_items = cs.protects_items(c.old)
+        if has_items is False:  # before the first backup Azure still allows it (AZDR-RSV-002 judges the result)
+            continue
+        if new_raw is UNKNOWN or has_items is UNKNOWN:
+            why = ("its new value is known only after `pulumi up`" if new_raw is UNKNOWN else
+                   "this document does not show whether the vault holds items (run `pulumi preview --json "
+                   "--show-sames`)")
             yield ChangeFinding(
-                f"vault '{_vault_name(c)}' cross-region restore is Enabled and its new value is known only after "
-                "`pulumi up`: Azure cannot turn cross-region restore off once protection has started", c,
-                unknown=True)
-        elif text(new_raw) != "enabled":
+                f"vault '{_vault_name(c)}' cross-region restore is Enabled and {why}: Azure cannot turn "
+                "cross-region restore off once protection has started", c, unknown=True)
+        else:
             yield ChangeFinding(
                 f"vault '{_vault_name(c)}' turns cross-region restore Enabled -> "
                 f"{shown(new_raw, 'not set (Disabled)')}: Azure cannot turn it off once protection has started, so "
@@ -186,7 +191,10 @@ CRR_DISABLED = Rule(
     snippet=_VAULT_SNIPPET,
     links=(LEARN_CRR,),
     unknown="advisory",
-    unknown_note="An unknown new value is reported as an advisory finding.",
+    unknown_note=(
+        "An unknown new value, or a document that cannot show the vault's items, is reported as an advisory "
+        "finding. A vault without items may still turn it off (the pack's AZDR-RSV-002 judges the result)."
+    ),
     missing="A new value that is not set reads as Disabled (the pack's AZDR-RSV-002 reads it the same way).",
     check=check_crr_disabled,
     tags=("change", "vault", "cross-region-restore"),
