@@ -25,7 +25,9 @@ use it to make baselines offline).
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import importlib.util
 import sys
 from pathlib import Path
 from typing import Any, Optional
@@ -270,12 +272,21 @@ def load_change_rules(pack_dir: Path):
     if not (pack_dir / "azdr_policies" / "changes" / "__init__.py").is_file():
         return None
     loaded = sys.modules.get("azdr_policies")
-    if loaded is not None and Path(loaded.__file__).resolve().parent.parent != pack_dir:
-        raise PostureError(f"{pack_dir}: a different azdr_policies is already loaded ({loaded.__file__})")
-    if str(pack_dir) not in sys.path:
-        sys.path.insert(0, str(pack_dir))
     try:
-        return importlib.import_module("azdr_policies.changes")
+        if loaded is None or Path(loaded.__file__).resolve().parent.parent == pack_dir:
+            if str(pack_dir) not in sys.path:
+                sys.path.insert(0, str(pack_dir))
+            return importlib.import_module("azdr_policies.changes")
+        # Another pack's azdr_policies is loaded in this process: load this one under its own name
+        # (its imports are relative, so the package name does not matter).
+        name = "_azdr_pack_" + hashlib.sha256(str(pack_dir).encode()).hexdigest()[:12]
+        if name not in sys.modules:
+            init = pack_dir / "azdr_policies" / "__init__.py"
+            spec = importlib.util.spec_from_file_location(name, init, submodule_search_locations=[str(init.parent)])
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[name] = module
+            spec.loader.exec_module(module)
+        return importlib.import_module(f"{name}.changes")
     except Exception as e:  # noqa: BLE001 - a broken pack is bad input, named
         raise PostureError(f"{pack_dir}: the pack's change rules failed to load: {type(e).__name__}: {e}") from None
 

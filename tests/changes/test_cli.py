@@ -176,3 +176,22 @@ def test_baseline_errors_exit_2(capsys, tmp_path):
                          tmp_path / "missing.json", "--policy-pack", PACK)
     assert (code, out) == (2, "")
     assert err == f"error: {tmp_path / 'missing.json'}: cannot read baseline stack export: No such file or directory\n"
+
+
+def test_a_copy_of_the_pack_elsewhere_brings_its_own_change_rules(capsys, tmp_path):
+    import shutil
+
+    pack = tmp_path / "pack"
+    shutil.copytree(PACK, pack, ignore=shutil.ignore_patterns("__pycache__"))
+    code, out, err = run(capsys, "check", "--preview-json", FIXTURE, "--policy-pack", pack, "--format", "json")
+    assert code == 1, err
+    assert change_violations(json.loads(out)) == FIXTURE_FINDINGS
+
+
+def test_a_pack_without_change_rules_leaves_the_result_alone(capsys):
+    pack = ROOT / "tests" / "fixtures" / "packs" / "mini-pack"
+    code, out, err = run(capsys, "check", "--preview-json", FIXTURE, "--policy-pack", pack, "--format", "json")
+    doc = json.loads(out)
+    assert "changes" not in doc and change_violations(doc) == []
+    assert [p["name"] for p in doc["summary"]["policyPacks"]] == ["fixture-pack"]
+    assert code == doc["summary"]["exitCode"]
