@@ -136,6 +136,10 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
             project_dir = Path(args.project_dir)
             cli_config = _load_pack_config(args.policy_pack_config)
             pack_dir = _pack_dir(args.policy_pack, project_dir)
+            if args.baseline:  # a bad baseline is named before the program runs
+                from . import changes
+
+                baseline = changes.read_baseline(args.baseline)
             cap = capture_program(project_dir, args.stack, preview=True)
             info, violations = _analyze(cap.resources, pack_dir, cli_config)
             result = report.Result(
@@ -143,9 +147,7 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
                 source="program", stack=args.stack, unavailable_secure_keys=cap.unavailable_secure_keys,
             )
             if args.baseline:  # the change rules (posture/changes.py)
-                from . import changes
-
-                model = changes.model_from_baseline(changes.read_baseline(args.baseline), cap.resources, args.stack)
+                model = changes.model_from_baseline(baseline, cap.resources, args.stack)
                 changes.judge(result, model, pack_dir, cli_config)
         else:
             from . import formats
