@@ -39,8 +39,7 @@ endpoints = declare_private_endpoints(cfg, vaults)
 policies = {
     region: declare_backup_policies(region, cfg.workloads_in(region), resource_group_name=v.resource_group_name,
                                     vault_name=v.vault_name, archive=cfg.security.archive_tier,
-                                    opts=pulumi.ResourceOptions(depends_on=[endpoints[region]])
-                                    if region in endpoints else None)
+                                    depends_on=[endpoints[region].endpoint] if region in endpoints else ())
     for region, v in vaults.items()
 }
 

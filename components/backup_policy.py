@@ -248,6 +248,9 @@ class VmBackupPolicyArgs:
     workloads: Sequence[str] = field(default_factory=tuple)
     #: Archive tier for monthly/yearly points (``security.archiveTier``); None = none.
     archive: Optional[ArchiveTierInput] = None
+    #: Resources the policy waits for (the vault's private endpoint: Azure creates it only before the first
+    #: protected item, and protected items wait for their policy).
+    depends_on: Sequence[pulumi.Resource] = ()
 
     def __post_init__(self) -> None:
         problems = plan_problems(self.plan)
@@ -271,7 +274,7 @@ class VmBackupPolicy(pulumi.ComponentResource):
             vault_name=args.vault_name,
             policy_name=args.policy_name,
             properties=policy_properties(args.plan, args.archive),
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on) or None),
         )
         self.policy = policy
         self.tier = args.tier
@@ -306,7 +309,8 @@ class RegionPolicies:
 def declare_backup_policies(region: str, workloads: Sequence[Workload], *, resource_group_name: pulumi.Input[str],
                             vault_name: pulumi.Input[str], max_vms: int = MAX_VMS_PER_POLICY,
                             opts: Optional[pulumi.ResourceOptions] = None,
-                            archive: Optional[ArchiveTierInput] = None) -> RegionPolicies:
+                            archive: Optional[ArchiveTierInput] = None,
+                            depends_on: Sequence[pulumi.Resource] = ()) -> RegionPolicies:
     """Declare the policies :func:`plan_policies` picks for the ``workloads`` of ``region``, each a
     :class:`VmBackupPolicy` named ``policy-<region>-<policy name>``. ``opts`` applies to each; they are meant to
     be top-level components (a parent would have to name them ``<parent>-...`` and declare them before it
@@ -315,6 +319,6 @@ def declare_backup_policies(region: str, workloads: Sequence[Workload], *, resou
     for a in plan_policies(workloads, max_vms=max_vms):
         args = VmBackupPolicyArgs(resource_group_name=resource_group_name, vault_name=vault_name,
                                   policy_name=a.policy_name, plan=a.plan, tier=a.tier, workloads=tuple(a.workloads),
-                                  archive=archive)
+                                  archive=archive, depends_on=tuple(depends_on))
         declared.append((a, VmBackupPolicy(f"policy-{region}-{a.policy_name}", args, opts)))
     return RegionPolicies(region, declared)
