@@ -15,6 +15,10 @@ Config reference (namespace ``azure-iaas-dr``; keys are camelCase; structured va
 * ``tags``: tags added to every resource.
 * ``vault``: the Recovery Services vault posture (one vault per region that holds workloads).
 * ``configBackup``: the geo-redundant storage account for templates and exported stack state.
+* ``security``: what a security review checks (multi-user authorization, cross-subscription restore, customer-
+  managed key, private endpoint, archive tier, delete locks; issue 15).
+* ``monitoring``: alerts that reach a person (action group + alert processing rule) and Backup reports
+  (diagnostic settings to Log Analytics).
 * ``adminPassword``: VM admin password for workloads with ``authentication: password``; must be set
   with ``pulumi config set --secret adminPassword``.
 
