@@ -6,11 +6,14 @@ import pulumi
 from components.backup_policy import declare_backup_policies
 from components.config import load_stack_config
 from components.config_backup import ConfigBackup, ConfigBackupArgs, config_resource_group_name
+from components.hardening import declare_private_endpoints, declare_recovery_locks
 from components.image_gallery import declare_galleries
+from components.monitoring import declare_monitoring
 from components.restore_points import declare_consistent_snapshots
 from components.outputs import build_stack_outputs, export_stack_outputs
 from components.recovery_vault import RecoveryVault, RecoveryVaultArgs
 from components.resource_group import ResourceGroup, ResourceGroupArgs
+from components.resource_guard import declare_multi_user_authorization
 from components.vm_protection import protect_workload_vms
 from components.workload_compute import WorkloadCompute, WorkloadComputeArgs
 
@@ -24,11 +27,19 @@ for region in cfg.regions:
         tags=cfg.tags))
     vaults[region] = RecoveryVault(f"vault-{region}", RecoveryVaultArgs.from_config(cfg, region, rg.name))
 
+# Issue 15: multi-user authorization (Resource Guard + VaultProxy), alert routing and Backup reports, and
+# private endpoints, which Azure allows only before the first item is protected: the policies (and through them
+# the protected items) wait for them.
+declare_multi_user_authorization(cfg, vaults)
+declare_monitoring(cfg, vaults)
+endpoints = declare_private_endpoints(cfg, vaults)
+
 # Top-level components: a vault registers its outputs when built, so the policies are not its children; they
 # depend on it through vaultName.
 policies = {
     region: declare_backup_policies(region, cfg.workloads_in(region), resource_group_name=v.resource_group_name,
-                                    vault_name=v.vault_name)
+                                    vault_name=v.vault_name, archive=cfg.security.archive_tier,
+                                    depends_on=[endpoints[region].endpoint] if region in endpoints else ())
     for region, v in vaults.items()
 }
 
@@ -52,7 +63,9 @@ for name, w in cfg.workloads.items():
                          retain_on_delete=cfg.retain_on_delete)
 
 # Consistent multi-disk restore points / snapshot sets copied to the DR region (workloads.<w>.consistentSnapshots).
-declare_consistent_snapshots(cfg, {n: c.vms for n, c in workloads.items()})
+snapshots = declare_consistent_snapshots(cfg, {n: c.vms for n, c in workloads.items()})
+# CanNotDelete locks on the DR region's recovery resource groups and the configuration-backup account (issue 15).
+declare_recovery_locks(cfg, snapshots, None if config_backup is None else config_backup.account_id)
 
 export_stack_outputs(build_stack_outputs(
     cfg, vaults=vaults, policies=policies,

@@ -67,6 +67,12 @@ _ARM: dict[str, tuple[str, str]] = {
         "Microsoft.Storage/storageAccounts/{accountName}/blobServices/{name}", "blobServicesName"),
     "azure-native:storage:BlobContainer": (
         "Microsoft.Storage/storageAccounts/{accountName}/blobServices/default/containers/{name}", "containerName"),
+    "azure-native:monitor:ActionGroup": ("Microsoft.Insights/actionGroups/{name}", "actionGroupName"),
+    "azure-native:alertsmanagement:AlertProcessingRuleByName": ("Microsoft.AlertsManagement/actionRules/{name}",
+                                                                "alertProcessingRuleName"),
+    "azure-native:operationalinsights:Workspace": ("Microsoft.OperationalInsights/workspaces/{name}",
+                                                   "workspaceName"),
+    "azure-native:network:PrivateEndpoint": ("Microsoft.Network/privateEndpoints/{name}", "privateEndpointName"),
 }
 
 
@@ -101,6 +107,10 @@ class ArmMocks(pulumi.runtime.Mocks):
             own = str(inputs.get("lockName") or name)
             scope = str(inputs.get("scope") or f"/subscriptions/{SUBSCRIPTION_ID}")
             return f"{scope}/providers/Microsoft.Authorization/locks/{own}", own
+        if typ == "azure-native:monitor:DiagnosticSetting":  # an extension resource of its resourceUri
+            own = str(inputs.get("name") or name)
+            return f"{inputs.get('resourceUri') or '/subscriptions/' + SUBSCRIPTION_ID}/providers/" \
+                   f"Microsoft.Insights/diagnosticSettings/{own}", own
         path, name_key = _ARM.get(typ) or _generic(typ)
         own = str(inputs.get(name_key) or name)
         fields = {k: str(v) for k, v in inputs.items() if isinstance(v, (str, int, float))}
@@ -119,8 +129,15 @@ class ArmMocks(pulumi.runtime.Mocks):
             return f"{args.name}-id", inputs
         rid, own = self.resource_id(args.typ, args.name, inputs)
         outputs = {**inputs, "name": own}
+        identity = outputs.get("identity")
+        if isinstance(identity, dict) and isinstance(identity.get("userAssignedIdentities"), list):
+            # ARM answers user-assigned identities as a map of id -> {principalId, clientId}
+            outputs["identity"] = {**identity, "userAssignedIdentities": {
+                str(i): {} for i in identity["userAssignedIdentities"]}}
         if args.typ == "azure-native:resources:ResourceGroup":
             outputs["type"] = "Microsoft.Resources/resourceGroups"
+        elif args.typ == "azure-native:monitor:DiagnosticSetting":
+            outputs["type"] = "Microsoft.Insights/diagnosticSettings"
         elif not args.typ.startswith("azure-native:authorization:"):
             outputs["type"] = _arm_type((_ARM.get(args.typ) or _generic(args.typ))[0])
         return rid, outputs

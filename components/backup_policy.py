@@ -37,6 +37,7 @@ from .config import (
     MAX_WEEKLY,
     MAX_YEARLY,
     MIN_DAILY,
+    ArchiveTierInput,
     BackupPlan,
     Schedule,
     Workload,
@@ -115,8 +116,23 @@ def _duration(count: int, unit: rs.RetentionDurationType) -> rs.RetentionDuratio
     return rs.RetentionDurationArgs(count=count, duration_type=unit)
 
 
-def policy_properties(plan: BackupPlan) -> rs.AzureIaaSVMProtectionPolicyArgs:
-    """The ``properties`` of the ``ProtectionPolicy`` for ``plan`` (typed azure-native Args)."""
+def tiering_policy(plan: BackupPlan, archive: Optional[ArchiveTierInput]) -> Optional[dict[str, rs.TieringPolicyArgs]]:
+    """``tieringPolicy`` moving the plan's monthly and yearly points to the archive tier (``ArchivedRP``), or None
+    without ``archive`` or when the plan keeps no monthly/yearly points: for Azure VMs only monthly and yearly
+    points are eligible, and archived points cannot be restored cross-region
+    (https://learn.microsoft.com/azure/backup/archive-tier-support)."""
+    if archive is None or not (plan.retention.monthly_months or plan.retention.yearly_years):
+        return None
+    if archive.mode == "TierRecommended":
+        return {"ArchivedRP": rs.TieringPolicyArgs(tiering_mode=rs.TieringMode.TIER_RECOMMENDED)}
+    return {"ArchivedRP": rs.TieringPolicyArgs(tiering_mode=rs.TieringMode.TIER_AFTER, duration=archive.after_months,
+                                               duration_type=rs.RetentionDurationType.MONTHS)}
+
+
+def policy_properties(plan: BackupPlan, archive: Optional[ArchiveTierInput] = None
+                      ) -> rs.AzureIaaSVMProtectionPolicyArgs:
+    """The ``properties`` of the ``ProtectionPolicy`` for ``plan`` (typed azure-native Args), with the archive
+    tier when ``archive`` is given (see :func:`tiering_policy`)."""
     at = [_time(plan.start_time_utc)]
     schedule: rs.SimpleSchedulePolicyArgs | rs.SimpleSchedulePolicyV2Args
     if plan.frequency == "Hourly":
@@ -170,6 +186,7 @@ def policy_properties(plan: BackupPlan) -> rs.AzureIaaSVMProtectionPolicyArgs:
             azure_backup_rg_name_suffix=plan.instant_restore_rg_suffix or None,
         ),
         time_zone=plan.time_zone,
+        tiering_policy=tiering_policy(plan, archive),
     )
 
 
@@ -229,6 +246,11 @@ class VmBackupPolicyArgs:
     tier: str
     #: Workloads on the policy (documentation only).
     workloads: Sequence[str] = field(default_factory=tuple)
+    #: Archive tier for monthly/yearly points (``security.archiveTier``); None = none.
+    archive: Optional[ArchiveTierInput] = None
+    #: Resources the policy waits for (the vault's private endpoint: Azure creates it only before the first
+    #: protected item, and protected items wait for their policy).
+    depends_on: Sequence[pulumi.Resource] = ()
 
     def __post_init__(self) -> None:
         problems = plan_problems(self.plan)
@@ -251,8 +273,8 @@ class VmBackupPolicy(pulumi.ComponentResource):
             resource_group_name=args.resource_group_name,
             vault_name=args.vault_name,
             policy_name=args.policy_name,
-            properties=policy_properties(args.plan),
-            opts=pulumi.ResourceOptions(parent=self),
+            properties=policy_properties(args.plan, args.archive),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on) or None),
         )
         self.policy = policy
         self.tier = args.tier
@@ -286,7 +308,9 @@ class RegionPolicies:
 
 def declare_backup_policies(region: str, workloads: Sequence[Workload], *, resource_group_name: pulumi.Input[str],
                             vault_name: pulumi.Input[str], max_vms: int = MAX_VMS_PER_POLICY,
-                            opts: Optional[pulumi.ResourceOptions] = None) -> RegionPolicies:
+                            opts: Optional[pulumi.ResourceOptions] = None,
+                            archive: Optional[ArchiveTierInput] = None,
+                            depends_on: Sequence[pulumi.Resource] = ()) -> RegionPolicies:
     """Declare the policies :func:`plan_policies` picks for the ``workloads`` of ``region``, each a
     :class:`VmBackupPolicy` named ``policy-<region>-<policy name>``. ``opts`` applies to each; they are meant to
     be top-level components (a parent would have to name them ``<parent>-...`` and declare them before it
@@ -294,6 +318,7 @@ def declare_backup_policies(region: str, workloads: Sequence[Workload], *, resou
     declared = []
     for a in plan_policies(workloads, max_vms=max_vms):
         args = VmBackupPolicyArgs(resource_group_name=resource_group_name, vault_name=vault_name,
-                                  policy_name=a.policy_name, plan=a.plan, tier=a.tier, workloads=tuple(a.workloads))
+                                  policy_name=a.policy_name, plan=a.plan, tier=a.tier, workloads=tuple(a.workloads),
+                                  archive=archive, depends_on=tuple(depends_on))
         declared.append((a, VmBackupPolicy(f"policy-{region}-{a.policy_name}", args, opts)))
     return RegionPolicies(region, declared)

@@ -15,6 +15,10 @@ Config reference (namespace ``azure-iaas-dr``; keys are camelCase; structured va
 * ``tags``: tags added to every resource.
 * ``vault``: the Recovery Services vault posture (one vault per region that holds workloads).
 * ``configBackup``: the geo-redundant storage account for templates and exported stack state.
+* ``security``: what a security review checks (multi-user authorization, cross-subscription restore, customer-
+  managed key, private endpoint, archive tier, delete locks; issue 15).
+* ``monitoring``: alerts that reach a person (action group + alert processing rule) and Backup reports
+  (diagnostic settings to Log Analytics).
 * ``adminPassword``: VM admin password for workloads with ``authentication: password``; must be set
   with ``pulumi config set --secret adminPassword``.
 
@@ -437,6 +441,151 @@ class ConfigBackupInput(_Input):
                                          allowed="an integer from 1 to 365")
 
 
+# --- security and monitoring (issue 15) -------------------------------------------------------------------
+
+#: Critical operations a Resource Guard can leave unprotected (``vaultCriticalOperationExclusionList``), by
+#: the friendly names Azure PowerShell's ``Update-AzDataProtectionResourceGuard`` uses. Disabling soft delete
+#: and removing MUA are mandatory and cannot be excluded.
+#: https://learn.microsoft.com/azure/backup/multi-user-authorization-concept
+GUARD_OPTIONAL_OPERATIONS: dict[str, str] = {
+    "DeleteProtection": "Microsoft.RecoveryServices/vaults/backupFabrics/protectionContainers/protectedItems/delete",
+    "UpdateProtection": "Microsoft.RecoveryServices/vaults/backupFabrics/protectionContainers/protectedItems/write",
+    "UpdatePolicy": "Microsoft.RecoveryServices/vaults/backupPolicies/write",
+    "GetSecurityPin": "Microsoft.RecoveryServices/vaults/backupSecurityPIN/action",
+    "DisableImmutability": "Microsoft.RecoveryServices/vaults/write#reduceImmutabilityState",
+    "ModifyEncryptionSettings": "Microsoft.RecoveryServices/vaults/write#modifyEncryptionSettings",
+}
+GuardOperation = Literal["DeleteProtection", "UpdateProtection", "UpdatePolicy", "GetSecurityPin",
+                         "DisableImmutability", "ModifyEncryptionSettings"]
+#: ``recoveryservices.CrossSubscriptionRestoreState`` wire values.
+CrossSubscriptionRestore = Literal["Enabled", "Disabled", "PermanentlyDisabled"]
+_UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+_RG_NAME = r"^[-\w._()]{0,89}[-\w_()]$"
+_RG_ALLOWED = "1-90 letters, digits, '_', '-', '.', '(' or ')', not ending in '.'"
+
+
+class ResourceGuardInput(_Input):
+    """Multi-user authorization: a Resource Guard per vault region and each vault's ``VaultProxy`` to it.
+    The guard must live where the vault's administrators have no Contributor rights: another resource group,
+    better another subscription (https://learn.microsoft.com/azure/backup/multi-user-authorization-concept)."""
+
+    resource_group_name: str | None = _f(
+        "Existing resource group (owned by a security administrator) the program declares the guard in; never"
+        " the vault's resource group.", None, pattern=_RG_NAME, allowed=_RG_ALLOWED)
+    subscription_id: str | None = _f(
+        "Subscription of that resource group (default: the stack's); the guard is then declared through an"
+        " explicit azure-native provider for it.", None, pattern=f"^{_UUID}$", allowed="a subscription id (GUID)")
+    existing_ids: dict[str, str] = _f(
+        "Region -> ARM id of a Resource Guard a security administrator created (no guard is declared for that"
+        " region; the vault's proxy points at it).", {})
+    excluded_operations: list[GuardOperation] = _f(
+        "Optional critical operations the guard leaves unprotected (default: none; disabling soft delete and"
+        " removing MUA are always protected).", [])
+
+
+class CustomerManagedKeyInput(_Input):
+    """Vault encryption with a customer-managed key. Azure accepts it only before the first item is protected,
+    and it cannot be turned back to platform-managed keys
+    (https://learn.microsoft.com/azure/backup/encryption-at-rest-with-cmk)."""
+
+    key_uri: str = _f("Key Vault key URI (https://<vault>.vault.azure.net/keys/<key>[/<version>]).",
+                      pattern=r"^https://[a-z0-9-]{3,24}\.vault\.azure\.net/keys/[A-Za-z0-9-]{1,127}(/[0-9a-fA-F]{32})?$",
+                      allowed="a Key Vault key URI https://<vault>.vault.azure.net/keys/<key>[/<version>]")
+    user_assigned_identity_id: str = _f(
+        "ARM id of the user-assigned identity with wrap/unwrap rights on the key (CMK at vault creation needs a"
+        " user-assigned identity).",
+        pattern=r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.ManagedIdentity/"
+        r"userAssignedIdentities/[^/]+$",
+        allowed="an ARM id of a Microsoft.ManagedIdentity/userAssignedIdentities resource")
+    infrastructure_encryption: bool = _f("Double encryption (infrastructure encryption); fixed at creation.", False)
+
+
+class PrivateEndpointInput(_Input):
+    """A private endpoint (group ``AzureBackup``) per vault. Azure creates it only while the vault has no
+    protected items (https://learn.microsoft.com/azure/backup/private-endpoints-overview)."""
+
+    subnet_ids: dict[str, str] = _f("Region -> ARM id of the existing subnet of that region's vault endpoint.",
+                                    min_length=1, allowed="a map of region -> subnet id, at least one")
+
+
+class ArchiveTierInput(_Input):
+    """Archive tier for the monthly and yearly points of policies that keep them
+    (https://learn.microsoft.com/azure/backup/archive-tier-support). Archived points cannot be restored
+    cross-region."""
+
+    mode: Literal["TierAfter", "TierRecommended"] = _f(
+        "TierAfter: move eligible points after afterMonths; TierRecommended: move the points Azure recommends.",
+        "TierAfter")
+    after_months: int = _f("Months after which monthly/yearly points move to the archive (TierAfter).", 3,
+                           ge=3, le=1188, allowed="an integer from 3 to 1188 (Azure archives points at least 3"
+                           " months old)")
+
+
+class SecurityInput(_Input):
+    """What a security review of the vaults checks (issue 15)."""
+
+    resource_guard: ResourceGuardInput | None = _f("Multi-user authorization (off unless set).", None)
+    cross_subscription_restore: CrossSubscriptionRestore = _f(
+        "Restores into other subscriptions. Default Disabled: this program restores into the DR region of the"
+        " same subscription, and hardening baselines (CIS, Azure Policy f19b0c83-716f-4b81-85e3-2dbf057c35d6)"
+        " want it off; set Enabled for a recovery-subscription pattern (PermanentlyDisabled is irreversible).",
+        "Disabled")
+    customer_managed_key: CustomerManagedKeyInput | None = _f(
+        "Customer-managed-key encryption of the vaults (irreversible; only before the first item is protected).",
+        None)
+    private_endpoint: PrivateEndpointInput | None = _f(
+        "Private endpoints for the vaults (only before the first item is protected).", None)
+    archive_tier: ArchiveTierInput | None = _f("Archive tier for monthly/yearly points (off unless set).", None)
+    delete_locks: bool = _f(
+        "CanNotDelete locks on the DR region's recovery resource groups and the configuration-backup account"
+        " (never on Azure Backup's instant-restore resource groups).", True)
+
+
+class EmailReceiverInput(_Input):
+    """An email receiver of the backup action group."""
+
+    name: str = _f("Receiver name (unique in the group).", pattern=r"^[A-Za-z0-9 _.-]{1,128}$",
+                   allowed="1-128 letters, digits, spaces, '_', '.' or '-'")
+    address: str = _f("Email address.", pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", allowed="an email address")
+
+
+class WebhookReceiverInput(_Input):
+    """A webhook receiver of the backup action group."""
+
+    name: str = _f("Receiver name (unique in the group).", pattern=r"^[A-Za-z0-9 _.-]{1,128}$",
+                   allowed="1-128 letters, digits, spaces, '_', '.' or '-'")
+    service_uri: str = _f("HTTPS URI the alert is posted to.", pattern=r"^https://\S+$", allowed="an https:// URI")
+
+
+class AlertsInput(_Input):
+    """Routes the vaults' built-in Azure Monitor backup alerts to people: an action group and an alert
+    processing rule scoped to the vaults (https://learn.microsoft.com/azure/backup/backup-azure-monitoring-alerts)."""
+
+    short_name: str = _f("Action group short name (shown in SMS/email).", "drbackup", pattern=r"^[A-Za-z0-9-]{1,12}$",
+                         allowed="1-12 letters, digits or '-'")
+    email_receivers: list[EmailReceiverInput] = _f("Email receivers.", [])
+    webhook_receivers: list[WebhookReceiverInput] = _f("Webhook receivers.", [])
+
+
+class BackupReportsInput(_Input):
+    """A diagnostic setting per vault to a Log Analytics workspace (resource-specific tables) for Backup
+    reports (https://learn.microsoft.com/azure/backup/configure-reports)."""
+
+    workspace_id: str | None = _f(
+        "ARM id of an existing Log Analytics workspace (default: one is declared in the primary region).", None,
+        pattern=r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.OperationalInsights/"
+        r"workspaces/[^/]+$", allowed="an ARM id of a Microsoft.OperationalInsights/workspaces resource")
+    retention_days: int = _f("Retention of a declared workspace, in days.", 30, ge=30, le=730,
+                             allowed="an integer from 30 to 730")
+
+
+class MonitoringInput(_Input):
+    """Alerts that reach a person and Backup reports (issue 15)."""
+
+    alerts: AlertsInput | None = _f("Action group + alert processing rule (off unless set).", None)
+    backup_reports: BackupReportsInput | None = _f("Diagnostic settings to Log Analytics (off unless set).", None)
+
+
 class ProgramConfig(_Input):
     """The whole ``azure-iaas-dr`` namespace as written in ``Pulumi.<stack>.yaml``."""
 
@@ -453,6 +602,8 @@ class ProgramConfig(_Input):
     config_backup: ConfigBackupInput = _f("Configuration-backup storage account.", ConfigBackupInput())
     admin_password: SecretStr | None = _f("Admin password (secret) for password-authenticated workloads.",
                                           None)
+    security: SecurityInput = _f("Security-review settings of the vaults (MUA, CMK, ...).", SecurityInput())
+    monitoring: MonitoringInput = _f("Alert routing and Backup reports.", MonitoringInput())
 
 
 # --- resolved models (what components consume) ----------------------------------------------------------
@@ -564,6 +715,8 @@ class StackConfig(_Resolved):
     config_backup: ConfigBackupInput = Field(description="Configuration-backup storage account.")
     admin_password: SecretStr | None = Field(description="Admin password (secret) or None.")
     workloads: dict[str, Workload] = Field(description="Workloads by name, resolved.")
+    security: SecurityInput = Field(default=SecurityInput(), description="Security-review settings (validated).")
+    monitoring: MonitoringInput = Field(default=MonitoringInput(), description="Alert routing, Backup reports.")
 
     @property
     def regions(self) -> list[str]:
@@ -1027,6 +1180,65 @@ def _resolve_vault(v: VaultInput, problems: list[str]) -> Vault:
     )
 
 
+_GUARD_ID = re.compile(r"^/subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/Microsoft\.DataProtection/"
+                       r"resourceGuards/[^/]+$", re.IGNORECASE)
+_SUBNET_ID = re.compile(r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Network/virtualNetworks/"
+                        r"[^/]+/subnets/[^/]+$", re.IGNORECASE)
+
+
+def _check_security(cfg: ProgramConfig, location: str, problems: list[str]) -> None:
+    """Cross-key checks of ``security`` and ``monitoring`` (issue 15)."""
+    vault_regions = sorted({w.region or location for w in cfg.workloads.values()})
+    vault_rgs = {r: cfg.vault.existing_resource_groups.get(r, f"rg-{cfg.name_prefix}-backup-{r}") for r in vault_regions}
+    g = cfg.security.resource_guard
+    if g is not None:
+        p = "security.resourceGuard"
+        if g.resource_group_name is None and not g.existing_ids:
+            problems.append(_problem(f"{p}.resourceGroupName", _MISSING,
+                                     "the resource group to declare the guard in, or existingIds (region -> guard id)"))
+        same = sorted(r for r, rg in vault_rgs.items() if g.resource_group_name is not None
+                      and g.subscription_id is None and rg.lower() == g.resource_group_name.lower()
+                      and r not in g.existing_ids)
+        if same:
+            problems.append(_problem(
+                f"{p}.resourceGroupName", g.resource_group_name,
+                f"a resource group other than the vault's ({', '.join(same)}): a guard beside the vault is"
+                " administered by the vault's own administrators, which defeats multi-user authorization"))
+        for region, gid in g.existing_ids.items():
+            m = _GUARD_ID.match(gid)
+            if not regions.is_known_region(region):
+                problems.append(_region_problem(f"{p}.existingIds.{region}", region))
+            elif m is None:
+                problems.append(_problem(f"{p}.existingIds.{region}", gid,
+                                         "an ARM id of a Microsoft.DataProtection/resourceGuards resource"))
+            elif region in vault_rgs and m.group(2).lower() == vault_rgs[region].lower():
+                problems.append(_problem(f"{p}.existingIds.{region}", gid,
+                                         f"a guard outside the vault's resource group {vault_rgs[region]}"))
+    pe = cfg.security.private_endpoint
+    if pe is not None:
+        for region, sid in pe.subnet_ids.items():
+            if region not in vault_rgs:
+                problems.append(_problem(f"security.privateEndpoint.subnetIds.{region}", region,
+                                         "a region that holds workloads (has a vault): " + ", ".join(vault_regions)))
+            elif not _SUBNET_ID.match(sid):
+                problems.append(_problem(f"security.privateEndpoint.subnetIds.{region}", sid,
+                                         "an ARM id of a Microsoft.Network/virtualNetworks/subnets resource"))
+    if cfg.security.archive_tier is not None and cfg.vault.storage_redundancy == "ZoneRedundant":
+        # https://learn.microsoft.com/azure/backup/archive-tier-support ("not supported ... ZRS")
+        problems.append(_problem("security.archiveTier", _Shown("set"),
+                                 'unset with vault.storageRedundancy "ZoneRedundant": Azure Backup has no archive'
+                                 " tier for zone-redundant vaults"))
+    a = cfg.monitoring.alerts
+    if a is not None and not a.email_receivers and not a.webhook_receivers:
+        problems.append(_problem("monitoring.alerts", _Shown("no receivers"),
+                                 "at least one of emailReceivers or webhookReceivers"))
+    if a is not None:
+        names = [r.name for r in [*a.email_receivers, *a.webhook_receivers]]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            problems.append(_problem("monitoring.alerts", dupes, "receiver names unique in the action group"))
+
+
 _STRING_KEYS = {"drRegion", "namePrefix", "adminPassword"}
 
 
@@ -1069,6 +1281,7 @@ def parse_stack_config(raw: Mapping[str, Any], *, location: str | None, project:
     assert location is not None
     stack_dr = _resolve_dr("drRegion", location, cfg.dr_region, problems)
     vault = _resolve_vault(cfg.vault, problems)
+    _check_security(cfg, location, problems)
     workloads: dict[str, Workload] = {}
     for name, w in cfg.workloads.items():
         resolved = _resolve_workload(name, w, cfg, location, stack_dr, problems)
@@ -1086,6 +1299,7 @@ def parse_stack_config(raw: Mapping[str, Any], *, location: str | None, project:
         project=project, location=location, dr_region=stack_dr, name_prefix=cfg.name_prefix,
         protect=cfg.protect, retain_on_delete=cfg.retain_on_delete, tags=dict(cfg.tags), vault=vault,
         config_backup=cfg.config_backup, admin_password=cfg.admin_password, workloads=workloads,
+        security=cfg.security, monitoring=cfg.monitoring,
     )
 
 

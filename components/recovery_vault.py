@@ -17,7 +17,7 @@ import pulumi
 import pulumi_azure_native.authorization as authorization
 import pulumi_azure_native.recoveryservices as rs
 
-from .config import StackConfig, Vault
+from .config import SecurityInput, StackConfig, Vault
 
 LOCK_NAME = "dr-do-not-delete-backups"
 
@@ -35,6 +35,8 @@ class RecoveryVaultArgs:
     protect: bool = True
     #: Pulumi ``retainOnDelete`` on the vault: ``pulumi destroy`` leaves it (and its backups) in Azure.
     retain_on_delete: bool = True
+    #: Security-review settings (cross-subscription restore, customer-managed key); None = Azure's defaults.
+    security: Optional[SecurityInput] = None
 
     @classmethod
     def from_config(cls, cfg: StackConfig, region: str, resource_group_name: pulumi.Input[str]) -> RecoveryVaultArgs:
@@ -47,6 +49,7 @@ class RecoveryVaultArgs:
             tags=cfg.vault_tags(region),
             protect=cfg.protect,
             retain_on_delete=cfg.retain_on_delete,
+            security=cfg.security,
         )
 
 
@@ -54,8 +57,9 @@ def _enabled(flag: bool) -> str:
     return "Enabled" if flag else "Disabled"
 
 
-def vault_properties(v: Vault) -> rs.VaultPropertiesArgs:
-    """The vault's ``properties`` for posture ``v``."""
+def vault_properties(v: Vault, security: Optional[SecurityInput] = None) -> rs.VaultPropertiesArgs:
+    """The vault's ``properties`` for posture ``v`` and, when given, the security-review settings (issue 15):
+    cross-subscription restore set explicitly, and customer-managed-key encryption."""
     soft_delete = rs.SoftDeleteSettingsArgs(
         soft_delete_state=rs.SoftDeleteState(v.soft_delete),
         enhanced_security_state=rs.EnhancedSecurityState(v.enhanced_security),
@@ -79,7 +83,37 @@ def vault_properties(v: Vault) -> rs.VaultPropertiesArgs:
             # Azure Monitor alerts replace the classic ones; Microsoft recommends turning classic off.
             classic_alert_settings=rs.ClassicAlertSettingsArgs(alerts_for_critical_operations=rs.AlertsState.DISABLED),
         ),
+        # https://learn.microsoft.com/azure/backup/backup-azure-arm-restore-vms#cross-subscription-restore
+        restore_settings=None if security is None else rs.RestoreSettingsArgs(
+            cross_subscription_restore_settings=rs.CrossSubscriptionRestoreSettingsArgs(
+                cross_subscription_restore_state=rs.CrossSubscriptionRestoreState(
+                    security.cross_subscription_restore))),
+        encryption=_encryption(security),
     )
+
+
+def _encryption(security: Optional[SecurityInput]) -> Optional[rs.VaultPropertiesEncryptionArgs]:
+    """CMK encryption: Azure accepts it only before the first item is protected, and a vault never goes back to
+    platform-managed keys; at vault creation it needs a user-assigned identity
+    (https://learn.microsoft.com/azure/backup/encryption-at-rest-with-cmk)."""
+    cmk = security.customer_managed_key if security is not None else None
+    if cmk is None:
+        return None
+    return rs.VaultPropertiesEncryptionArgs(
+        key_vault_properties=rs.CmkKeyVaultPropertiesArgs(key_uri=cmk.key_uri),
+        kek_identity=rs.CmkKekIdentityArgs(use_system_assigned_identity=False,
+                                           user_assigned_identity=cmk.user_assigned_identity_id),
+        infrastructure_encryption=rs.InfrastructureEncryptionState(_enabled(cmk.infrastructure_encryption)),
+    )
+
+
+def vault_identity(security: Optional[SecurityInput]) -> Optional[rs.IdentityDataArgs]:
+    """The vault identity CMK needs (the user-assigned identity of the key), else none."""
+    cmk = security.customer_managed_key if security is not None else None
+    if cmk is None:
+        return None
+    return rs.IdentityDataArgs(type=rs.ResourceIdentityType.USER_ASSIGNED,
+                               user_assigned_identities=[cmk.user_assigned_identity_id])
 
 
 class RecoveryVault(pulumi.ComponentResource):
@@ -103,7 +137,8 @@ class RecoveryVault(pulumi.ComponentResource):
             location=args.location,
             vault_name=args.vault_name,
             sku=rs.SkuArgs(name=rs.SkuName.RS0, tier="Standard"),
-            properties=vault_properties(args.settings),
+            properties=vault_properties(args.settings, args.security),
+            identity=vault_identity(args.security),
             tags=dict(args.tags),
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.retain_on_delete),
         )

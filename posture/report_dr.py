@@ -39,6 +39,16 @@ T_STORAGE = "azure-native:storage:StorageAccount"
 T_CONTAINER = "azure-native:storage:BlobContainer"
 T_NIC = "azure-native:network:NetworkInterface"
 T_SUBNET = "azure-native:network:Subnet"
+# issue 15: multi-user authorization, alert routing, Backup reports, private endpoints, locks
+T_GUARD = "azure-native:dataprotection:ResourceGuard"
+T_PROXY = "azure-native:recoveryservices:ResourceGuardProxy"
+T_APR = "azure-native:alertsmanagement:AlertProcessingRuleByName"
+T_ACTION_GROUP = "azure-native:monitor:ActionGroup"
+T_DIAGNOSTIC = "azure-native:monitor:DiagnosticSetting"
+T_PRIVATE_ENDPOINT = "azure-native:network:PrivateEndpoint"
+T_LOCK = "azure-native:authorization:ManagementLockByScope"
+#: Why the archive tier is a DR gap (https://learn.microsoft.com/azure/backup/archive-tier-support).
+ARCHIVE_NO_CRR = "archived points cannot be restored cross-region (cross-region restore reads vault-standard points)"
 
 
 def known(value: Any) -> bool:
@@ -80,6 +90,8 @@ class Policy:
     monthly_months: Optional[int]
     yearly_years: Optional[int]
     instant_restore_days: Optional[int]
+    #: ``tieringPolicy.ArchivedRP`` as text ("after 3 Months", "TierRecommended"), None without archive tier.
+    archive: Optional[str] = None
 
 
 @dataclass
@@ -234,6 +246,10 @@ class Model:
     vaults: list[Vault]
     config_store: Optional[ConfigStore]
     pairs: dict[str, str]
+    #: Per vault: multi-user authorization, alert routing, diagnostics, security settings (issue 15).
+    security: list[VaultSecurity] = field(default_factory=list)
+    #: Management locks other than the vaults' own: (lock name, scope).
+    locks: list[tuple[Any, Any]] = field(default_factory=list)
 
     def dr_region_of(self, region: Any) -> Any:
         return self.pairs.get(str(region))
@@ -261,7 +277,16 @@ def _policy(r: Registration) -> Policy:
     return Policy(name=r.inputs.get("policyName", r.name), policy_type=p.get("policyType"), frequency=freq,
                   interval_hours=interval, daily_days=daily, weekly_weeks=count("weeklySchedule"),
                   monthly_months=count("monthlySchedule"), yearly_years=count("yearlySchedule"),
-                  instant_restore_days=_num(p.get("instantRpRetentionRangeInDays")))
+                  instant_restore_days=_num(p.get("instantRpRetentionRangeInDays")), archive=_archive(p))
+
+
+def _archive(p: dict) -> Optional[str]:
+    t = _get(p, "tieringPolicy", "ArchivedRP")
+    if not isinstance(t, dict) or t.get("tieringMode") in (None, "DoNotTier", "Invalid"):
+        return None
+    if t.get("tieringMode") == "TierAfter":
+        return f"after {show(t.get('duration'), 'duration')} {t.get('durationType') or 'Months'}"
+    return str(t.get("tieringMode"))
 
 
 def _vault(r: Registration) -> Vault:
@@ -426,8 +451,73 @@ def build(resources: list[Registration], stack: str = "", pairs: Optional[dict[s
                                        location=sa.inputs.get("location"), containers=containers)
     if pairs is None:
         pairs = _pairs()
+    security, locks = _security(by_type, refers)
     return Model(stack=stack, workloads=list(workloads.values()), vaults=vaults, config_store=config_store,
-                 pairs=pairs)
+                 pairs=pairs, security=security, locks=locks)
+
+
+@dataclass
+class VaultSecurity:
+    """What a security review asks of one vault (issue 15)."""
+
+    vault: Any
+    resource_group: Any
+    guard: Any = None  # the guard's id, or "<name> in <resource group>" for a declared guard; None: no MUA
+    action_groups: list[Any] = field(default_factory=list)
+    receivers: list[str] = field(default_factory=list)
+    workspace: Any = None  # where the diagnostic setting sends logs; None: no diagnostics
+    dedicated: bool = False
+    cross_subscription_restore: Optional[str] = None
+    cmk_key: Any = None
+    private_endpoint: Any = None
+    public_network_access: Optional[str] = None
+
+
+def _security(by_type: dict[str, list[Registration]], refers: Any) -> tuple[list[VaultSecurity], list[tuple[Any, Any]]]:
+    out = []
+    vault_regs = by_type.get(T_VAULT, [])
+    for v in vault_regs:
+        props = v.inputs.get("properties") or {}
+        vs = VaultSecurity(
+            vault=v.inputs.get("vaultName", v.outputs.get("name")), resource_group=v.inputs.get("resourceGroupName"),
+            cross_subscription_restore=_get(props, "restoreSettings", "crossSubscriptionRestoreSettings",
+                                            "crossSubscriptionRestoreState"),
+            cmk_key=_get(props, "encryption", "keyVaultProperties", "keyUri"),
+            public_network_access=props.get("publicNetworkAccess"))
+        for proxy in by_type.get(T_PROXY, []):
+            if refers(proxy, proxy.inputs.get("vaultName"), v) or (
+                    known(proxy.inputs.get("vaultName")) and proxy.inputs.get("vaultName") == vs.vault):
+                gid = _get(proxy.inputs, "properties", "resourceGuardResourceId")
+                guard = next((g for g in by_type.get(T_GUARD, []) if refers(proxy, gid, g)), None)
+                vs.guard = gid if known(gid) or guard is None else \
+                    f"{show(guard.inputs.get('resourceGuardsName'))} in {show(guard.inputs.get('resourceGroupName'))}"
+        for rule in by_type.get(T_APR, []):
+            rp = rule.inputs.get("properties") or {}
+            if rp.get("enabled") is False:
+                continue
+            scopes = [x for x in rp.get("scopes") or [] if known(x)]
+            if not (v.urn in rule.dependencies or (known(v.id) and any(str(v.id).lower().startswith(str(x).lower())
+                                                                     for x in scopes))):
+                continue
+            for ag in by_type.get(T_ACTION_GROUP, []):
+                ids = [i for a in rp.get("actions") or [] for i in a.get("actionGroupIds") or []]
+                if any(refers(rule, i, ag) for i in ids):
+                    vs.action_groups.append(ag.inputs.get("actionGroupName", ag.name))
+                    vs.receivers += [str(e.get("emailAddress")) for e in ag.inputs.get("emailReceivers") or []]
+                    vs.receivers += [str(w.get("serviceUri")) for w in ag.inputs.get("webhookReceivers") or []]
+        for d in by_type.get(T_DIAGNOSTIC, []):
+            if refers(d, d.inputs.get("resourceUri"), v):
+                vs.workspace = d.inputs.get("workspaceId")
+                vs.dedicated = d.inputs.get("logAnalyticsDestinationType") == "Dedicated"
+        for pe in by_type.get(T_PRIVATE_ENDPOINT, []):
+            conns = pe.inputs.get("privateLinkServiceConnections") or []
+            if any(refers(pe, c.get("privateLinkServiceId"), v) for c in conns):
+                vs.private_endpoint = pe.inputs.get("privateEndpointName", pe.name)
+        out.append(vs)
+    vault_urns = {v.urn for v in vault_regs}
+    locks = [(lk.inputs.get("lockName", lk.name), lk.inputs.get("scope")) for lk in by_type.get(T_LOCK, [])
+             if not (set(lk.dependencies) & vault_urns)]
+    return out, locks
 
 
 def _pairs() -> dict[str, str]:
@@ -527,6 +617,8 @@ def workload_summary(m: Model, w: Workload) -> dict[str, Any]:
         gaps.append("one consistent set only: add points in time from a scheduled pipeline for a snapshot RPO")
     if sets and any(s.method == "incrementalSnapshots" for s in sets):
         gaps.append("incremental snapshot sets are crash-consistent unless the VM is frozen or stopped")
+    if policy is not None and policy.archive:
+        gaps.append(f"monthly/yearly points move to the archive tier ({policy.archive}): {ARCHIVE_NO_CRR}")
     if sets and any(s.method == "restorePoints" and s.consistency == "CrashConsistent" for s in sets):
         gaps.append("restore points are crash-consistent (consistency CrashConsistent): applications recover as"
                     " after a power loss")
@@ -567,7 +659,51 @@ def to_json(m: Model) -> dict[str, Any]:
             "account": show(m.config_store.account), "sku": m.config_store.sku,
             "region": show(m.config_store.location, "region"), "containers": [show(c) for c in m.config_store.containers],
         },
+        "security": [security_summary(vs) for vs in m.security],
+        "locks": [{"name": show(n), "scope": show(s, "id")} for n, s in m.locks],
     }
+
+
+def security_summary(vs: VaultSecurity) -> dict[str, Any]:
+    """One vault's security-review answers (the JSON report's ``security`` element)."""
+    return {
+        "vault": show(vs.vault),
+        "multiUserAuthorization": None if vs.guard is None else show(vs.guard, "id"),
+        "alertsRoutedTo": [show(a) for a in vs.action_groups],
+        "alertReceivers": vs.receivers,
+        "backupReportsWorkspace": None if vs.workspace is None else show(vs.workspace, "id"),
+        "resourceSpecificLogs": vs.dedicated,
+        "crossSubscriptionRestore": vs.cross_subscription_restore or "Enabled (Azure default: not set)",
+        "customerManagedKey": None if vs.cmk_key is None else show(vs.cmk_key, "key"),
+        "privateEndpoint": None if vs.private_endpoint is None else show(vs.private_endpoint),
+        "publicNetworkAccess": vs.public_network_access,
+    }
+
+
+def _security_lines(m: Model, heading: str) -> list[str]:
+    if not m.security:
+        return []
+    out = [f"{heading}# Security and monitoring", "",
+           "| vault | multi-user authorization | alerts routed to | Backup reports | cross-subscription restore |"
+           " customer-managed key | private endpoint |", "| --- | --- | --- | --- | --- | --- | --- |"]
+    for vs in m.security:
+        s = security_summary(vs)
+        alerts = ", ".join(f"`{a}`" for a in s["alertsRoutedTo"]) + (
+            f" ({', '.join(s['alertReceivers'])})" if s["alertReceivers"] else "") if s["alertsRoutedTo"] else \
+            "**nobody** (no alert processing rule)"
+        reports = "**none**" if s["backupReportsWorkspace"] is None else \
+            f"`{s['backupReportsWorkspace']}`" + ("" if s["resourceSpecificLogs"] else " (not resource-specific)")
+        out.append(f"| `{s['vault']}` | {'`' + s['multiUserAuthorization'] + '`' if s['multiUserAuthorization'] else '**none**'}"
+                   f" | {alerts} | {reports} | {s['crossSubscriptionRestore']} |"
+                   f" {'`' + s['customerManagedKey'] + '`' if s['customerManagedKey'] else 'platform-managed'} |"
+                   f" {s['privateEndpoint'] or 'none'} |")
+    if m.locks:
+        out += ["", "Delete locks besides the vaults': " + ", ".join(f"`{show(n)}` on `{show(sc, 'id')}`"
+                                                              for n, sc in m.locks) + "."]
+    if any(not vs.private_endpoint and vs.public_network_access == "Disabled" for vs in m.security):
+        out += ["", "Public network access is disabled and a vault has no private endpoint: file-level restore"
+                " (and agent-based workloads) cannot reach that vault."]
+    return out + [""]
 
 
 def render_json(m: Model) -> str:
@@ -689,5 +825,6 @@ def render_markdown(m: Model, heading: str = "##") -> str:
         c = m.config_store
         out += ["", f"Configuration backup: storage account `{show(c.account)}` ({c.sku}) in "
                 f"{show(c.location, 'region')}, containers " + ", ".join(f"`{show(x)}`" for x in c.containers) + "."]
-    out += ["", mermaid(m), ""]
+    out += [""] + _security_lines(m, heading)
+    out += [mermaid(m), ""]
     return "\n".join(out)

@@ -293,11 +293,39 @@ def render(m: Model) -> str:
         out += _code([f"pulumi login 'azblob://pulumi-state?storage_account={show(c.account)}'",
                       "az storage blob list --auth-mode login --container-name templates "
                       f"--blob-endpoint https://{show(c.account)}-secondary.blob.core.windows.net --output table"])
+    out += _mua_section(m)
     if not m.workloads:
         out += ["No VMs tagged with `dr-workload` are declared.", ""]
     for w in m.workloads:
         out += workload_runbook(m, w)
     return "\n".join(out).rstrip() + "\n"
+
+
+def _mua_section(m: Model) -> list[str]:
+    """How a critical operation gets approved when a vault is behind a Resource Guard (issue 15;
+    https://learn.microsoft.com/azure/backup/multi-user-authorization)."""
+    guarded = [vs for vs in m.security if vs.guard is not None]
+    if not guarded:
+        return []
+    out = ["## Before a critical operation: multi-user authorization", "",
+           "These vaults are behind a Resource Guard: disabling soft delete, stopping protection with delete data,"
+           " reducing retention (policy or item), disabling immutability, changing encryption or removing the"
+           " guard fail for the backup administrator until a security administrator (not the backup"
+           " administrator) grants the Backup MUA Operator role on the guard, for that operation only. With"
+           " Privileged Identity Management the role is eligible with approval: the backup administrator requests"
+           " it, an approver approves, and it expires on its own.", ""]
+    for vs in guarded:
+        guard = _q(vs.guard, "id")
+        out += [f"Vault `{show(vs.vault)}`:", ""]
+        out += _code([
+            f"az backup vault resource-guard-mapping show --resource-group {_q(vs.resource_group)} --name {_q(vs.vault)}",
+            'BACKUP_ADMIN="${BACKUP_ADMIN:?set BACKUP_ADMIN to the backup administrator (user or group object id)}"',
+            f"az role assignment create --assignee \"$BACKUP_ADMIN\" --role \"Backup MUA Operator\" --scope {guard}"
+            "   # security administrator",
+            "# ... the backup administrator runs the critical operation ...",
+            f"az role assignment delete --assignee \"$BACKUP_ADMIN\" --role \"Backup MUA Operator\" --scope {guard}",
+        ])
+    return out
 
 
 def runbook_for(resources, stack: str = "") -> str:

@@ -9,9 +9,9 @@ from __future__ import annotations
 from types import ModuleType
 
 from .framework import Rule, guard_rules
-from .rules import backup_policy, compute, coverage, images, prerequisites, vault
+from .rules import backup_policy, compute, coverage, images, prerequisites, security, vault
 
-RULE_MODULES: tuple[ModuleType, ...] = (vault, backup_policy, compute, coverage, prerequisites, images)
+RULE_MODULES: tuple[ModuleType, ...] = (vault, backup_policy, compute, coverage, prerequisites, images, security)
 
 
 def _collect() -> list[Rule]:

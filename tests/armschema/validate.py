@@ -156,6 +156,25 @@ RESOURCE_TYPES: dict[str, ResourceSpec] = {
         "2020-05-01/Microsoft.Authorization.json", "resourceDefinitions", "locks", ("lockName",)),
     "azure-native:authorization:ManagementLockByScope": ResourceSpec(
         "2020-05-01/Microsoft.Authorization.json", "resourceDefinitions", "locks", ("lockName",)),
+    # issue 15 (SOURCES.md "Additions for issue 15")
+    "azure-native:dataprotection:ResourceGuard": ResourceSpec(
+        "2025-01-01/Microsoft.DataProtection.json", "resourceDefinitions", "resourceGuards", ("resourceGuardsName",)),
+    "azure-native:recoveryservices:ResourceGuardProxy": ResourceSpec(
+        "2024-10-01/Microsoft.RecoveryServices.Backup.json", "resourceDefinitions",
+        "vaults_backupResourceGuardProxies", ("vaultName", "resourceGuardProxyName")),
+    "azure-native:monitor:ActionGroup": ResourceSpec(
+        "2024-10-01-preview/Microsoft.Insights.json", "resourceDefinitions", "actionGroups", ("actionGroupName",)),
+    "azure-native:alertsmanagement:AlertProcessingRuleByName": ResourceSpec(
+        "2021-08-08/Microsoft.AlertsManagement.json", "resourceDefinitions", "actionRules",
+        ("alertProcessingRuleName",)),
+    # An extension resource: `resourceUri` (the vault) is its scope, a path parameter.
+    "azure-native:monitor:DiagnosticSetting": ResourceSpec(
+        "2021-05-01-preview/Microsoft.Insights.json", "extension_resourceDefinitions", "diagnosticSettings",
+        ("name",)),
+    "azure-native:operationalinsights:Workspace": ResourceSpec(
+        "2023-09-01/Microsoft.OperationalInsights.json", "resourceDefinitions", "workspaces", ("workspaceName",)),
+    "azure-native:network:PrivateEndpoint": ResourceSpec(
+        "2024-05-01/Microsoft.Network.NRP.json", "resourceDefinitions", "privateEndpoints", ("privateEndpointName",)),
 }
 
 
@@ -423,7 +442,8 @@ def path_parameters(pulumi_type: str) -> frozenset[str]:
     For resources whose SDK inputs keep `properties` (e.g. recoveryservices Vault) the second set is empty:
     every input must then be top-level or a path parameter.
     """
-    top = set(resource_definition(pulumi_type).get("properties", {}))
+    # an SDK input named like a template key (DiagnosticSetting's `name`) is the resource name: a path parameter
+    top = set(resource_definition(pulumi_type).get("properties", {})) - set(_TEMPLATE_KEYS)
     sdk = set(sdk_input_names(pulumi_type))
     inner: set[str] = set()
     if "properties" not in sdk:
@@ -510,6 +530,10 @@ def to_arm_body(pulumi_type: str, inputs: Mapping[str, Any], *, resource_name: s
     if inner or (flattened and "properties" in definition.get("required", [])):
         body["properties"] = {**inner, **body.get("properties", {})} if isinstance(body.get("properties"), dict) \
             else inner
+    identity = body.get("identity")
+    if isinstance(identity, dict) and isinstance(identity.get("userAssignedIdentities"), list):
+        # the SDK takes a list of identity ids; the provider sends ARM's map of id -> {} (as ArmMocks answers it)
+        body["identity"] = {**identity, "userAssignedIdentities": {str(i): {} for i in identity["userAssignedIdentities"]}}
     spec_resolver = _registry().resolver(SCHEMA_BASE + spec.file)
     return {k: (_unflatten(v, definition["properties"][k], spec_resolver, pulumi_type) if k in top else v)
             for k, v in body.items()}

@@ -91,7 +91,8 @@ def test_critical_path_does_not_grow_with_vms_or_workloads(fleet_capture):
 
 def test_dev_stack_critical_path():
     """Resource group -> network -> NIC -> VM -> restore point collection -> its DR copy -> the DR restore
-    point: the longest chain of the dev stack (8 creates), whatever the number of VMs."""
+    point -> the recovery group's delete lock (issue 15: it waits for the copies, so the group exists): the
+    longest chain of the dev stack (9 creates), whatever the number of VMs."""
     cap = capture_program(ROOT, "dev")
     w = "urn:pulumi:dev::azure-iaas-dr::azure-iaas-dr:workload_compute:WorkloadCompute$"
     s = "urn:pulumi:dev::azure-iaas-dr::azure-iaas-dr:restore_points:ConsistentSnapshots$"
@@ -104,6 +105,8 @@ def test_dev_stack_critical_path():
         s + "azure-native:compute:RestorePointCollection::snapshots-database-database-vm-0-rpc",
         s + "azure-native:compute:RestorePointCollection::snapshots-database-database-vm-0-rpc-dr",
         s + "azure-native:compute:RestorePoint::snapshots-database-database-vm-0-20260101t0000z-dr",
+        "urn:pulumi:dev::azure-iaas-dr::azure-iaas-dr:hardening:RecoveryLocks$"
+        "azure-native:authorization:ManagementLockByScope::locks-northeurope",
     ]
 
 

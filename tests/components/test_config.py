@@ -288,8 +288,8 @@ CASES = {
             f.alias for f in c.WorkloadInput.model_fields.values()))]),
     "unknown-top-key": (
         {"vaults": {}},
-        ["azure-iaas-dr:vaults: {}: unknown key; allowed keys: adminPassword, configBackup, drRegion, namePrefix, "
-         "protect, retainOnDelete, tags, vault, workloads"]),
+        ["azure-iaas-dr:vaults: {}: unknown key; allowed keys: adminPassword, configBackup, drRegion, monitoring, "
+         "namePrefix, protect, retainOnDelete, security, tags, vault, workloads"]),
     "snake-case-key": (
         {"workloads": {"r": wl(vm_count=2)}},
         ["azure-iaas-dr:workloads.r.vm_count: 2: unknown key; allowed keys: " + ", ".join(sorted(
@@ -465,8 +465,8 @@ def test_load_stack_config_reads_the_engine_shaped_runtime_config(monkeypatch):
         with pytest.raises(c.ConfigError) as exc:
             c.load_stack_config("azure-iaas-dr")
         assert exc.value.problems == [
-            "azure-iaas-dr:typo: 1: unknown key; allowed keys: adminPassword, configBackup, drRegion, namePrefix, "
-            "protect, retainOnDelete, tags, vault, workloads"]
+            "azure-iaas-dr:typo: 1: unknown key; allowed keys: adminPassword, configBackup, drRegion, monitoring, "
+            "namePrefix, protect, retainOnDelete, security, tags, vault, workloads"]
     finally:
         rc.set_all_config({}, [])
 

@@ -46,6 +46,15 @@ SAFE_PROPERTIES = {
     },
 }
 SAFE_PROPERTIES["securitySettings"]["softDeleteSettings"].pop("softDeletePeriodInDays")
+# issue 15: cross-subscription restore is always sent, Disabled by default (security.crossSubscriptionRestore)
+SAFE_PROPERTIES["restoreSettings"] = {"crossSubscriptionRestoreSettings": {"crossSubscriptionRestoreState": "Disabled"}}
+#: The dev stack adds customer-managed-key encryption (placeholder key and identity, Pulumi.dev.yaml).
+DEV_CMK_IDENTITY = ("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-dr-security/providers/"
+                    "Microsoft.ManagedIdentity/userAssignedIdentities/id-dr-backup-cmk")
+DEV_PROPERTIES = {**SAFE_PROPERTIES, "encryption": {
+    "infrastructureEncryption": "Disabled",
+    "kekIdentity": {"useSystemAssignedIdentity": False, "userAssignedIdentity": DEV_CMK_IDENTITY},
+    "keyVaultProperties": {"keyUri": "https://kv-dr-dev-keys.vault.azure.net/keys/rsv-dr-cmk"}}}
 
 
 def test_vault_records_the_safe_posture_exactly():
@@ -199,7 +208,8 @@ def test_dev_program_declares_a_resource_group_and_vault_per_region():
     ]
     [vault] = cap.find("azure-native:recoveryservices:Vault")
     assert vault.options["protect"] is False and vault.options["retainOnDelete"] is True
-    assert vault.inputs["properties"] == SAFE_PROPERTIES
+    assert vault.inputs["properties"] == DEV_PROPERTIES
+    assert vault.inputs["identity"] == {"type": "UserAssigned", "userAssignedIdentities": [DEV_CMK_IDENTITY]}
     assert cap.stack_outputs["drRegion"] == "northeurope"
     assert cap.stack_outputs["vaults"]["westeurope"]["name"] == "rsv-dr-westeurope"
 

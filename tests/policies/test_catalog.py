@@ -100,6 +100,7 @@ SNIPPET_MODULES = {
     "rs": "pulumi_azure_native.recoveryservices", "compute": "pulumi_azure_native.compute",
     "network": "pulumi_azure_native.network", "storage": "pulumi_azure_native.storage",
     "authorization": "pulumi_azure_native.authorization",
+    "monitor": "pulumi_azure_native.monitor", "alertsmanagement": "pulumi_azure_native.alertsmanagement",
 }
 
 

@@ -75,7 +75,9 @@ def test_report_copies_and_gaps_exact(model):
     assert cass["gaps"] == [lag, "one consistent set only: add points in time from a scheduled pipeline for a"
                             " snapshot RPO", "incremental snapshot sets are crash-consistent unless the VM is"
                             " frozen or stopped"]
-    assert pricing["gaps"] == [lag, "not highly available: 1 VM, no availability set"]
+    # the dev stack's security.archiveTier applies to the critical-data tier's monthly and yearly points (issue 15)
+    archive = f"monthly/yearly points move to the archive tier (after 3 Months): {report_dr.ARCHIVE_NO_CRR}"
+    assert pricing["gaps"] == [lag, "not highly available: 1 VM, no availability set", archive]
 
 
 def test_report_markdown_rows_and_mermaid(model):
@@ -210,6 +212,11 @@ AZ_FLAGS = {
     "storage blob list": {"--auth-mode", "--container-name", "--blob-endpoint", "--output"},
     "storage blob download": {"--blob-url", "--file", "--auth-mode"},
     "deployment group create": {"--resource-group", "--template-file"},
+    # issue 15 (multi-user authorization): backup/_params.py `backup vault resource-guard-mapping` (-g/-n, the
+    # CLI's own tests: `backup vault resource-guard-mapping show -g {rg} -n {vault}`); role/_params.py
+    "backup vault resource-guard-mapping show": {"--resource-group", "--name"},
+    "role assignment create": {"--assignee", "--role", "--scope"},
+    "role assignment delete": {"--assignee", "--role", "--scope"},
 }
 
 
@@ -348,7 +355,9 @@ def test_report_gaps_for_one_fault_domain_crash_consistent_points_and_zonal_vm(c
     assert summary(m, "db")["gaps"] == [
         lag, "availability set db-avset has 1 fault domain: its VMs share one rack and fail together (needs 2 or more)",
         "restore points are crash-consistent (consistency CrashConsistent): applications recover as after a power loss"]
-    assert summary(m, "pricing")["gaps"] == [lag, "not highly available: 1 VM, no availability set (zonal: zone 2)"]
+    archive = f"monthly/yearly points move to the archive tier (after 3 Months): {report_dr.ARCHIVE_NO_CRR}"
+    assert summary(m, "pricing")["gaps"] == [lag, "not highly available: 1 VM, no availability set (zonal: zone 2)",
+                                             archive]
     assert summary(m, "db")["highAvailability"]["faultDomains"] == 1
 
 
@@ -413,3 +422,54 @@ def test_report_mermaid_is_well_formed_and_escapes_unknown_values(model, capture
 
 def test_report_heading_is_stable(model):
     assert report_dr.render_markdown(model).startswith("## DR posture of stack `dev`\n\n| workload | tier |")
+
+
+# --- issue 15: security and monitoring in the report, MUA approval in the runbook ----------------------------
+
+
+def test_report_security_section_for_the_dev_stack_settings(model):
+    [vs] = [report_dr.security_summary(v) for v in model.security]
+    guard = ("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-dr-security/providers/"
+             "Microsoft.DataProtection/resourceGuards/guard-dr-westeurope")
+    assert vs == {
+        "vault": "rsv-dr-westeurope", "multiUserAuthorization": guard, "alertsRoutedTo": ["ag-dr-backup"],
+        "alertReceivers": ["backup-oncall@example.com", "https://hooks.example.com/azure-backup-alerts"],
+        "backupReportsWorkspace": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/"
+                                  "rg-dr-backup-westeurope/providers/Microsoft.OperationalInsights/workspaces/"
+                                  "log-dr-westeurope",
+        "resourceSpecificLogs": True, "crossSubscriptionRestore": "Disabled",
+        "customerManagedKey": "https://kv-dr-dev-keys.vault.azure.net/keys/rsv-dr-cmk",
+        "privateEndpoint": "pe-rsv-dr-westeurope", "publicNetworkAccess": "Disabled"}
+    assert [name for name, _ in model.locks] == ["dr-do-not-delete-copies", "dr-do-not-delete-config"]
+    md = report_dr.render_markdown(model)
+    assert "## Security and monitoring" in md and "| `rsv-dr-westeurope` | `" + guard + "` | `ag-dr-backup`" in md
+    assert report_dr.to_json(model)["security"] == [vs]
+
+
+def test_report_shows_what_is_missing_without_the_issue_15_settings(capture):
+    kept = [r for r in capture.resources if r.type not in (
+        report_dr.T_PROXY, report_dr.T_GUARD, report_dr.T_APR, report_dr.T_ACTION_GROUP, report_dr.T_DIAGNOSTIC,
+        report_dr.T_PRIVATE_ENDPOINT)]
+    m = report_dr.build(kept, "dev")
+    [vs] = [report_dr.security_summary(v) for v in m.security]
+    assert (vs["multiUserAuthorization"], vs["alertsRoutedTo"], vs["backupReportsWorkspace"], vs["privateEndpoint"]
+            ) == (None, [], None, None)
+    md = report_dr.render_markdown(m)
+    assert "| `rsv-dr-westeurope` | **none** | **nobody** (no alert processing rule) | **none** |" in md
+    assert "file-level restore (and agent-based workloads) cannot reach that vault" in md
+    assert "multi-user authorization" not in runbook.render(m)
+
+
+def test_runbook_says_how_a_critical_operation_is_approved(model):
+    text = runbook.render(model)
+    import re
+
+    head = "## Before a critical operation: multi-user authorization"
+    [block] = re.findall(r"```bash\n(.*?)```", text[text.index(head):text.index("## Workload")], re.S)
+    guard = ("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-dr-security/providers/"
+             "Microsoft.DataProtection/resourceGuards/guard-dr-westeurope")
+    assert block.splitlines()[0] == ("az backup vault resource-guard-mapping show --resource-group "
+                                     "rg-dr-backup-westeurope --name rsv-dr-westeurope")
+    assert (f'az role assignment create --assignee "$BACKUP_ADMIN" --role "Backup MUA Operator" --scope {guard}'
+            "   # security administrator") in block
+    assert f'az role assignment delete --assignee "$BACKUP_ADMIN" --role "Backup MUA Operator" --scope {guard}' in block
