@@ -42,6 +42,13 @@ def workloads(edit) -> dict[str, Any]:
     return {"azure-iaas-dr:workloads": w}
 
 
+def security(edit) -> dict[str, Any]:
+    """`azure-iaas-dr:security` of the dev stack with `edit(security)` applied."""
+    s = copy.deepcopy(yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"]["azure-iaas-dr:security"])
+    edit(s)
+    return {"azure-iaas-dr:security": s}
+
+
 def _key(config: Optional[dict]) -> str:
     return json.dumps(config or {}, sort_keys=True)
 

@@ -143,13 +143,15 @@ def test_export_of_the_dev_capture_reads_back_as_an_unchanged_stack():
     doc = docs.baseline()
     assert doc["version"] == 3 and doc["deployment"]["manifest"]["version"] == "posture-offline-capture"
     resources = doc["deployment"]["resources"]
-    assert resources[0]["type"] == "pulumi:pulumi:Stack" and len(resources) == 97
+    assert resources[0]["type"] == "pulumi:pulumi:Stack"
+    assert [r["type"] for r in resources].count("pulumi:pulumi:Stack") == 1
     vault = next(r for r in resources if r["type"] == "azure-native:recoveryservices:Vault")
     assert (vault["retainOnDelete"], "protect" in vault, vault["id"]) == (
         True, False, "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-dr-backup-westeurope/"
         "providers/Microsoft.RecoveryServices/vaults/rsv-dr-westeurope")
     m = docs.model()
-    assert changes.summary(m) == {"create": 0, "same": 96, "update": 0, "replace": 0, "delete": 0}
+    # every resource but the stack itself is unchanged (the dev stack grows as issues add resources)
+    assert changes.summary(m) == {"create": 0, "same": len(resources) - 1, "update": 0, "replace": 0, "delete": 0}
 
 
 def test_export_never_writes_a_secret_value():
