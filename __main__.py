@@ -11,6 +11,7 @@ from components.restore_points import declare_consistent_snapshots
 from components.outputs import build_stack_outputs, export_stack_outputs
 from components.recovery_vault import RecoveryVault, RecoveryVaultArgs
 from components.resource_group import ResourceGroup, ResourceGroupArgs
+from components.site_recovery.declare import declare_site_recovery
 from components.vm_protection import protect_workload_vms
 from components.workload_compute import WorkloadCompute, WorkloadComputeArgs
 
@@ -53,6 +54,9 @@ for name, w in cfg.workloads.items():
 
 # Consistent multi-disk restore points / snapshot sets copied to the DR region (workloads.<w>.consistentSnapshots).
 declare_consistent_snapshots(cfg, {n: c.vms for n, c in workloads.items()})
+
+# Azure Site Recovery (workloads.<w>.siteRecovery): a vault in the target region, replication of every VM.
+site_recovery = declare_site_recovery(cfg, workloads, pulumi.get_stack())
 
 export_stack_outputs(build_stack_outputs(
     cfg, vaults=vaults, policies=policies,
