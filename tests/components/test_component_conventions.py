@@ -31,6 +31,10 @@ def test_type_tokens_name_the_module_and_class(dev):
         "azure-iaas-dr:recovery_vault:RecoveryVault",
         "azure-iaas-dr:resource_group:ResourceGroup",
         "azure-iaas-dr:restore_points:ConsistentSnapshots",
+        "azure-iaas-dr:site_recovery:SiteRecoveryCache",
+        "azure-iaas-dr:site_recovery:SiteRecoveryNetwork",
+        "azure-iaas-dr:site_recovery:SiteRecoveryReplication",
+        "azure-iaas-dr:site_recovery:SiteRecoveryVault",
         "azure-iaas-dr:vm_protection:VmProtection",
         "azure-iaas-dr:workload_compute:WorkloadCompute",
     ]
