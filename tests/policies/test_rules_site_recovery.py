@@ -416,6 +416,20 @@ CASES += [
 ]
 
 
+# ---- RSV-001/002 leave a Site Recovery-only vault alone -----------------------------------------------------------
+
+from .factories import vault_props  # noqa: E402
+
+ASR_VAULT = mutate(mutate(vault_props(), "tags.dr-purpose", "site-recovery"),
+                   "properties.redundancySettings.standardTierStorageRedundancy", "LocallyRedundant")
+CASES += [
+    Case("AZDR-RSV-001", "pass-site-recovery-vault-not-judged", ASR_VAULT, name="asr-vault"),
+    Case("AZDR-RSV-002", "pass-site-recovery-vault-not-judged",
+         mutate(mutate(vault_props(), "tags.dr-purpose", "site-recovery"),
+                "properties.redundancySettings.crossRegionRestore", "Disabled"), name="asr-vault"),
+]
+
+
 @pytest.mark.parametrize("case", params(CASES))
 def test_case(case):
     case.check()
