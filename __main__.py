@@ -14,6 +14,7 @@ from components.outputs import build_stack_outputs, export_stack_outputs
 from components.recovery_vault import RecoveryVault, RecoveryVaultArgs
 from components.resource_group import ResourceGroup, ResourceGroupArgs
 from components.resource_guard import declare_multi_user_authorization
+from components.site_recovery.declare import declare_site_recovery
 from components.vm_protection import protect_workload_vms
 from components.workload_compute import WorkloadCompute, WorkloadComputeArgs
 
@@ -66,6 +67,9 @@ for name, w in cfg.workloads.items():
 snapshots = declare_consistent_snapshots(cfg, {n: c.vms for n, c in workloads.items()})
 # CanNotDelete locks on the DR region's recovery resource groups and the configuration-backup account (issue 15).
 declare_recovery_locks(cfg, snapshots, None if config_backup is None else config_backup.account_id)
+
+# Azure Site Recovery (workloads.<w>.siteRecovery): a vault in the target region, replication of every VM.
+site_recovery = declare_site_recovery(cfg, workloads, pulumi.get_stack())
 
 export_stack_outputs(build_stack_outputs(
     cfg, vaults=vaults, policies=policies,

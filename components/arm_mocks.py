@@ -73,6 +73,25 @@ _ARM: dict[str, tuple[str, str]] = {
     "azure-native:operationalinsights:Workspace": ("Microsoft.OperationalInsights/workspaces/{name}",
                                                    "workspaceName"),
     "azure-native:network:PrivateEndpoint": ("Microsoft.Network/privateEndpoints/{name}", "privateEndpointName"),
+    # Azure Site Recovery (vault name input: resourceName)
+    "azure-native:recoveryservices:ReplicationFabric": (
+        "Microsoft.RecoveryServices/vaults/{resourceName}/replicationFabrics/{name}", "fabricName"),
+    "azure-native:recoveryservices:ReplicationPolicy": (
+        "Microsoft.RecoveryServices/vaults/{resourceName}/replicationPolicies/{name}", "policyName"),
+    "azure-native:recoveryservices:ReplicationProtectionContainerMapping": (
+        "Microsoft.RecoveryServices/vaults/{resourceName}/replicationFabrics/{fabricName}/"
+        "replicationProtectionContainers/{protectionContainerName}/replicationProtectionContainerMappings/{name}",
+        "mappingName"),
+    "azure-native:recoveryservices:ReplicationNetworkMapping": (
+        "Microsoft.RecoveryServices/vaults/{resourceName}/replicationFabrics/{fabricName}/replicationNetworks/"
+        "{networkName}/replicationNetworkMappings/{name}", "networkMappingName"),
+    "azure-native:recoveryservices:ReplicationProtectedItem": (
+        "Microsoft.RecoveryServices/vaults/{resourceName}/replicationFabrics/{fabricName}/"
+        "replicationProtectionContainers/{protectionContainerName}/replicationProtectedItems/{name}",
+        "replicatedProtectedItemName"),
+    "azure-native:recoveryservices:ReplicationRecoveryPlan": (
+        "Microsoft.RecoveryServices/vaults/{resourceName}/replicationRecoveryPlans/{name}", "recoveryPlanName"),
+    "azure-native:resources:Deployment": ("Microsoft.Resources/deployments/{name}", "deploymentName"),
 }
 
 

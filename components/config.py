@@ -122,6 +122,18 @@ MIN_DAILY = 7
 MAX_BACKED_UP_DATA_DISKS = 31
 UNMANAGED_DISK_RETIREMENT = "31 March 2026"
 
+# --- Azure Site Recovery (Azure-to-Azure) bounds ------------------------------------------------------------
+# https://learn.microsoft.com/azure/site-recovery/azure-to-azure-common-questions (crash-consistent points every
+# 5 minutes, fixed; app-consistent at least every hour; retention up to 15 days for managed disks; up to 16 VMs
+# per multi-VM consistency group).
+ASR_CRASH_CONSISTENT_MINUTES = 5
+ASR_MAX_RETENTION_HOURS = 15 * 24
+ASR_MAX_APP_CONSISTENT_HOURS = 12
+ASR_MAX_MULTI_VM_GROUP = 16
+#: https://learn.microsoft.com/azure/site-recovery/azure-to-azure-support-matrix (cache storage account:
+#: Standard general-purpose v2; never geo-redundant per the reliability guide).
+AsrCacheSku = Literal["Standard_ZRS", "Standard_LRS"]
+
 
 class ConfigError(pulumi.RunError):
     """Invalid stack config. ``problems`` holds one line per problem; ``str()`` joins them."""
@@ -342,6 +354,55 @@ class ConsistentSnapshotsInput(_Input):
         allowed='a non-empty list of labels "YYYYMMDDtHHMMz"')
 
 
+class SiteRecoveryNetworkInput(_Input):
+    """A virtual network the program declares in the target region (failover or isolated test failover)."""
+
+    address_space: str | None = _f("Address space (CIDR); default: the source network's.", None)
+    subnet_prefix: str | None = _f("Subnet prefix (CIDR) inside addressSpace; default: the source subnet's.", None)
+
+
+class SiteRecoveryCacheInput(_Input):
+    """The cache storage account ASR stages changes in, in the SOURCE region (one per source region)."""
+
+    account_name: str | None = _f("Storage account name (default <namePrefix>asr + a hash of the stack).", None,
+                                  pattern=r"^[a-z0-9]{3,24}$", allowed="3-24 lower-case letters and digits")
+    sku: AsrCacheSku | None = _f("Standard_ZRS where the source region has availability zones (default there),"
+                                 " else Standard_LRS; never geo-redundant.", None)
+
+
+class SiteRecoveryInput(_Input):
+    """Azure Site Recovery (Azure-to-Azure) replication of the workload's VMs to the target region: a
+    cross-region recovery point every 5 minutes (crash-consistent), app-consistent at the chosen frequency."""
+
+    target_region: str | None = _f("Region the VMs fail over to (default: the workload's DR region).", None)
+    recovery_point_retention_hours: int = _f(
+        "Hours recovery points are kept (recoveryPointHistory).", 24, ge=1, le=ASR_MAX_RETENTION_HOURS,
+        allowed=f"an integer from 1 to {ASR_MAX_RETENTION_HOURS} (15 days, Azure's maximum for managed disks)")
+    app_consistent_frequency_hours: int = _f(
+        "Hours between app-consistent points; 0 = crash-consistent points only.", 4, ge=0,
+        le=ASR_MAX_APP_CONSISTENT_HOURS,
+        allowed=f"an integer from 0 to {ASR_MAX_APP_CONSISTENT_HOURS} (Azure: at least 1 hour when on)")
+    multi_vm_group: str | None = _f(
+        "Multi-VM consistency group name: the workload's VMs fail over to one shared recovery point (at most"
+        f" {ASR_MAX_MULTI_VM_GROUP} VMs per group).", None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$",
+        allowed="1-63 letters, digits, '_' or '-', starting with a letter or digit")
+    target_resource_group: str | None = _f(
+        "Resource group of the failed-over VMs in the target region (default rg-<namePrefix>-<workload>-asr-<target>).",
+        None, pattern=r"^[-\w._()]{0,89}[-\w_()]$", allowed="1-90 resource-group name characters, not ending in '.'")
+    target_network: SiteRecoveryNetworkInput = _f("Failover network declared in the target region.",
+                                                  SiteRecoveryNetworkInput())
+    test_network: SiteRecoveryNetworkInput = _f("Isolated network (no peering, no mapping) for test failovers.",
+                                                SiteRecoveryNetworkInput())
+    target_availability_zone: int | None = _f("Zone of the failed-over VMs (not with targetAvailabilitySetId).",
+                                              None, ge=1, le=3, allowed="1, 2 or 3")
+    target_availability_set_id: str | None = _f(
+        "ARM id of an existing availability set in the target region (not with targetAvailabilityZone).", None,
+        pattern=r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Compute/availabilitySets/[^/]+$",
+        allowed="an ARM id of a Microsoft.Compute/availabilitySets resource")
+    cache_storage: SiteRecoveryCacheInput = _f("Cache storage account in the source region.",
+                                               SiteRecoveryCacheInput())
+
+
 class WorkloadInput(_Input):
     """A group of identical VMs with one DR posture."""
 
@@ -398,6 +459,9 @@ class WorkloadInput(_Input):
         "Where Azure Backup keeps instant-restore snapshots.", InstantRestoreResourceGroupInput())
     consistent_snapshots: ConsistentSnapshotsInput | None = _f(
         "Consistent multi-disk restore points copied to the DR region (off by default).", None)
+    site_recovery: SiteRecoveryInput | None = _f(
+        "Azure Site Recovery replication to the target region: a cross-region RPO of minutes (off by default).",
+        None)
     tags: dict[str, str] = _f("Extra tags on the workload's resources.", {})
 
 
@@ -646,6 +710,31 @@ class DataDisk(_Resolved):
     sku: str = Field(description="DiskStorageAccountTypes wire value.")
 
 
+class SiteRecovery(_Resolved):
+    """Resolved Azure Site Recovery (A2A) settings of a workload."""
+
+    target_region: str = Field(description="Region the VMs fail over to.")
+    recovery_point_retention_minutes: int = Field(description="A2A policy recoveryPointHistory (minutes).")
+    app_consistent_frequency_minutes: int = Field(description="appConsistentFrequencyInMinutes (0 = off).")
+    crash_consistent_frequency_minutes: int = Field(description="crashConsistentFrequencyInMinutes (5, fixed).")
+    multi_vm_group: str | None = Field(description="multiVmGroupName, or None (no multi-VM consistency).")
+    target_resource_group_name: str = Field(description="Resource group of the failed-over VMs.")
+    target_address_space: str = Field(description="CIDR of the failover network.")
+    target_subnet_prefix: str = Field(description="CIDR of the failover subnet.")
+    test_address_space: str = Field(description="CIDR of the isolated test-failover network.")
+    test_subnet_prefix: str = Field(description="CIDR of the isolated test-failover subnet.")
+    target_availability_zone: str | None = Field(description="recoveryAvailabilityZone, or None.")
+    target_availability_set_id: str | None = Field(description="recoveryAvailabilitySetId, or None.")
+    cache_sku: AsrCacheSku = Field(description="SKU of the source region's cache storage account.")
+    cache_account_name: str | None = Field(description="Cache account name, or None (derived).")
+
+    @property
+    def achieved_rpo_minutes(self) -> int:
+        """Cross-region RPO ASR achieves in steady state: a crash-consistent point every 5 minutes (Azure
+        publishes no RPO SLA; replication lag under churn can make it longer)."""
+        return self.crash_consistent_frequency_minutes
+
+
 class Workload(_Resolved):
     """A workload with every value resolved (tier defaults applied, regions chosen)."""
 
@@ -681,6 +770,7 @@ class Workload(_Resolved):
     backup_scope: Literal["allDisks", "osDiskOnly", "selectedDataDisks"] = Field(description="Backed-up disks.")
     backup_data_disk_luns: list[int] = Field(description="LUNs backed up with selectedDataDisks.")
     consistent_snapshots: ConsistentSnapshotsInput | None = Field(description="Restore-point sets.")
+    site_recovery: SiteRecovery | None = Field(default=None, description="Azure Site Recovery replication, or None.")
     tags: dict[str, str] = Field(description="All tags: stack, workload, then the DR tags of docs/DESIGN.md.")
 
 
@@ -746,6 +836,18 @@ class StackConfig(_Resolved):
             "dr-high-availability": str(any(w.high_availability for w in ws)).lower(),
             "dr-rpo-hours": str(min(w.rpo_hours for w in ws)) if ws else "",
         }
+
+    def site_recovery_targets(self) -> list[str]:
+        """Target regions of the workloads' Site Recovery replication (each gets an ASR vault), sorted."""
+        return sorted({w.site_recovery.target_region for w in self.workloads.values() if w.site_recovery})
+
+    def site_recovery_vault_name(self, target_region: str) -> str:
+        """Name of the ASR Recovery Services vault in ``target_region`` (Azure: never the source region)."""
+        return f"rsv-{self.name_prefix}-asr-{target_region}"
+
+    def site_recovery_resource_group_name(self, target_region: str) -> str:
+        """Resource group of the ASR vault of ``target_region``."""
+        return f"rg-{self.name_prefix}-asr-{target_region}"
 
 
 # --- parsing ---------------------------------------------------------------------------------------------
@@ -1102,6 +1204,8 @@ def _resolve_workload(name: str, w: WorkloadInput, cfg: ProgramConfig, location:
         return None
     disk_skus = {os_sku, *(d.sku for d in data_disks)}
     plan = _backup_plan(name, w, t, cfg.name_prefix, rpo, disk_skus, problems)
+    site_recovery = _resolve_site_recovery(name, w, cfg, region, dr_region, data_disks, address_space,
+                                           subnet_prefix, problems)
     if len(problems) > start or plan is None or dr_region is None:
         return None
     tags = {
@@ -1111,6 +1215,7 @@ def _resolve_workload(name: str, w: WorkloadInput, cfg: ProgramConfig, location:
         "dr-tier": w.tier,
         "dr-high-availability": str(ha).lower(),
         "dr-rpo-hours": str(rpo),
+        **({"dr-site-recovery": site_recovery.target_region} if site_recovery is not None else {}),
     }
     return Workload(
         name=name, tier=w.tier, description=w.description, region=region, dr_region=dr_region,
@@ -1126,7 +1231,80 @@ def _resolve_workload(name: str, w: WorkloadInput, cfg: ProgramConfig, location:
         resource_group_name=w.resource_group.name or f"rg-{cfg.name_prefix}-{name}",
         resource_group_existing=w.resource_group.existing, rpo_hours=rpo, backup=plan,
         backup_scope=w.backup_scope, backup_data_disk_luns=list(w.backup_data_disk_luns),
-        consistent_snapshots=w.consistent_snapshots, tags=tags,
+        consistent_snapshots=w.consistent_snapshots, site_recovery=site_recovery, tags=tags,
+    )
+
+
+def _resolve_site_recovery(name: str, w: WorkloadInput, cfg: ProgramConfig, region: str, dr_region: str | None,
+                           data_disks: list[DataDisk], address_space: str, subnet_prefix: str,
+                           problems: list[str]) -> SiteRecovery | None:
+    """The workload's ``siteRecovery`` resolved, problems appended (Azure's A2A limits, see the constants)."""
+    sr = w.site_recovery
+    if sr is None:
+        return None
+    p = f"workloads.{name}.siteRecovery"
+    start = len(problems)
+    target = sr.target_region if sr.target_region is not None else dr_region
+    if sr.target_region is not None and not regions.is_known_region(sr.target_region):
+        problems.append(_region_problem(f"{p}.targetRegion", sr.target_region))
+    elif target == region:
+        # https://learn.microsoft.com/azure/site-recovery/azure-to-azure-tutorial-enable-replication
+        problems.append(_problem(f"{p}.targetRegion", target, f'a region other than the source region "{region}":'
+                                 " Site Recovery replicates to another region (and its vault must not be in the"
+                                 " source region)"))
+    if sr.app_consistent_frequency_hours > 0 and sr.app_consistent_frequency_hours > sr.recovery_point_retention_hours:
+        problems.append(_problem(f"{p}.appConsistentFrequencyHours", sr.app_consistent_frequency_hours,
+                                 f"at most recoveryPointRetentionHours ({sr.recovery_point_retention_hours}):"
+                                 " an app-consistent point must fit in the retention window"))
+    if sr.multi_vm_group is not None:
+        members = [n for n, other in cfg.workloads.items()
+                   if other.site_recovery is not None and other.site_recovery.multi_vm_group == sr.multi_vm_group]
+        total = sum((o.vm_count if o.vm_count is not None else TIERS[o.tier].vm_count)
+                    for o in (cfg.workloads[n] for n in members))
+        if total > ASR_MAX_MULTI_VM_GROUP:
+            problems.append(_problem(f"{p}.multiVmGroup", sr.multi_vm_group,
+                                     f"a group of at most {ASR_MAX_MULTI_VM_GROUP} VMs (multi-VM consistency); this"
+                                     f" one has {total} ({', '.join(members)})"))
+    if sr.target_availability_zone is not None and sr.target_availability_set_id is not None:
+        problems.append(_problem(f"{p}.targetAvailabilityZone", sr.target_availability_zone,
+                                 "either targetAvailabilityZone or targetAvailabilitySetId, not both"))
+    for i, d in enumerate(data_disks):
+        if d.sku == "UltraSSD_LRS":
+            # https://learn.microsoft.com/azure/site-recovery/azure-to-azure-support-matrix (Ultra disks: not supported)
+            problems.append(_problem(f"{p}", _Shown(f"dataDisks[{i}] UltraSSD_LRS"),
+                                     "no Ultra disks: Site Recovery cannot replicate them; use Premium SSD or"
+                                     " remove siteRecovery"))
+    net_space = sr.target_network.address_space or address_space
+    net_subnet = sr.target_network.subnet_prefix or (subnet_prefix if sr.target_network.address_space is None
+                                                      else None)
+    test_space = sr.test_network.address_space or net_space
+    test_subnet = sr.test_network.subnet_prefix or (net_subnet if sr.test_network.address_space is None else None)
+    for key, space, subnet in (("targetNetwork", net_space, net_subnet), ("testNetwork", test_space, test_subnet)):
+        if subnet is None:
+            problems.append(_problem(f"{p}.{key}.subnetPrefix", _MISSING,
+                                     "a subnet prefix inside the addressSpace set here"))
+            continue
+        a = _cidr(f"{p}.{key}.addressSpace", space, problems)
+        b = _cidr(f"{p}.{key}.subnetPrefix", subnet, problems)
+        if a is not None and b is not None and not b.subnet_of(a):
+            problems.append(_problem(f"{p}.{key}.subnetPrefix", subnet, f"a CIDR inside addressSpace {space}"))
+    if len(problems) > start or target is None:
+        return None
+    cache_sku = sr.cache_storage.sku or ("Standard_ZRS" if regions.has_availability_zones(region)
+                                         else "Standard_LRS")
+    return SiteRecovery(
+        target_region=target,
+        recovery_point_retention_minutes=sr.recovery_point_retention_hours * 60,
+        app_consistent_frequency_minutes=sr.app_consistent_frequency_hours * 60,
+        crash_consistent_frequency_minutes=ASR_CRASH_CONSISTENT_MINUTES,
+        multi_vm_group=sr.multi_vm_group,
+        target_resource_group_name=sr.target_resource_group or f"rg-{cfg.name_prefix}-{name}-asr-{target}",
+        target_address_space=net_space, target_subnet_prefix=str(net_subnet),
+        test_address_space=test_space, test_subnet_prefix=str(test_subnet),
+        target_availability_zone=(str(sr.target_availability_zone) if sr.target_availability_zone is not None
+                                  else None),
+        target_availability_set_id=sr.target_availability_set_id,
+        cache_sku=cache_sku, cache_account_name=sr.cache_storage.account_name,
     )
 
 

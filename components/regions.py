@@ -141,3 +141,23 @@ DEFAULT_FAULT_DOMAINS = 2
 def max_fault_domains(region: str) -> int:
     """Most fault domains a managed availability set can use in ``region`` (2 where unknown)."""
     return MANAGED_FAULT_DOMAINS.get(region, DEFAULT_FAULT_DOMAINS)
+
+
+# --- availability zones --------------------------------------------------------------------------------
+
+#: Regions with availability zones (the "Availability zone support" column of MicrosoftDocs/reliability-docs
+#: ``articles/reliability/regions-list.md``, 2025-09-23; https://learn.microsoft.com/azure/reliability/regions-list).
+#: Used to default zone-redundant storage (ZRS) where a region offers it.
+ZONAL_REGIONS: frozenset[str] = frozenset({
+    "australiaeast", "austriaeast", "belgiumcentral", "brazilsouth", "canadacentral", "centralindia", "centralus",
+    "chilecentral", "denmarkeast", "eastasia", "eastus", "eastus2", "francecentral", "germanywestcentral",
+    "indonesiacentral", "israelcentral", "italynorth", "japaneast", "japanwest", "koreacentral", "malaysiawest",
+    "mexicocentral", "newzealandnorth", "northeurope", "norwayeast", "polandcentral", "qatarcentral",
+    "southafricanorth", "southcentralus", "southeastasia", "spaincentral", "swedencentral", "switzerlandnorth",
+    "uaenorth", "uksouth", "westeurope", "westus2", "westus3",
+})
+
+
+def has_availability_zones(region: str) -> bool:
+    """True when ``region`` offers availability zones (and so zone-redundant storage)."""
+    return region in ZONAL_REGIONS

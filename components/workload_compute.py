@@ -50,6 +50,7 @@ import pulumi_azure_native.network as network
 
 from .config import DATA_ONLY_DISK_SKUS, ConfigError, StackConfig
 from .resource_group import ResourceGroup, ResourceGroupArgs
+from .site_recovery.egress import site_recovery_security_rules
 
 TOKEN = "azure-iaas-dr:workload_compute:WorkloadCompute"  # azure-iaas-dr:<module>:<Name> (docs/DESIGN.md)
 
@@ -117,6 +118,8 @@ class WorkloadComputeArgs:
     address_space: str = "10.10.0.0/16"
     subnet_prefix: str = "10.10.1.0/24"
     tags: Mapping[str, str] = field(default_factory=dict)
+    #: More rules on the created NSG after the Azure Backup ones (Site Recovery egress, siteRecovery workloads).
+    extra_security_rules: Sequence[network.SecurityRuleArgs] = ()
 
     def __post_init__(self) -> None:
         problems = []
@@ -170,6 +173,7 @@ class WorkloadComputeArgs:
             ssh_public_key=w.ssh_public_key if w.authentication == "ssh" else None, admin_password=password,
             public_ip=w.public_ip, zone=w.zone, existing_subnet_id=w.existing_subnet_id,
             address_space=w.address_space, subnet_prefix=w.subnet_prefix, tags=dict(w.tags),
+            extra_security_rules=tuple(site_recovery_security_rules()) if w.site_recovery is not None else (),
         )
 
 
@@ -268,7 +272,7 @@ class WorkloadCompute(pulumi.ComponentResource):
                 network_security_group_name=f"{w}-nsg",
                 resource_group_name=rg.name,
                 location=args.region,
-                security_rules=backup_security_rules(),
+                security_rules=[*backup_security_rules(), *args.extra_security_rules],
                 tags=tags,
                 opts=child,
             )

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Optional
 
+from . import report_asr
 from .capture import UNKNOWN, Registration
 
 AFTER_UP = "<{} known after pulumi up>"
@@ -250,6 +251,8 @@ class Model:
     security: list[VaultSecurity] = field(default_factory=list)
     #: Management locks other than the vaults' own: (lock name, scope).
     locks: list[tuple[Any, Any]] = field(default_factory=list)
+    #: workload -> its Azure Site Recovery replication (posture.report_asr), when declared.
+    site_recovery: dict[str, Any] = field(default_factory=dict)
 
     def dr_region_of(self, region: Any) -> Any:
         return self.pairs.get(str(region))
@@ -304,7 +307,9 @@ def build(resources: list[Registration], stack: str = "", pairs: Optional[dict[s
             by_type.setdefault(r.type, []).append(r)
     by_id = {r.id: r for r in resources if r.id}
 
-    vaults = [_vault(r) for r in by_type.get(T_VAULT, [])]
+    # Backup vaults; a Site Recovery vault (dr-purpose site-recovery) is drawn with its replication instead.
+    vaults = [_vault(r) for r in by_type.get(T_VAULT, [])
+              if (r.inputs.get("tags") or {}).get("dr-purpose") != "site-recovery"]
     vault_by_name = {str(v.name): v for v in vaults}
     policy_by_id = {r.id: _policy(r) for r in by_type.get(T_POLICY, []) if r.id}
     items = by_type.get(T_ITEM, [])
@@ -453,7 +458,8 @@ def build(resources: list[Registration], stack: str = "", pairs: Optional[dict[s
         pairs = _pairs()
     security, locks = _security(by_type, refers)
     return Model(stack=stack, workloads=list(workloads.values()), vaults=vaults, config_store=config_store,
-                 pairs=pairs, security=security, locks=locks)
+                 pairs=pairs, security=security, locks=locks,
+                 site_recovery=report_asr.extract(resources, known))
 
 
 @dataclass
@@ -582,6 +588,10 @@ def workload_summary(m: Model, w: Workload) -> dict[str, Any]:
     if w.image is not None:
         copies.append("image replicas in " + ", ".join(
             f"{show(n, 'region')} ({c}x {show(t, 'type')})" for n, c, t in w.image.target_regions))
+    asr = m.site_recovery.get(w.name)
+    if asr is not None:
+        copies.append(f"Site Recovery replica in {show(asr.target_region, 'region')} (vault {show(asr.vault_name)},"
+                      f" a recovery point every {asr.achieved_rpo_minutes} min)")
     snap_interval = snapshot_interval_hours(w)
     achieved = policy.interval_hours if policy else None
     gaps: list[str] = []
@@ -648,6 +658,7 @@ def workload_summary(m: Model, w: Workload) -> dict[str, Any]:
             "members": avs.members if avs else 0,
         },
         "gaps": gaps,
+        **({"siteRecovery": report_asr.summary(asr, show)} if asr is not None else {}),
     }
 
 
@@ -780,6 +791,14 @@ def mermaid(m: Model) -> str:
                 iid = f"img_{_mid(w.name)}" + (f"_{_mid(show(name, 'region'))}" if len(others) > 1 else "")
                 node(show(name, "region"), iid, f"{w.name} image replicas x{count}")
                 edges.append(f"  {wid} -. image .-> {iid}")
+        asr = m.site_recovery.get(w.name)
+        if asr is not None:
+            aid = f"asr_{_mid(w.name)}"
+            node(show(asr.target_region, "region"), aid,
+                 f"{w.name} Site Recovery replica<br/>vault {show(asr.vault_name)}")
+            in_region = f"; in-region RPO {_hours(s['achievedRpoHours'])} (backup)" if s["achievedRpoHours"] else ""
+            edges.append(f'  {wid} == "{_label(f"replication: cross-region RPO {asr.achieved_rpo_minutes} min{in_region}")}"'
+                         f" ==> {aid}")
     if m.config_store is not None:
         r = show(m.config_store.location, "region")
         node(r, "cfg", f"config backup {show(m.config_store.account)}<br/>{m.config_store.sku}")
@@ -815,6 +834,13 @@ def render_markdown(m: Model, heading: str = "##") -> str:
         out.append(f"| `{s['workload']}` | {s['tier']} | {_hours(s['targetRpoHours'])} | {achieved} | {sets} | "
                    f"{_retention_text(s['retention'])} | {'; '.join(s['copies']) or '-'} | "
                    f"{_ha_text(s['highAvailability'])} |")
+    for s in summaries:
+        sr = s.get("siteRecovery")
+        if sr:
+            out.append("")
+            out.append(f"Cross-region RPO of `{s['workload']}`: {sr['achievedCrossRegionRpoMinutes']} min (Azure Site"
+                       f" Recovery to {sr['targetRegion']}, crash-consistent points; Azure publishes no RPO SLA);"
+                       f" in-region RPO {_hours(s['achievedRpoHours'])} (Azure Backup).")
     out.append("")
     out.append(f"{heading}# Gaps")
     out.append("")

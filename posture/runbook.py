@@ -19,6 +19,7 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
+from . import report_asr
 from .report_dr import Model, SnapshotSet, Vm, Workload, build, known, show
 
 
@@ -298,6 +299,8 @@ def render(m: Model) -> str:
         out += ["No VMs tagged with `dr-workload` are declared.", ""]
     for w in m.workloads:
         out += workload_runbook(m, w)
+        if w.name in m.site_recovery:  # Azure Site Recovery failover (posture.report_asr)
+            out += report_asr.runbook_section(m.site_recovery[w.name], _q, show)
     return "\n".join(out).rstrip() + "\n"
 
 

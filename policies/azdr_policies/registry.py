@@ -9,9 +9,10 @@ from __future__ import annotations
 from types import ModuleType
 
 from .framework import Rule, guard_rules
-from .rules import backup_policy, compute, coverage, images, prerequisites, security, vault
+from .rules import backup_policy, compute, coverage, images, prerequisites, security, site_recovery, vault
 
-RULE_MODULES: tuple[ModuleType, ...] = (vault, backup_policy, compute, coverage, prerequisites, images, security)
+RULE_MODULES: tuple[ModuleType, ...] = (vault, backup_policy, compute, coverage, prerequisites, images, security,
+                                         site_recovery)
 
 
 def _collect() -> list[Rule]:

@@ -147,6 +147,31 @@ RESOURCE_TYPES: dict[str, ResourceSpec] = {
     "azure-native:resources:ResourceGroup": ResourceSpec(
         "2024-03-01/Microsoft.Resources.json", "subscription_resourceDefinitions", "resourceGroups",
         ("resourceGroupName",)),
+    # Azure Site Recovery (issue 14): the vault name input is `resourceName`.
+    "azure-native:recoveryservices:ReplicationFabric": ResourceSpec(
+        "2024-10-01/Microsoft.RecoveryServices.SiteRecovery.json", "resourceDefinitions", "vaults_replicationFabrics",
+        ("resourceName", "fabricName")),
+    "azure-native:recoveryservices:ReplicationPolicy": ResourceSpec(
+        "2024-10-01/Microsoft.RecoveryServices.SiteRecovery.json", "resourceDefinitions", "vaults_replicationPolicies",
+        ("resourceName", "policyName")),
+    "azure-native:recoveryservices:ReplicationProtectionContainerMapping": ResourceSpec(
+        "2024-10-01/Microsoft.RecoveryServices.SiteRecovery.json", "resourceDefinitions",
+        "vaults_replicationFabrics_replicationProtectionContainers_replicationProtectionContainerMappings",
+        ("resourceName", "fabricName", "protectionContainerName", "mappingName")),
+    "azure-native:recoveryservices:ReplicationNetworkMapping": ResourceSpec(
+        "2024-10-01/Microsoft.RecoveryServices.SiteRecovery.json", "resourceDefinitions",
+        "vaults_replicationFabrics_replicationNetworks_replicationNetworkMappings",
+        ("resourceName", "fabricName", "networkName", "networkMappingName")),
+    "azure-native:recoveryservices:ReplicationProtectedItem": ResourceSpec(
+        "2024-10-01/Microsoft.RecoveryServices.SiteRecovery.json", "resourceDefinitions",
+        "vaults_replicationFabrics_replicationProtectionContainers_replicationProtectedItems",
+        ("resourceName", "fabricName", "protectionContainerName", "replicatedProtectedItemName")),
+    "azure-native:recoveryservices:ReplicationRecoveryPlan": ResourceSpec(
+        "2024-10-01/Microsoft.RecoveryServices.SiteRecovery.json", "resourceDefinitions", "vaults_replicationRecoveryPlans",
+        ("resourceName", "recoveryPlanName")),
+    # ARM deployments (the Site Recovery protection containers are created through one each).
+    "azure-native:resources:Deployment": ResourceSpec(
+        "2024-03-01/Microsoft.Resources.json", "resourceDefinitions", "deployments", ("deploymentName",)),
     # Locks: the same `locks` definition in each scope section; the SDK classes differ only in path params.
     "azure-native:authorization:ManagementLockAtResourceGroupLevel": ResourceSpec(
         "2020-05-01/Microsoft.Authorization.json", "resourceDefinitions", "locks", ("lockName",)),

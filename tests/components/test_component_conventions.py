@@ -37,6 +37,10 @@ def test_type_tokens_name_the_module_and_class(dev):
         "azure-iaas-dr:resource_guard:ResourceGuard",
         "azure-iaas-dr:resource_guard:VaultGuardProxy",
         "azure-iaas-dr:restore_points:ConsistentSnapshots",
+        "azure-iaas-dr:site_recovery:SiteRecoveryCache",
+        "azure-iaas-dr:site_recovery:SiteRecoveryNetwork",
+        "azure-iaas-dr:site_recovery:SiteRecoveryReplication",
+        "azure-iaas-dr:site_recovery:SiteRecoveryVault",
         "azure-iaas-dr:vm_protection:VmProtection",
         "azure-iaas-dr:workload_compute:WorkloadCompute",
     ]

@@ -55,7 +55,7 @@ def test_dev_stack_exports_every_key_including_those_added_within_version_1(dev)
     out = dev.stack_outputs
     assert sorted(out) == sorted(ALL_KEYS)  # exactly the schema's keys, nothing else
     jsonschema.validate(out, OUTPUT_JSON_SCHEMA)
-    [account] = dev.find("azure-native:storage:StorageAccount")
+    [account] = dev.find("azure-native:storage:StorageAccount", "config-backup-account")  # not the ASR cache
     [state, templates] = dev.find("azure-native:storage:BlobContainer")
     assert out["configBackup"] == {
         "accountId": account.id, "accountName": account.inputs["accountName"],
@@ -73,7 +73,7 @@ def test_config_backup_disabled_leaves_the_key_out_and_still_validates():
     cap = capture_program(ROOT, "dev", preview=False, config_override={"azure-iaas-dr:configBackup": {"enabled": False}})
     out = cap.stack_outputs
     assert sorted(out) == sorted(k for k in ALL_KEYS if k != "configBackup")
-    assert cap.find("azure-native:storage:StorageAccount") == []
+    assert [a.name for a in cap.find("azure-native:storage:StorageAccount")] == ["asr-cache-westeurope-account"]
     jsonschema.validate(out, OUTPUT_JSON_SCHEMA)
 
 

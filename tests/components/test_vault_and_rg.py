@@ -206,7 +206,7 @@ def test_dev_program_declares_a_resource_group_and_vault_per_region():
         ("azure-native:recoveryservices:Vault", "vault-westeurope-vault"),
         ("azure-native:authorization:ManagementLockByScope", "vault-westeurope-lock"),
     ]
-    [vault] = cap.find("azure-native:recoveryservices:Vault")
+    [vault] = cap.find("azure-native:recoveryservices:Vault", "vault-westeurope-vault")  # not the ASR vault
     assert vault.options["protect"] is False and vault.options["retainOnDelete"] is True
     assert vault.inputs["properties"] == DEV_PROPERTIES
     assert vault.inputs["identity"] == {"type": "UserAssigned", "userAssignedIdentities": [DEV_CMK_IDENTITY]}

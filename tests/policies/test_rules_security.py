@@ -317,3 +317,13 @@ def test_alert_routing_join_is_per_vault():
     rule = stack_resource(APR_T, "apr", apr_props([vault_id("rsv-1")]))
     res = run_stack(RULES_BY_ID["AZDR-MON-001"], [vault1, vault2, rule])
     assert [u for _, u in res.violations] == [urn_of(VAULT_T, "rsv2")] and res.failures == []
+
+
+@pytest.mark.parametrize("rule_id", ["AZDR-MUA-001", "AZDR-MON-001", "AZDR-MON-002"])
+def test_a_site_recovery_only_vault_is_not_judged(rule_id):
+    """A vault tagged dr-purpose: site-recovery holds no backups: no guard, alert route or Backup reports asked."""
+    asr = stack_resource(VAULT_T, "rsv", vault_out(tags={"dr-purpose": "site-recovery"}))
+    res = run_stack(RULES_BY_ID[rule_id], [asr])
+    assert res.violations == [] and res.failures == []
+    backup = stack_resource(VAULT_T, "rsv", vault_out(tags={"dr-purpose": "backup"}))
+    assert [u for _, u in run_stack(RULES_BY_ID[rule_id], [backup]).violations] == [VURN]

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from pulumi_policy import EnforcementLevel, PolicyResource, ResourceValidationArgs, Severity, StackValidationArgs
 
 from ..framework import ConfigKey, Finding, Rule, RuleConfig
-from ..joins import UNKNOWN, Graph, location, read
+from ..joins import UNKNOWN, Graph, known, location, read
 from ..props import (
     DISK,
     GALLERY_IMAGE_VERSION,
@@ -32,6 +32,7 @@ from ..props import (
     show,
 )
 from ..regions import normalize_region, paired_region
+from .site_recovery import is_site_recovery_cache
 
 BLOB_SERVICE = "azure-native:storage:BlobServiceProperties"
 
@@ -304,6 +305,8 @@ GEO_SKUS = ("Standard_GRS", "Standard_RAGRS", "Standard_GZRS", "Standard_RAGZRS"
 
 
 def check_storage_geo(args: ResourceValidationArgs, _cfg: RuleConfig) -> Iterable[str]:
+    if is_site_recovery_cache(args.props):
+        return  # a Site Recovery cache must NOT be geo-redundant: AZDR-ASR-005 judges it
     sku = get(args.props, "sku.name")
     if any(same_text(sku, s) for s in GEO_SKUS):
         return
@@ -340,7 +343,8 @@ storage.StorageAccount("stdrimages", resource_group_name=rg.name, kind=storage.K
     unknown_note="The sku is normally literal; an unknown value yields the SDK advisory.",
     missing=(
         "sku is required by Azure; not set fails. Every storage account in the stack is judged (this program "
-        "declares storage accounts only for images, templates and configuration backups); exempt others."
+        "declares storage accounts only for images, templates and configuration backups); exempt others. A Site "
+        "Recovery cache (tag dr-purpose: site-recovery-cache) is not judged here: AZDR-ASR-005 keeps it off GRS."
     ),
     check=check_storage_geo,
     tags=("storage", "redundancy"),
@@ -362,6 +366,8 @@ def check_blob_soft_delete(args: StackValidationArgs, cfg: RuleConfig) -> Iterab
             unjoined += 1
     minimum = cfg["minimumRetentionDays"]
     for account in graph.of(STORAGE_ACCOUNT):
+        if known(lambda a=account: is_site_recovery_cache(a.props)) is True:
+            continue  # soft delete is not supported on a Site Recovery cache: AZDR-ASR-005 judges it
         services = by_account.get(account.urn, [])
         if not services:
             note = (f" ({unjoined} blob service(s) have an unknown accountName without a dependency and could not be "
@@ -425,7 +431,8 @@ storage.BlobServiceProperties("stdrimages-blob", resource_group_name=rg.name, ac
     ),
     missing=(
         "No BlobServiceProperties, or deleteRetentionPolicy.enabled not set, means soft delete is off (the ARM "
-        "default): fails. days not set means 7 (Azure default)."
+        "default): fails. days not set means 7 (Azure default). A Site Recovery cache (tag dr-purpose: "
+        "site-recovery-cache) is not judged: soft delete is unsupported there (AZDR-ASR-005)."
     ),
     check=check_blob_soft_delete,
     config=(

@@ -32,6 +32,15 @@ LEARN_DIAGNOSTICS = "https://learn.microsoft.com/azure/backup/backup-azure-diagn
 LEARN_REPORTS = "https://learn.microsoft.com/azure/backup/configure-reports"
 LEARN_LOCKS = "https://learn.microsoft.com/azure/azure-resource-manager/management/lock-resources"
 
+def _backup_vaults(graph: Graph) -> list[PolicyResource]:
+    """The vaults that hold backups. A vault the program declares for Azure Site Recovery only (tag `dr-purpose:
+    site-recovery`, as AZDR-RSV-001 skips it) runs no backup jobs: multi-user authorization guards Azure Backup's
+    critical operations (https://learn.microsoft.com/azure/backup/multi-user-authorization-concept), and the
+    built-in job-failure alerts and Backup reports are Azure Backup's; Site Recovery's health is judged by
+    AZDR-ASR-*."""
+    return [v for v in graph.of(VAULT) if not same_text(read(v, "tags.dr-purpose"), "site-recovery")]
+
+
 _ARM_ID = re.compile(r"^/subscriptions/([^/]+)/resourcegroups/([^/]+)/providers/", re.IGNORECASE)
 _GUARD_ID = re.compile(r"^/subscriptions/([^/]+)/resourcegroups/([^/]+)/providers/microsoft\.dataprotection/"
                        r"resourceguards/[^/]+$", re.IGNORECASE)
@@ -91,7 +100,7 @@ def _proxy_verdict(graph: Graph, proxy: PolicyResource, vault: PolicyResource) -
 
 def check_multi_user_authorization(args: StackValidationArgs, _cfg: RuleConfig) -> Iterable[Finding]:
     graph = Graph(args.resources)
-    vaults = graph.of(VAULT)
+    vaults = _backup_vaults(graph)
     if not vaults:
         return
     proxies_by_vault: dict[str, list[PolicyResource]] = {}
@@ -199,7 +208,7 @@ def _covered(graph: Graph, rule: PolicyResource, vaults: list[PolicyResource]) -
 
 def check_alerts_routed(args: StackValidationArgs, _cfg: RuleConfig) -> Iterable[Finding]:
     graph = Graph(args.resources)
-    vaults = graph.of(VAULT)
+    vaults = _backup_vaults(graph)
     if not vaults:
         return
     routed: set[str] = set()
@@ -300,7 +309,7 @@ def _setting_problems(setting: PolicyResource) -> list[str]:
 
 def check_backup_reports(args: StackValidationArgs, _cfg: RuleConfig) -> Iterable[Finding]:
     graph = Graph(args.resources)
-    vaults = graph.of(VAULT)
+    vaults = _backup_vaults(graph)
     if not vaults:
         return
     settings_by_vault: dict[str, list[PolicyResource]] = {}

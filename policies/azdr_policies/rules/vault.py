@@ -37,6 +37,13 @@ def is_geo_redundant(value: object) -> bool:
 # ---- AZDR-RSV-001 ------------------------------------------------------------------------------
 
 
+def holds_backups(args: ResourceValidationArgs) -> bool:
+    """False for a vault the program declares for Azure Site Recovery only (tag `dr-purpose: site-recovery`): it
+    holds no backups, and its storage redundancy does not matter to Site Recovery
+    (https://learn.microsoft.com/azure/reliability/reliability-site-recovery); AZDR-ASR-* judge it."""
+    return not same_text(get(args.props, "tags.dr-purpose"), "site-recovery")
+
+
 def check_geo_redundant(args: ResourceValidationArgs, cfg: RuleConfig) -> Iterable[str]:
     value = _redundancy(args.props)
     if is_geo_redundant(value):
@@ -82,8 +89,10 @@ rs.Vault("rsv", resource_group_name=rg.name, sku=rs.SkuArgs(name="RS0", tier="St
     links=(LEARN_VAULT, "https://learn.microsoft.com/azure/backup/backup-support-matrix"),
     unknown="advisory",
     unknown_note="An unknown redundancy cannot be judged before deploy; the SDK reports an advisory.",
-    missing="Not set: Azure creates new vaults GeoRedundant, so the rule passes.",
+    missing=("Not set: Azure creates new vaults GeoRedundant, so the rule passes. A Site Recovery-only vault (tag "
+             "dr-purpose: site-recovery) holds no backups and is not judged."),
     check=check_geo_redundant,
+    applies=holds_backups,
     config=(
         ConfigKey("allowZoneRedundant", "boolean", False,
                   "Accept ZoneRedundant vault storage (survives a zone, not a region)."),
@@ -139,9 +148,10 @@ rs.VaultPropertiesRedundancySettingsArgs(
     unknown_note="An unknown redundancy or cross-region-restore value cannot be judged; the SDK reports an advisory.",
     missing=(
         "crossRegionRestore not set means Disabled (Azure default): a GeoRedundant vault fails. Redundancy not "
-        "set means GeoRedundant."
+        "set means GeoRedundant. A Site Recovery-only vault (tag dr-purpose: site-recovery) is not judged."
     ),
     check=check_cross_region_restore,
+    applies=holds_backups,
     tags=("vault", "redundancy", "restore"),
 )
 

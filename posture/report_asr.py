@@ -1,0 +1,244 @@
+"""Azure Site Recovery in the DR report and the runbook (issue 14), read from the declared registrations.
+
+:func:`extract` joins, per workload (the ``dr-workload`` tag of the replicated VMs): each
+``recoveryservices:ReplicationProtectedItem`` (``providerSpecificDetails.fabricObjectId`` = VM id, or a
+dependency on the VM) to its vault (``resourceName``), replication policy (``policyId``), recovery network
+(``recoveryAzureNetworkId``) and the workload's ``ReplicationRecoveryPlan`` (the plan whose Boot group lists the
+item). The isolated test network is a VNet in the recovery network's resource group that no
+``ReplicationNetworkMapping`` names. :func:`runbook_section` renders test failover, failover, commit,
+re-protect and failback, and the deliberate disable-replication path.
+
+Commands: the ``site-recovery`` Azure CLI extension (``az site-recovery protected-item show|remove``,
+``az site-recovery recovery-plan show``; flags from azure-cli-extensions ``src/site-recovery/.../aaz``), and Az
+PowerShell (``Az.RecoveryServices``) where ``az`` has none: the CLI has no recovery-plan failover commands, and
+a multi-VM consistency group can only fail over as a whole (its VMs cannot fail over one by one).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from .capture import Registration
+
+T_VM = "azure-native:compute:VirtualMachine"
+T_VAULT = "azure-native:recoveryservices:Vault"
+T_VNET = "azure-native:network:VirtualNetwork"
+T_ITEM = "azure-native:recoveryservices:ReplicationProtectedItem"
+T_POLICY = "azure-native:recoveryservices:ReplicationPolicy"
+T_PLAN = "azure-native:recoveryservices:ReplicationRecoveryPlan"
+T_NETMAP = "azure-native:recoveryservices:ReplicationNetworkMapping"
+T_STORAGE = "azure-native:storage:StorageAccount"
+
+#: Site Recovery's fixed crash-consistent frequency (minutes):
+#: https://learn.microsoft.com/azure/site-recovery/azure-to-azure-common-questions
+CRASH_CONSISTENT_MINUTES = 5
+
+
+@dataclass
+class Replica:
+    vm_name: Any
+    vm_id: Any
+    item_name: Any
+    fabric: Any
+    container: Any
+
+
+@dataclass
+class SiteRecovery:
+    """One workload's Site Recovery, as declared."""
+
+    workload: str
+    source_region: Any
+    target_region: Any
+    vault_name: Any
+    vault_resource_group: Any
+    vault_location: Any
+    policy_name: Any = None
+    retention_minutes: Optional[int] = None
+    app_consistent_minutes: Optional[int] = None
+    crash_consistent_minutes: Optional[int] = None
+    multi_vm_group: Any = None
+    plan_name: Any = None
+    recovery_network_id: Any = None
+    test_network_id: Any = None
+    target_resource_group: Any = None
+    cache_account: Any = None
+    replicas: list[Replica] = field(default_factory=list)
+
+    @property
+    def achieved_rpo_minutes(self) -> int:
+        """The steady-state cross-region RPO: the newest crash-consistent point (no RPO SLA exists)."""
+        return self.crash_consistent_minutes or CRASH_CONSISTENT_MINUTES
+
+
+def _get(d: Any, *path: str) -> Any:
+    for p in path:
+        if not isinstance(d, dict):
+            return None
+        d = d.get(p)
+    return d
+
+
+def _num(v: Any) -> Optional[int]:
+    return int(v) if isinstance(v, (int, float)) and not isinstance(v, bool) and float(v).is_integer() else None
+
+
+def _refers(r: Registration, value: Any, target: Registration, known) -> bool:
+    if known(value) and target.id and known(target.id):
+        return str(value).lower() == str(target.id).lower()
+    return target.urn in r.dependencies
+
+
+def extract(resources: list[Registration], known) -> dict[str, SiteRecovery]:
+    """Workload name -> its Site Recovery (only workloads with a replicated VM). ``known`` tells a known value
+    from a preview unknown (``posture.report_dr.known``)."""
+    by_type: dict[str, list[Registration]] = {}
+    for r in resources:
+        if r.custom:
+            by_type.setdefault(r.type, []).append(r)
+    vms = by_type.get(T_VM, [])
+    vaults = by_type.get(T_VAULT, [])
+    vnets = by_type.get(T_VNET, [])
+    mapped = {str(_get(m.inputs, "properties", "recoveryNetworkId")) for m in by_type.get(T_NETMAP, [])} | {
+        str(_get(m.inputs, "properties", "fabricSpecificDetails", "primaryNetworkId")) for m in by_type.get(T_NETMAP, [])}
+    mapped_urns = {u for m in by_type.get(T_NETMAP, []) for u in m.dependencies}
+    out: dict[str, SiteRecovery] = {}
+    for item in by_type.get(T_ITEM, []):
+        details = _get(item.inputs, "properties", "providerSpecificDetails") or {}
+        vm = next((v for v in vms if _refers(item, details.get("fabricObjectId"), v, known)), None)
+        if vm is None:
+            continue
+        wname = (vm.inputs.get("tags") or {}).get("dr-workload", "(untagged)")
+        vault = next((v for v in vaults if v.inputs.get("vaultName") == item.inputs.get("resourceName")
+                      or v.urn in item.dependencies), None)
+        net = next((n for n in vnets if _refers(item, details.get("recoveryAzureNetworkId"), n, known)), None)
+        sr = out.get(wname)
+        if sr is None:
+            sr = out[wname] = SiteRecovery(
+                workload=wname, source_region=vm.inputs.get("location"),
+                target_region=net.inputs.get("location") if net is not None else None,
+                vault_name=item.inputs.get("resourceName"), vault_resource_group=item.inputs.get("resourceGroupName"),
+                vault_location=vault.inputs.get("location") if vault is not None else None,
+                multi_vm_group=details.get("multiVmGroupName"),
+                recovery_network_id=net.id if net is not None else details.get("recoveryAzureNetworkId"),
+                target_resource_group=net.inputs.get("resourceGroupName") if net is not None else None)
+            policy = next((p for p in by_type.get(T_POLICY, [])
+                           if _refers(item, _get(item.inputs, "properties", "policyId"), p, known)), None)
+            if policy is not None:
+                psi = _get(policy.inputs, "properties", "providerSpecificInput") or {}
+                sr.policy_name = policy.inputs.get("policyName")
+                sr.retention_minutes = _num(psi.get("recoveryPointHistory"))
+                sr.app_consistent_minutes = _num(psi.get("appConsistentFrequencyInMinutes"))
+                sr.crash_consistent_minutes = _num(psi.get("crashConsistentFrequencyInMinutes"))
+            if net is not None:
+                test = next((n for n in vnets if n is not net
+                             and n.inputs.get("resourceGroupName") == net.inputs.get("resourceGroupName")
+                             and n.inputs.get("location") == net.inputs.get("location")
+                             and str(n.id) not in mapped and n.urn not in mapped_urns), None)
+                sr.test_network_id = test.id if test is not None else None
+            disks = details.get("vmManagedDisks") or []
+            cache_id = disks[0].get("primaryStagingAzureStorageAccountId") if disks else None
+            cache = next((s for s in by_type.get(T_STORAGE, []) if _refers(item, cache_id, s, known)), None)
+            sr.cache_account = cache.inputs.get("accountName") if cache is not None else None
+        sr.replicas.append(Replica(vm_name=vm.inputs.get("vmName"), vm_id=vm.id,
+                                   item_name=item.inputs.get("replicatedProtectedItemName"),
+                                   fabric=item.inputs.get("fabricName"),
+                                   container=item.inputs.get("protectionContainerName")))
+        if sr.plan_name is None:
+            plan = next((p for p in by_type.get(T_PLAN, []) if item.urn in p.dependencies), None)
+            sr.plan_name = plan.inputs.get("recoveryPlanName") if plan is not None else None
+    return out
+
+
+def summary(sr: SiteRecovery, show) -> dict[str, Any]:
+    """The JSON report's ``siteRecovery`` element of a workload."""
+    return {
+        "targetRegion": show(sr.target_region, "region"),
+        "vault": show(sr.vault_name),
+        "vaultRegion": show(sr.vault_location, "region"),
+        "achievedCrossRegionRpoMinutes": sr.achieved_rpo_minutes,
+        "appConsistentMinutes": sr.app_consistent_minutes,
+        "retentionMinutes": sr.retention_minutes,
+        "multiVmGroup": sr.multi_vm_group,
+        "recoveryPlan": show(sr.plan_name),
+        "replicatedVms": [show(r.vm_name) for r in sr.replicas],
+    }
+
+
+def _minutes(m: Optional[int]) -> str:
+    if m is None:
+        return "?"
+    return f"{m // 60} h" if m % 60 == 0 and m >= 60 else f"{m} min"
+
+
+def _ps(lines: list[str]) -> list[str]:
+    return ["```powershell", *lines, "```", ""]
+
+
+def _sh(lines: list[str]) -> list[str]:
+    return ["```bash", *lines, "```", ""]
+
+
+def runbook_section(sr: SiteRecovery, q, show) -> list[str]:
+    """The runbook's Site Recovery part for one workload. ``q`` quotes a shell word (unknown values as a visible
+    placeholder); ``show`` renders a value."""
+    src, dst = show(sr.source_region, "region"), show(sr.target_region, "region")
+    vault_args = f"--resource-group {q(sr.vault_resource_group)} --vault-name {q(sr.vault_name)}"
+    plan = show(sr.plan_name)
+    out = [f"### Site Recovery: fail over to {dst}", "",
+           f"Replicated by Azure Site Recovery into vault `{show(sr.vault_name)}` ({show(sr.vault_location, 'region')}):"
+           f" a crash-consistent point every {sr.achieved_rpo_minutes} min (cross-region RPO, no SLA), app-consistent"
+           f" every {_minutes(sr.app_consistent_minutes)}, points kept {_minutes(sr.retention_minutes)}. Recovery plan"
+           f" `{plan}`" + (f", multi-VM consistency group `{show(sr.multi_vm_group)}` (its VMs fail over together,"
+                           " never one by one)" if sr.multi_vm_group else "") + ".", "",
+           "The `az` commands need the CLI extension (`az extension add --name site-recovery`); the recovery-plan"
+           " operations have no `az` command and use Az PowerShell (`Az.RecoveryServices`).", "",
+           "1. Check replication health (every VM `Protected`, health `Normal`):", ""]
+    check = ["az extension add --name site-recovery"]
+    for r in sr.replicas:
+        check += [f"az site-recovery protected-item show {vault_args} \\",
+                  f"  --fabric-name {q(r.fabric)} --protection-container {q(r.container)} -n {q(r.item_name)} \\",
+                  "  --query \"properties.{state:protectionState, health:replicationHealth}\" --output table"]
+    check.append(f"az site-recovery recovery-plan show {vault_args} -n {q(sr.plan_name)} --output table")
+    out += _sh(check)
+    ctx = [f"$vault = Get-AzRecoveryServicesVault -ResourceGroupName {q(sr.vault_resource_group)} -Name"
+           f" {q(sr.vault_name)}",
+           "Set-AzRecoveryServicesAsrVaultContext -Vault $vault",
+           f"$plan = Get-AzRecoveryServicesAsrRecoveryPlan -Name {q(sr.plan_name)}",
+           "function Wait-AsrJob($job) { while (($job = Get-AzRecoveryServicesAsrJob -Job $job).State -in"
+           " 'NotStarted','InProgress') { Start-Sleep 30 }; $job.State }"]
+    test_net = sr.test_network_id
+    out += [f"2. Test failover into the isolated network (no peering, no mapping) in {dst}, check the VMs, then"
+            " clean up. Production keeps running and replicating.", ""]
+    out += _ps(ctx + [
+        f"Wait-AsrJob (Start-AzRecoveryServicesAsrTestFailoverJob -RecoveryPlan $plan -Direction PrimaryToRecovery"
+        f" -AzureVMNetworkId {q(test_net, 'id')})",
+        "# log in to the test VMs and check the application, then:",
+        "Wait-AsrJob (Start-AzRecoveryServicesAsrTestFailoverCleanupJob -RecoveryPlan $plan -Comment 'DR drill')"])
+    out += [f"3. Failover (the disaster): start the VMs in {dst} from the latest recovery point, then commit"
+            " (commit discards the other recovery points; until then you may fail over to another point).", ""]
+    out += _ps([
+        "Wait-AsrJob (Start-AzRecoveryServicesAsrUnplannedFailoverJob -RecoveryPlan $plan -Direction"
+        " PrimaryToRecovery)",
+        "Wait-AsrJob (Start-AzRecoveryServicesAsrCommitFailoverJob -RecoveryPlan $plan)"])
+    out += [f"4. Re-protect: replicate the failed-over VMs back to {src} (the stack declares the reverse container"
+            f" and network mappings). Re-protection needs a cache storage account in {dst}; create one"
+            " (StorageV2, Standard_ZRS, no soft delete) if Azure reports none.", ""]
+    out += _ps(["Wait-AsrJob (Update-AzRecoveryServicesAsrProtectionDirection -RecoveryPlan $plan -Direction"
+                " RecoveryToPrimary)"])
+    out += [f"5. Failback when {src} is healthy: fail over back, commit, and re-protect towards {dst} again.", ""]
+    out += _ps([
+        "Wait-AsrJob (Start-AzRecoveryServicesAsrUnplannedFailoverJob -RecoveryPlan $plan -Direction"
+        " RecoveryToPrimary)",
+        "Wait-AsrJob (Start-AzRecoveryServicesAsrCommitFailoverJob -RecoveryPlan $plan)",
+        "Wait-AsrJob (Update-AzRecoveryServicesAsrProtectionDirection -RecoveryPlan $plan -Direction"
+        " PrimaryToRecovery)"])
+    out += ["Disable replication deliberately (never by `pulumi destroy`: the replication resources are"
+            " `retainOnDelete`, and an HTTP DELETE on a protected item would purge it): remove `siteRecovery`"
+            " from the workload's config and run `pulumi up` (the items leave the stack, replication keeps"
+            " running), then disable it cleanly:", ""]
+    out += _sh([line for r in sr.replicas for line in (
+        f"az site-recovery protected-item remove {vault_args} \\",
+        f"  --fabric-name {q(r.fabric)} --protection-container {q(r.container)} -n {q(r.item_name)}")])
+    return out
