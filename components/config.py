@@ -69,7 +69,17 @@ import pulumi
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic.alias_generators import to_camel
 
-from . import regions
+from . import facts
+from .facts import (
+    DATA_ONLY_DISK_SKUS,
+    HOURLY_INTERVALS,
+    MAX_DISK_GB,
+    MAX_V2_DISK_GB,
+    UNMANAGED_DISK_RETIREMENT,
+    V1_INSTANT_RESTORE_MAX,
+    V2_INSTANT_RESTORE_MAX,
+    V2_INSTANT_RESTORE_MAX_BY_INTERVAL,
+)
 
 NAMESPACE = "azure-iaas-dr"
 LOCATION_KEY = "azure-native:location"
@@ -86,11 +96,7 @@ DiskSku = Literal[
     "StandardSSD_ZRS",
     "PremiumV2_LRS",
 ]
-DATA_ONLY_DISK_SKUS = ("PremiumV2_LRS", "UltraSSD_LRS")
-OS_DISK_SKUS = ("Standard_LRS", "Premium_LRS", "StandardSSD_LRS", "Premium_ZRS", "StandardSSD_ZRS")
-#: Largest size (GiB) of a managed disk other than Premium SSD v2 / Ultra; those go to 65,536 GiB.
-MAX_DISK_GB = 32767
-MAX_V2_DISK_GB = 65536
+OS_DISK_SKUS = tuple(s for s in typing.get_args(DiskSku) if s not in DATA_ONLY_DISK_SKUS)
 
 #: ``recoveryservices.StandardTierStorageRedundancy`` wire values (``Invalid`` excluded).
 StorageRedundancy = Literal["GeoRedundant", "ZoneRedundant", "LocallyRedundant"]
@@ -106,17 +112,12 @@ ConfigBackupSku = Literal["Standard_RAGRS", "Standard_RAGZRS"]
 GalleryStorage = Literal["Standard_ZRS", "Standard_LRS", "Premium_LRS"]
 
 TierName = Literal["database", "cluster", "app-server", "reporting", "critical-data"]
-HOURLY_INTERVALS = (4, 6, 8, 12)
-#: Instant-restore (snapshot) retention caps in days, from Azure Backup docs (constraints §4 rule 10).
-V1_INSTANT_RESTORE_MAX = 5
-V2_INSTANT_RESTORE_MAX = 30
-V2_INSTANT_RESTORE_MAX_BY_INTERVAL = {4: 17, 6: 22}
-#: Retention count maxima (Azure PowerShell ``PolicyConstants``; constraints §4 rule 11).
-MAX_DAILY, MAX_WEEKLY, MAX_MONTHLY, MAX_YEARLY = 9999, 5163, 1188, 99
-MIN_DAILY = 7
-#: Azure Backup supports up to 32 disks per VM; the OS disk counts, so 31 data disks at most.
-MAX_BACKED_UP_DATA_DISKS = 31
-UNMANAGED_DISK_RETIREMENT = "31 March 2026"
+#: Retention limits, under the names the config and components/backup_policy.py use (facts: components/facts.py).
+MAX_DAILY, MAX_WEEKLY = facts.MAX_DAILY_RETENTION, facts.MAX_WEEKLY_RETENTION
+MAX_MONTHLY, MAX_YEARLY = facts.MAX_MONTHLY_RETENTION, facts.MAX_YEARLY_RETENTION
+MIN_DAILY = facts.MIN_DAILY_RETENTION_DAYS
+#: The OS disk counts toward Azure Backup's disks per VM.
+MAX_BACKED_UP_DATA_DISKS = facts.MAX_BACKED_UP_DISKS_PER_VM - 1
 
 
 class ConfigError(pulumi.RunError):
@@ -298,7 +299,7 @@ class AvailabilitySetInput(_Input):
     """Availability set of a high-availability workload (sku Aligned, managed disks)."""
 
     fault_domains: int | None = _f(
-        "Platform fault domains (default: the region's maximum, 2 or 3; see components/regions.py).", None,
+        "Platform fault domains (default: the region's maximum, 2 or 3; see components/facts.py).", None,
         ge=2, le=3, allowed="2 or 3 (Azure regions offer 2 or 3 managed-disk fault domains)")
     update_domains: int = _f("Platform update domains.", 5, ge=1, le=20, allowed="an integer from 1 to 20")
 
@@ -713,8 +714,8 @@ def _pydantic_problems(exc: ValidationError) -> list[str]:
 
 
 def _region_problem(path: str, value: str) -> str:
-    hint = difflib.get_close_matches(value, sorted(regions.KNOWN_REGIONS), n=1)
-    allowed = 'an Azure region\'s programmatic name, e.g. "westeurope" (see components/regions.py)'
+    hint = difflib.get_close_matches(value, sorted(facts.KNOWN_REGIONS), n=1)
+    allowed = 'an Azure region\'s programmatic name, e.g. "westeurope" (see components/facts.py)'
     if hint:
         allowed += f'; did you mean "{hint[0]}"?'
     return _problem(path, value, allowed)
@@ -722,19 +723,19 @@ def _region_problem(path: str, value: str) -> str:
 
 def _resolve_dr(path: str, region: str, explicit: str | None, problems: list[str]) -> str | None:
     if explicit is not None:
-        if not regions.is_known_region(explicit):
+        if not facts.is_known_region(explicit):
             problems.append(_region_problem(path, explicit))
             return None
         if explicit == region:
             problems.append(_problem(path, explicit, f'a region other than the primary region "{region}"'))
             return None
         return explicit
-    pair = regions.paired_region(region)
+    pair = facts.paired_region(region)
     if pair is None:
         problems.append(_problem(
             path, _MISSING,
             f'required: region "{region}" has no Azure paired region (unpaired regions: '
-            + ", ".join(sorted(regions.UNPAIRED_REGIONS)) + "); name a DR region explicitly"))
+            + ", ".join(sorted(facts.UNPAIRED_REGIONS)) + "); name a DR region explicitly"))
     return pair
 
 
@@ -836,7 +837,7 @@ def _resolve_workload(name: str, w: WorkloadInput, cfg: ProgramConfig, location:
     t = TIERS[w.tier]
     region = w.region if w.region is not None else location
     dr_region = None
-    if w.region is not None and not regions.is_known_region(w.region):
+    if w.region is not None and not facts.is_known_region(w.region):
         problems.append(_region_problem(f"{p}.region", w.region))
     else:
         if w.dr_region is not None:
@@ -916,7 +917,7 @@ def _resolve_workload(name: str, w: WorkloadInput, cfg: ProgramConfig, location:
     if w.custom_image is not None and w.custom_image.os_type == "Windows" and w.authentication == "ssh":
         problems.append(_problem(f"{p}.authentication", "ssh",
                                  '"password" for a Windows image (Azure sets up SSH keys only on Linux)'))
-    max_fd = regions.max_fault_domains(region)
+    max_fd = facts.max_fault_domains(region)
     fault_domains = w.availability_set.fault_domains or max_fd
     if fault_domains > max_fd:
         problems.append(_problem(f"{p}.availabilitySet.faultDomains", fault_domains,
@@ -961,7 +962,7 @@ def _resolve_workload(name: str, w: WorkloadInput, cfg: ProgramConfig, location:
     }
     return Workload(
         name=name, tier=w.tier, description=w.description, region=region, dr_region=dr_region,
-        dr_region_is_pair=regions.paired_region(region) == dr_region,
+        dr_region_is_pair=facts.paired_region(region) == dr_region,
         vm_count=vm_count, high_availability=ha, vm_size=w.vm_size or t.vm_size,
         image=None if w.custom_image is not None else (w.image or ImageInput()), custom_image=w.custom_image,
         os_disk_sku=os_sku, os_disk_size_gb=w.os_disk_size_gb, data_disks=data_disks,
@@ -1011,7 +1012,7 @@ def _resolve_vault(v: VaultInput, problems: list[str]) -> Vault:
         if not v.job_failure_alerts:
             problems.append(_problem("vault.jobFailureAlerts", False, f"true, {weaker_hint}"))
     for region, rg in v.existing_resource_groups.items():
-        if not regions.is_known_region(region):
+        if not facts.is_known_region(region):
             problems.append(_region_problem(f"vault.existingResourceGroups.{region}", region))
         if not re.fullmatch(r"[-\w._()]{0,89}[-\w_()]", rg):
             problems.append(_problem(f"vault.existingResourceGroups.{region}", rg,
@@ -1058,7 +1059,7 @@ def parse_stack_config(raw: Mapping[str, Any], *, location: str | None, project:
     if location is None or location == "":
         problems.append(_problem(LOCATION_KEY, _MISSING,
                                  "the primary region, e.g. `pulumi config set azure-native:location westeurope`"))
-    elif not regions.is_known_region(location):
+    elif not facts.is_known_region(location):
         problems.append(_region_problem(LOCATION_KEY, location))
     try:
         cfg = ProgramConfig.model_validate(data)

@@ -13,13 +13,17 @@ Values the engine does not know yet (preview) are shown as ``<name known after p
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
+import types
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Optional
 
 from .capture import UNKNOWN, Registration
+from .errors import PostureError
 
 AFTER_UP = "<{} known after pulumi up>"
 #: Azure's stated lag of a geo-redundant vault's secondary-region recovery points (cross-region restore).
@@ -430,13 +434,23 @@ def build(resources: list[Registration], stack: str = "", pairs: Optional[dict[s
                  pairs=pairs)
 
 
-def _pairs() -> dict[str, str]:
-    try:  # the project's own region table, when the program's modules are importable
-        from components.regions import REGION_PAIRS  # type: ignore[import-not-found]
+#: The pack's generated Azure facts (plain data written from components/facts.py by tools/genfacts.py): the
+#: report reads the region pairs there, never from components/ (docs/DESIGN.md).
+PACK_FACTS = Path(__file__).resolve().parent.parent / "policies" / "azdr_policies" / "facts.py"
 
-        return dict(REGION_PAIRS)
-    except Exception:  # noqa: BLE001 - the report works without it (DR region from the declared copies)
-        return {}
+
+def pack_facts(path: Path = PACK_FACTS) -> types.ModuleType:
+    """The pack's generated facts module, loaded by file (it imports nothing; the pack is not imported)."""
+    spec = importlib.util.spec_from_file_location("_azdr_pack_facts", path)
+    if spec is None or spec.loader is None or not path.is_file():
+        raise PostureError(f"{path}: the policy pack's generated facts are missing (run `python -m tools.genfacts`)")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _pairs() -> dict[str, str]:
+    return dict(pack_facts().REGION_PAIRS)
 
 
 # --- report -----------------------------------------------------------------------------------------------

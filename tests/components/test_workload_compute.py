@@ -273,20 +273,31 @@ def test_unmanaged_disks_are_rejected_and_never_declared():
 # --- network ------------------------------------------------------------------------------------------------
 
 
-BACKUP_RULES = [
-    {"name": f"allow-{tag.lower()}-https-out", "description": f"Azure Backup: outbound HTTPS to the {tag} service tag",
+#: Azure Site Recovery's outbound tags for a VM in westeurope (audit W1: Backup-only VMs need none).
+SITE_RECOVERY_RULES = [
+    {"name": f"allow-{name}-https-out", "description": f"Azure Site Recovery: outbound HTTPS to the {tag} service tag",
      "priority": prio, "direction": "Outbound", "access": "Allow", "protocol": "Tcp",
      "sourceAddressPrefix": "VirtualNetwork", "sourcePortRange": "*", "destinationAddressPrefix": tag,
      "destinationPortRange": "443"}
-    for tag, prio in (("AzureBackup", 100.0), ("Storage", 110.0), ("AzureActiveDirectory", 120.0))
+    for name, tag, prio in (("azuresiterecovery", "AzureSiteRecovery", 100), ("storage", "Storage.westeurope", 110),
+                            ("eventhub", "EventHub.westeurope", 120),
+                            ("azureactivedirectory", "AzureActiveDirectory", 130))
 ]
+
+
+def test_site_recovery_rules_name_asr_tags_of_the_source_region():
+    from pulumi._types import input_type_to_dict
+
+    from components.workload_compute import site_recovery_security_rules
+
+    assert [input_type_to_dict(r) for r in site_recovery_security_rules("westeurope")] == SITE_RECOVERY_RULES
 
 
 #: What the SDK's SubnetArgs adds to a subnet reference by default (ARM ignores them on a reference).
 SUBNET_REF_DEFAULTS = {"privateEndpointNetworkPolicies": "Disabled", "privateLinkServiceNetworkPolicies": "Enabled"}
 
 
-def test_network_inputs_and_backup_egress_rules_are_exact():
+def test_network_inputs_are_exact_and_a_backup_only_nsg_opens_no_egress():
     cap = run(config({"db": {**DB, "network": {"addressSpace": "10.20.0.0/16", "subnetPrefix": "10.20.5.0/24"}}}))
     assert one(cap, "azure-native:network:VirtualNetwork", "db-vnet").inputs == {
         "virtualNetworkName": "db-vnet", "resourceGroupName": "rg-dr-db", "location": "westeurope",
@@ -295,7 +306,7 @@ def test_network_inputs_and_backup_egress_rules_are_exact():
         "enableDdosProtection": False, "enableVmProtection": False}
     assert one(cap, "azure-native:network:NetworkSecurityGroup", "db-nsg").inputs == {
         "networkSecurityGroupName": "db-nsg", "resourceGroupName": "rg-dr-db", "location": "westeurope",
-        "securityRules": BACKUP_RULES, "tags": DB_TAGS}
+        "securityRules": [], "tags": DB_TAGS}
     assert one(cap, "azure-native:network:Subnet", "db-subnet").inputs == {
         "subnetName": "db-subnet", "resourceGroupName": "rg-dr-db", "virtualNetworkName": "db-vnet",
         "addressPrefix": "10.20.5.0/24",

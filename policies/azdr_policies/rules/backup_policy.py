@@ -9,6 +9,16 @@ from collections.abc import Iterable
 
 from pulumi_policy import EnforcementLevel, ResourceValidationArgs, Severity
 
+from ..facts import (
+    HOURLY_INTERVALS,
+    MAX_DAILY_RETENTION,
+    MAX_MONTHLY_RETENTION,
+    MAX_WEEKLY_RETENTION,
+    MAX_YEARLY_RETENTION,
+    V1_INSTANT_RESTORE_MAX,
+    V2_INSTANT_RESTORE_MAX,
+    V2_INSTANT_RESTORE_MAX_BY_INTERVAL,
+)
 from ..framework import ConfigKey, Rule, RuleConfig
 from ..props import MISSING, PROTECTION_POLICY, as_int, get, same_text, show
 
@@ -25,17 +35,13 @@ POLICY_TYPE = "properties.policyType"
 INSTANT_DAYS = "properties.instantRpRetentionRangeInDays"
 RETENTION = "properties.retentionPolicy"
 
-HOURLY_INTERVALS = (4, 6, 8, 12)
-V1_INSTANT_MAX = 5
-V2_INSTANT_MAX = 30
-HOURLY_INSTANT_CAPS = {4: 17, 6: 22}
 
 # granularity -> (schedule key, unit, Azure maximum, config key, durationType)
 GRANULARITIES = {
-    "daily": ("dailySchedule", "days", 9999, "minimumDailyRetentionDays", "Days"),
-    "weekly": ("weeklySchedule", "weeks", 5163, "minimumWeeklyRetentionWeeks", "Weeks"),
-    "monthly": ("monthlySchedule", "months", 1188, "minimumMonthlyRetentionMonths", "Months"),
-    "yearly": ("yearlySchedule", "years", 99, "minimumYearlyRetentionYears", "Years"),
+    "daily": ("dailySchedule", "days", MAX_DAILY_RETENTION, "minimumDailyRetentionDays", "Days"),
+    "weekly": ("weeklySchedule", "weeks", MAX_WEEKLY_RETENTION, "minimumWeeklyRetentionWeeks", "Weeks"),
+    "monthly": ("monthlySchedule", "months", MAX_MONTHLY_RETENTION, "minimumMonthlyRetentionMonths", "Months"),
+    "yearly": ("yearlySchedule", "years", MAX_YEARLY_RETENTION, "minimumYearlyRetentionYears", "Years"),
 }
 
 SNIPPET_V2_HOURLY = """
@@ -217,12 +223,12 @@ rs.HourlyScheduleArgs(interval=6, schedule_window_start_time="2024-01-01T06:00:0
 def instant_restore_range(props) -> tuple[int, int, str]:
     """(min, max, why) of instantRpRetentionRangeInDays for this policy."""
     if not _is_v2(props):
-        return 1, V1_INSTANT_MAX, "a Standard (V1) policy allows"
+        return 1, V1_INSTANT_RESTORE_MAX, "a Standard (V1) policy allows"
     if _is_hourly(props):
         interval = as_int(get(props, INTERVAL))
-        if interval in HOURLY_INSTANT_CAPS:
-            return 1, HOURLY_INSTANT_CAPS[interval], f"an Enhanced policy backing up every {interval} hours allows"
-    return 1, V2_INSTANT_MAX, "an Enhanced (V2) policy allows"
+        if interval in V2_INSTANT_RESTORE_MAX_BY_INTERVAL:
+            return 1, V2_INSTANT_RESTORE_MAX_BY_INTERVAL[interval], f"an Enhanced policy backing up every {interval} hours allows"
+    return 1, V2_INSTANT_RESTORE_MAX, "an Enhanced (V2) policy allows"
 
 
 def check_instant_restore(args: ResourceValidationArgs, _cfg: RuleConfig) -> Iterable[str]:

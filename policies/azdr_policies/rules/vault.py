@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from pulumi_policy import EnforcementLevel, PolicyResource, ResourceValidationArgs, Severity, StackValidationArgs
 
+from ..facts import SOFT_DELETE_MAX_DAYS, SOFT_DELETE_MIN_DAYS
 from ..framework import ConfigKey, Finding, Rule, RuleConfig
 from ..joins import UNKNOWN, Graph, norm_id, read
 from ..props import LOCK_AT_RESOURCE, LOCK_BY_SCOPE, MISSING, VAULT, as_int, as_str, get, same_text, show
@@ -149,8 +150,6 @@ rs.VaultPropertiesRedundancySettingsArgs(
 # ---- AZDR-RSV-003 ------------------------------------------------------------------------------
 
 SOFT_DELETE = "properties.securitySettings.softDeleteSettings"
-SOFT_DELETE_MIN_DAYS = 14
-SOFT_DELETE_MAX_DAYS = 180
 
 
 def check_soft_delete(args: ResourceValidationArgs, cfg: RuleConfig) -> Iterable[str]:
