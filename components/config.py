@@ -148,6 +148,9 @@ class TierPreset:
     yearly_years: int
     instant_restore_days: int
     cost: str
+    #: Cross-region (regional-disaster) RPO target: what Azure Backup reaches, the vault tier's daily point plus
+    #: geo-replication lag (components/facts.py CROSS_REGION_RPO_HOURS). Tighter needs Site Recovery or snapshots.
+    cross_region_rpo_hours: int = facts.CROSS_REGION_RPO_HOURS
 
 
 TIERS: dict[str, TierPreset] = {
@@ -158,7 +161,8 @@ TIERS: dict[str, TierPreset] = {
             rpo_hours=4, high_availability=True, vm_count=2, vm_size="Standard_E4s_v5",
             disk_sku="Premium_ZRS", daily_days=30, weekly_weeks=12, monthly_months=0, yearly_years=0,
             instant_restore_days=7,
-            cost="highest: 6 Enhanced backups a day, 30 days + 12 weeks kept, 7 days of snapshots, 2 VMs",
+            cost="highest: 6 Enhanced backups a day (in-region snapshots; the day's last reaches the vault and"
+                 " the paired region), 30 days + 12 weeks kept, 7 days of snapshots, 2 VMs",
         ),
         TierPreset(
             "cluster", "2: a cluster of redundant VMs (e.g. Cassandra)",
@@ -172,7 +176,8 @@ TIERS: dict[str, TierPreset] = {
             rpo_hours=4, high_availability=True, vm_count=2, vm_size="Standard_D2s_v5",
             disk_sku="StandardSSD_ZRS", daily_days=14, weekly_weeks=0, monthly_months=0, yearly_years=0,
             instant_restore_days=5,
-            cost="medium-high: 6 Enhanced backups a day (Azure's floor is 4 h, not the seed's hourly)",
+            cost="medium-high: 6 Enhanced backups a day in-region (Azure's floor is 4 h, not the seed's hourly);"
+                 " cross-region only the day's last",
         ),
         TierPreset(
             "reporting", "3: reporting server whose output can be regenerated",
@@ -195,15 +200,16 @@ TIERS: dict[str, TierPreset] = {
 def tier_table() -> str:
     """The tier presets as a Markdown table (README and the module docstring reuse it)."""
     rows = [
-        "| tier | seed scenario | RPO (h) | HA (VMs) | retention daily/weekly/monthly/yearly | instant restore (d)"
-        " | disk SKU | cost trade-off |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| tier | seed scenario | RPO in-region (h) | RPO cross-region (h) | HA (VMs) | retention"
+        " daily/weekly/monthly/yearly | instant restore (d) | disk SKU | cost trade-off |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for t in TIERS.values():
         ha = f"yes ({t.vm_count})" if t.high_availability else f"no ({t.vm_count})"
         ret = f"{t.daily_days}d / {t.weekly_weeks}w / {t.monthly_months}m / {t.yearly_years}y"
         rows.append(
-            f"| `{t.name}` | {t.seed_scenario} | {t.rpo_hours} | {ha} | {ret} | {t.instant_restore_days}"
+            f"| `{t.name}` | {t.seed_scenario} | {t.rpo_hours} | {t.cross_region_rpo_hours} | {ha} | {ret}"
+            f" | {t.instant_restore_days}"
             f" | {t.disk_sku} | {t.cost} |"
         )
     return "\n".join(rows)
@@ -377,8 +383,14 @@ class WorkloadInput(_Input):
     availability_set: AvailabilitySetInput = _f("Availability set settings (HA workloads).",
                                                 AvailabilitySetInput())
     resource_group: ResourceGroupInput = _f("The workload's resource group.", ResourceGroupInput())
-    rpo_hours: int | None = _f("Recovery point objective in hours (tier default).", None, le=8760,
+    rpo_hours: int | None = _f("In-region recovery point objective in hours (tier default): restores in the"
+                               " primary region, from the policy's snapshots.", None, le=8760,
                                allowed="an integer from 4 to 8760")
+    cross_region_rpo_hours: int | None = _f(
+        "Cross-region recovery point objective in hours (tier default 36): restores after a regional disaster."
+        " Azure Backup reaches 36 (only the day's last backup goes to the vault, plus up to 12 h of"
+        " geo-replication); tighter needs Azure Site Recovery or consistent snapshots copied to the DR region.",
+        None, ge=1, le=8760, allowed="an integer from 1 to 8760")
     retention: RetentionInput = _f("Retention overrides (tier defaults).", RetentionInput())
     instant_restore_days: int | None = _f("Days instant-restore snapshots are kept (tier default).", None,
                                           ge=1, le=V2_INSTANT_RESTORE_MAX, allowed="an integer from 1 to 30")
@@ -406,7 +418,8 @@ class VaultInput(_Input):
     cross_region_restore: bool | None = _f(
         "Cross-region restore into the paired region (default: on for GeoRedundant).", None)
     soft_delete: SoftDeleteMode = _f(
-        "Soft delete; AlwaysON is irreversible, Disabled needs allowWeakerPosture.", "Enabled")
+        "Soft delete; AlwaysON is irreversible. Disabled is refused: secure by default, Azure no longer allows"
+        " turning soft delete off.", "Enabled")
     soft_delete_retention_days: int = _f("Days soft-deleted backups are kept (beyond 14 are billed).", 14,
                                          ge=14, le=180, allowed="an integer from 14 to 180")
     immutability: ImmutabilityMode = _f(
@@ -417,8 +430,8 @@ class VaultInput(_Input):
                                   True)
     delete_lock: bool = _f("A CanNotDelete management lock on the vault.", True)
     allow_weaker_posture: bool = _f(
-        "Explicitly accept a weaker vault (non-geo-redundant storage, cross-region restore off, soft delete"
-        " or immutability disabled, public access, no job-failure alerts).", False)
+        "Explicitly accept a weaker vault (non-geo-redundant storage, cross-region restore off, immutability"
+        " disabled, public access, no job-failure alerts).", False)
     existing_resource_groups: dict[str, str] = _f(
         "Region -> name of an existing resource group for that region's vault (default: one is created,"
         " rg-<namePrefix>-backup-<region>).", {})
@@ -478,7 +491,7 @@ class BackupPlan(_Resolved):
     frequency: Literal["Hourly", "Daily"] = Field(description="ScheduleRunType wire value.")
     interval_hours: int = Field(description="Hours between backups: 4, 6, 8, 12, or 24 for daily.")
     policy_type: Literal["V1", "V2"] = Field(description="IAASVMPolicyType: V2 = Enhanced.")
-    effective_rpo_hours: int = Field(description="RPO the schedule achieves (= interval_hours).")
+    effective_rpo_hours: int = Field(description="In-region RPO the schedule achieves (= interval_hours).")
     instant_restore_days: int = Field(description="instantRpRetentionRangeInDays.")
     retention: Retention = Field(description="Retention counts.")
     start_time_utc: str = Field(description='"HH:MM" UTC: daily run time or hourly window start.')
@@ -526,7 +539,11 @@ class Workload(_Resolved):
     update_domains: int = Field(description="Availability set update domains.")
     resource_group_name: str = Field(description="The workload's resource group name.")
     resource_group_existing: bool = Field(description="The resource group exists already.")
-    rpo_hours: int = Field(description="Target RPO in hours.")
+    rpo_hours: int = Field(description="Target in-region RPO in hours.")
+    cross_region_rpo_hours: int = Field(default=facts.CROSS_REGION_RPO_HOURS,
+                                        description="Target cross-region RPO in hours.")
+    cross_region_achieved_rpo_hours: int | None = Field(
+        default=None, description="Cross-region RPO Azure Backup achieves (None: no cross-region backup copy).")
     backup: BackupPlan = Field(description="Resolved backup policy.")
     backup_scope: Literal["allDisks", "osDiskOnly", "selectedDataDisks"] = Field(description="Backed-up disks.")
     backup_data_disk_luns: list[int] = Field(description="LUNs backed up with selectedDataDisks.")
@@ -575,6 +592,10 @@ class StackConfig(_Resolved):
     def workloads_in(self, region: str) -> list[Workload]:
         """Workloads whose VMs live in ``region``, in config order."""
         return [w for w in self.workloads.values() if w.region == region]
+
+    def vault_for(self, region: str) -> Vault:
+        """The vault posture of ``region`` (see :func:`vault_posture`)."""
+        return vault_posture(self.vault, region)
 
     def vault_resource_group_name(self, region: str) -> str:
         """Name of the resource group holding the vault of ``region``."""
@@ -859,6 +880,13 @@ def _resolve_workload(name: str, w: WorkloadInput, cfg: ProgramConfig, location:
             f"true: unmanaged (VHD) disks are retired on {UNMANAGED_DISK_RETIREMENT} (VMs using them cannot"
             " start afterwards) and their backup is deprecated; use managed disks"))
     disk_sku = w.disk_sku or t.disk_sku
+    if not facts.has_zones(region) and disk_sku in facts.ZONE_REDUNDANT_DISK_SKUS:
+        if w.disk_sku is None:  # the tier's ZRS default: the same disk type, locally redundant
+            disk_sku = disk_sku.replace("_ZRS", "_LRS")
+        else:
+            problems.append(_problem(f"{p}.diskSku", disk_sku,
+                                     f"a locally redundant SKU: {region} has no availability zones, so no ZRS disks"
+                                     " (https://learn.microsoft.com/azure/reliability/regions-list)"))
     if w.os_disk_sku is not None:
         os_sku = w.os_disk_sku
         if os_sku in DATA_ONLY_DISK_SKUS:
@@ -1001,8 +1029,6 @@ def _resolve_vault(v: VaultInput, problems: list[str]) -> Vault:
         elif not crr:
             problems.append(_problem("vault.crossRegionRestore", False,
                                      f"true (restore into the paired region), {weaker_hint}"))
-        if v.soft_delete == "Disabled":
-            problems.append(_problem("vault.softDelete", v.soft_delete, f'"Enabled" or "AlwaysON", {weaker_hint}'))
         if v.immutability == "Disabled":
             problems.append(_problem("vault.immutability", v.immutability,
                                      f'"Unlocked" or "Locked", {weaker_hint}'))
@@ -1011,6 +1037,12 @@ def _resolve_vault(v: VaultInput, problems: list[str]) -> Vault:
                                      f'"Disabled", {weaker_hint}'))
         if not v.job_failure_alerts:
             problems.append(_problem("vault.jobFailureAlerts", False, f"true, {weaker_hint}"))
+    if v.soft_delete == "Disabled":
+        problems.append(_problem(
+            "vault.softDelete", v.soft_delete,
+            f'"Enabled" or "AlwaysON": soft delete cannot be disabled (secure by default from Recovery Services API'
+            f" {facts.SECURE_BY_DEFAULT_API}; azure-native sends {facts.RECOVERY_SERVICES_API}), and deleting a"
+            " protected item always soft-deletes it (https://learn.microsoft.com/azure/backup/secure-by-default)"))
     for region, rg in v.existing_resource_groups.items():
         if not facts.is_known_region(region):
             problems.append(_region_problem(f"vault.existingResourceGroups.{region}", region))
@@ -1026,6 +1058,86 @@ def _resolve_vault(v: VaultInput, problems: list[str]) -> Vault:
         delete_lock=v.delete_lock, allow_weaker_posture=v.allow_weaker_posture,
         existing_resource_groups=dict(v.existing_resource_groups),
     )
+
+
+def vault_posture(v: Vault, region: str) -> Vault:
+    """The vault posture for ``region``. A region without an Azure pair has no geo-redundant storage and no
+    cross-region restore ("Regions without a pair will not have geo-redundant storage (GRS)",
+    https://learn.microsoft.com/azure/reliability/cross-region-replication-azure): a GeoRedundant posture falls
+    back to ZoneRedundant there, or LocallyRedundant where the region has no zones."""
+    if v.storage_redundancy != "GeoRedundant" or facts.REGION_CAPABILITIES.get(region, {}).get("grs", True):
+        return v
+    fallback = "ZoneRedundant" if facts.has_zones(region) else "LocallyRedundant"
+    return v.model_copy(update={"storage_redundancy": fallback, "cross_region_restore": False})
+
+
+def vault_fallback_note(v: Vault, region: str) -> str | None:
+    """What :func:`vault_posture` changed for ``region``, said in the preview; None when nothing."""
+    got = vault_posture(v, region)
+    if got is v:
+        return None
+    return (f"{region} has no Azure paired region, so its vault cannot be GeoRedundant (no GRS, no cross-region"
+            f" restore): it is {got.storage_redundancy}; the workloads there reach their DR region through Site"
+            " Recovery or consistent snapshots copied to their drRegion")
+
+
+def _has_site_recovery(w: WorkloadInput) -> bool:
+    """The workload is replicated by Azure Site Recovery (the ``siteRecovery`` key, when the config has it)."""
+    sr = getattr(w, "site_recovery", None)
+    return bool(sr) and getattr(sr, "enabled", True) is not False
+
+
+def _resolve_cross_region(name: str, w: WorkloadInput, wl: Workload, vault: Vault,
+                          problems: list[str]) -> Workload:
+    """The cross-region RPO (target and what Azure Backup achieves) and the checks only the resolved workload
+    and its region's vault can make: a cross-region target Azure Backup cannot reach, an unpaired region without
+    a cross-region path, crash-consistent restore points on Premium SSD v2 / Ultra disks."""
+    p = f"workloads.{name}"
+    t = TIERS[w.tier]
+    target = w.cross_region_rpo_hours if w.cross_region_rpo_hours is not None else t.cross_region_rpo_hours
+    v = vault_posture(vault, wl.region)
+    achieved = facts.CROSS_REGION_RPO_HOURS if v.storage_redundancy == "GeoRedundant" and v.cross_region_restore \
+        else None
+    cs = wl.consistent_snapshots
+    copies = cs is not None and cs.copy_to_dr_region
+    asr = _has_site_recovery(w)
+    paths = (f"Azure Site Recovery (workloads.{name}.siteRecovery), or consistent snapshots copied to the DR"
+             f" region on a schedule (workloads.{name}.consistentSnapshots with copyToDrRegion: true)")
+    if target < facts.CROSS_REGION_RPO_HOURS and not (asr or copies):
+        problems.append(_problem(
+            f"{p}.crossRegionRpoHours", target,
+            f"at least {facts.CROSS_REGION_RPO_HOURS} with Azure Backup alone (only the day's last backup reaches"
+            f" the vault, then up to {facts.GRS_REPLICATION_LAG_HOURS} h of geo-replication); what reaches"
+            f" {target} h: {paths}"))
+    if not facts.REGION_CAPABILITIES.get(wl.region, {}).get("grs", True) and not (asr or copies):
+        problems.append(_problem(
+            f"{p}.region", wl.region,
+            f"a cross-region path: {wl.region} has no Azure paired region, so Azure Backup keeps no copy outside it"
+            f" (its vault is {v.storage_redundancy}); add {paths}"))
+    if cs is not None and cs.method == "restorePoints" and cs.consistency == "CrashConsistent":
+        bad = sorted({d.sku for d in wl.data_disks} & set(facts.CRASH_CONSISTENT_UNSUPPORTED_SKUS))
+        if bad:
+            problems.append(_problem(
+                f"{p}.consistentSnapshots.consistency", "CrashConsistent",
+                f'"ApplicationConsistent": crash-consistent restore points are not supported on {", ".join(bad)}'
+                " disks (https://learn.microsoft.com/azure/virtual-machines/concepts-restore-points)"))
+    return wl.model_copy(update={"cross_region_rpo_hours": target, "cross_region_achieved_rpo_hours": achieved,
+                                 "tags": {**wl.tags, "dr-cross-region-rpo-hours": str(target)}})
+
+
+def _scale_problems(workloads: Mapping[str, Workload]) -> list[str]:
+    """Azure's per-vault limit: at most 1,000 VMs in one vault (one vault per region here)."""
+    out = []
+    for region in sorted({w.region for w in workloads.values()}):
+        ws = [w for w in workloads.values() if w.region == region]
+        count = sum(w.vm_count for w in ws)
+        if count > facts.MAX_VMS_PER_VAULT:
+            out.append(_problem(
+                "workloads", _Shown(f"{count} VMs in {region}"),
+                f"at most {facts.MAX_VMS_PER_VAULT} VMs per region: Azure Backup protects up to"
+                f" {facts.MAX_VMS_PER_VAULT} VMs in one vault (https://learn.microsoft.com/azure/backup/backup-support-matrix);"
+                " move workloads to another region or stack"))
+    return out
 
 
 _STRING_KEYS = {"drRegion", "namePrefix", "adminPassword"}
@@ -1074,7 +1186,8 @@ def parse_stack_config(raw: Mapping[str, Any], *, location: str | None, project:
     for name, w in cfg.workloads.items():
         resolved = _resolve_workload(name, w, cfg, location, stack_dr, problems)
         if resolved is not None:
-            workloads[name] = resolved
+            workloads[name] = _resolve_cross_region(name, w, resolved, vault, problems)
+    problems += _scale_problems(workloads)
     if any(w.authentication == "password" for w in workloads.values()) and cfg.admin_password is None:
         names = ", ".join(n for n, w in workloads.items() if w.authentication == "password")
         problems.append(_problem("adminPassword", _MISSING,

@@ -23,7 +23,8 @@ from posture.capture import UNKNOWN, run_in_mocks
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE5Bx4GJ4D3v4LaEZFWiaobemAk7sfwCr4/TQ519JQL5 test"
 SUB = f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups"
 IMAGE_ID = "/subscriptions/s/resourceGroups/rg-img/providers/Microsoft.Compute/images/golden"
-DB_TAGS = {"dr-high-availability": "true", "dr-rpo-hours": "4", "dr-tier": "database", "dr-workload": "db"}
+DB_TAGS = {"dr-high-availability": "true", "dr-rpo-hours": "4", "dr-tier": "database", "dr-workload": "db",
+           "dr-cross-region-rpo-hours": "36"}
 
 
 def cfg(workload_extra=None, **top):

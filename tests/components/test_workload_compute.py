@@ -25,7 +25,8 @@ TOKEN = "azure-iaas-dr:workload_compute:WorkloadCompute"
 SUBNET_ID = (f"{SUB}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/hub/subnets/apps")
 
 DB = {"tier": "database", "sshPublicKey": KEY, "dataDisks": [{"lun": 0, "sizeGb": 256}, {"lun": 1, "sizeGb": 128}]}
-DB_TAGS = {"dr-workload": "db", "dr-tier": "database", "dr-high-availability": "true", "dr-rpo-hours": "4"}
+DB_TAGS = {"dr-workload": "db", "dr-tier": "database", "dr-high-availability": "true", "dr-rpo-hours": "4",
+           "dr-cross-region-rpo-hours": "36"}
 
 
 def config(workloads, location="westeurope", secret_keys=(), **top):
@@ -81,7 +82,8 @@ def test_availability_set_inputs_are_exact():
 @pytest.mark.parametrize("region,expected", [("westeurope", 3), ("northeurope", 3), ("uksouth", 2),
                                               ("eastasia", 2), ("italynorth", 2)])
 def test_fault_domains_default_to_the_regions_maximum(region, expected):
-    wl = {**DB, "region": region} if region != "italynorth" else {**DB, "region": region, "drRegion": "westeurope"}
+    wl = {**DB, "region": region} if region != "italynorth" else {
+        **DB, "region": region, "drRegion": "westeurope", "consistentSnapshots": {"pointsInTime": ["20260101t0000z"]}}
     assert config({"db": wl}).workloads["db"].fault_domains == expected
 
 
@@ -337,7 +339,7 @@ def test_public_ip_only_when_asked():
                           "location": "westeurope", "sku": {"name": "Standard"},
                           "publicIPAllocationMethod": "Static", "zones": ["2"],
                           "tags": {"dr-workload": "db", "dr-tier": "reporting", "dr-high-availability": "false",
-                                   "dr-rpo-hours": "24"}}
+                                   "dr-rpo-hours": "24", "dr-cross-region-rpo-hours": "36"}}
     nic = one(cap, "azure-native:network:NetworkInterface", "db-vm-0-nic")
     assert nic.inputs["ipConfigurations"][0]["publicIPAddress"] == {
         "id": arm("rg-dr-db", "Microsoft.Network/publicIPAddresses/db-vm-0-pip")}
