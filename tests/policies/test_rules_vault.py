@@ -20,6 +20,12 @@ def _grs_fail(value: str, allowed: str = "'GeoRedundant'") -> str:
             f"set {RED} to {allowed}")
 
 
+def _unpaired(value: str) -> str:
+    return (f"[AZDR-RSV-001] vault 'rsv' in polandcentral stores backups {value} (not set means GeoRedundant): "
+            f"polandcentral has no Azure paired region, so no geo-redundant storage; set {RED} to 'ZoneRedundant' "
+            f"and take DR copies out of the region with Site Recovery or snapshot copies")
+
+
 def _crr_off(value: str) -> str:
     return (f"[AZDR-RSV-002] vault 'rsv' is GeoRedundant but cross-region restore is {value} (not set means "
             f"Disabled): backups in the paired region cannot be restored until Microsoft declares a regional "
@@ -50,6 +56,20 @@ CASES = [
          [_grs_fail("'LocallyRedundant'", ZRS_OK)], name="rsv", config={"allowZoneRedundant": True}),
     Case("AZDR-RSV-001", "fail-invalid", mutate(V, RED, "Invalid"), [_grs_fail("'Invalid'")], name="rsv"),
     Case("AZDR-RSV-001", "fail-wrong-type", mutate(V, RED, 3), [_grs_fail("3")], name="rsv"),
+    # audit W3: a region without a pair has no GRS; the vault is judged by its region's capabilities
+    Case("AZDR-RSV-001", "pass-unpaired-region-zone-redundant",
+         mutate(mutate(mutate(V, "location", "polandcentral"), RED, "ZoneRedundant"), CRR, "Disabled"), name="rsv"),
+    Case("AZDR-RSV-001", "pass-unpaired-region-display-name", mutate(mutate(V, "location", "Poland Central"), RED,
+                                                                     "ZoneRedundant"), name="rsv"),
+    Case("AZDR-RSV-001", "fail-unpaired-region-geo-redundant", mutate(V, "location", "polandcentral"),
+         [_unpaired("'GeoRedundant'")], name="rsv"),
+    Case("AZDR-RSV-001", "fail-unpaired-region-missing-means-grs", mutate(mutate(V, "location", "polandcentral"), RED,
+                                                                          DELETE), [_unpaired("not set")], name="rsv"),
+    Case("AZDR-RSV-001", "fail-unpaired-region-lrs-where-zones-exist", mutate(mutate(V, "location", "polandcentral"),
+                                                                              RED, "LocallyRedundant"),
+         [_unpaired("'LocallyRedundant'")], name="rsv"),
+    Case("AZDR-RSV-002", "pass-unpaired-region-no-crr-to-enable",
+         mutate(mutate(mutate(V, "location", "polandcentral"), RED, "ZoneRedundant"), CRR, "Disabled"), name="rsv"),
     # AZDR-RSV-002
     Case("AZDR-RSV-002", "pass-grs-with-crr", V, name="rsv"),
     Case("AZDR-RSV-002", "pass-missing-redundancy-with-crr", mutate(V, RED, DELETE), name="rsv"),

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from pulumi_policy import EnforcementLevel, PolicyResource, ResourceValidationArgs, Severity, StackValidationArgs
 
 from ..facts import SOFT_DELETE_MAX_DAYS, SOFT_DELETE_MIN_DAYS
+from ..regions import capabilities
 from ..framework import ConfigKey, Finding, Rule, RuleConfig
 from ..joins import UNKNOWN, Graph, norm_id, read
 from ..props import LOCK_AT_RESOURCE, LOCK_BY_SCOPE, MISSING, VAULT, as_int, as_str, get, same_text, show
@@ -35,11 +36,34 @@ def is_geo_redundant(value: object) -> bool:
     return value is MISSING or same_text(value, "GeoRedundant")
 
 
+LEARN_NO_PAIR = "https://learn.microsoft.com/azure/reliability/cross-region-replication-azure"
+
+
+def unpaired_best(props) -> tuple[str, str] | None:
+    """(region, best redundancy) when the vault's region is known and has no Azure pair, hence no GRS: the best
+    is ZoneRedundant where the region has zones, else LocallyRedundant. None otherwise (judged as usual)."""
+    region = as_str(get(props, "location"))
+    row = capabilities(region) if region else None
+    if row is None or row["grs"]:
+        return None
+    return region, "ZoneRedundant" if row["zones"] else "LocallyRedundant"
+
+
 # ---- AZDR-RSV-001 ------------------------------------------------------------------------------
 
 
 def check_geo_redundant(args: ResourceValidationArgs, cfg: RuleConfig) -> Iterable[str]:
     value = _redundancy(args.props)
+    unpaired = unpaired_best(args.props)
+    if unpaired is not None:  # judged by the region's capabilities: GRS does not exist there
+        region, best = unpaired
+        if not same_text(value, best):
+            yield (
+                f"vault '{args.name}' in {region} stores backups {show(value)} (not set means GeoRedundant): "
+                f"{region} has no Azure paired region, so no geo-redundant storage; set {REDUNDANCY} to '{best}' "
+                f"and take DR copies out of the region with Site Recovery or snapshot copies"
+            )
+        return
     if is_geo_redundant(value):
         return
     if cfg["allowZoneRedundant"] and same_text(value, "ZoneRedundant"):
@@ -65,7 +89,10 @@ VAULT_GEO_REDUNDANT = Rule(
         "for the backup recovery services vault, so backups are replicated to a different Azure region for "
         "safeguarding from regional disasters; 'Steps to enable a backup' step 2 repeats it. Locally or "
         "zone-redundant vault storage keeps every copy in the primary region. Azure locks the redundancy once "
-        "the first item is protected, so it must be right before deploy."
+        "the first item is protected, so it must be right before deploy. Regions without an Azure pair have no "
+        "GRS ('Regions without a pair will not have geo-redundant storage'), so there the rule asks for the best "
+        "the region has (ZoneRedundant, or LocallyRedundant without zones) and the cross-region copy must come "
+        "from Site Recovery or snapshot copies."
     ),
     remediation=(
         "Set the vault's standard-tier storage redundancy to GeoRedundant (before the first VM is protected). "
@@ -80,10 +107,16 @@ rs.Vault("rsv", resource_group_name=rg.name, sku=rs.SkuArgs(name="RS0", tier="St
             standard_tier_storage_redundancy=rs.StandardTierStorageRedundancy.GEO_REDUNDANT,
             cross_region_restore=rs.CrossRegionRestore.ENABLED)))
 """,
-    links=(LEARN_VAULT, "https://learn.microsoft.com/azure/backup/backup-support-matrix"),
+    links=(LEARN_VAULT, "https://learn.microsoft.com/azure/backup/backup-support-matrix", LEARN_NO_PAIR),
     unknown="advisory",
     unknown_note="An unknown redundancy cannot be judged before deploy; the SDK reports an advisory.",
-    missing="Not set: Azure creates new vaults GeoRedundant, so the rule passes.",
+    missing=(
+        "Not set: Azure creates new vaults GeoRedundant, so the rule passes. A vault in a known region without an "
+        "Azure pair (no GRS there, per the pack's region-capabilities table) is judged by that region instead: it "
+        "must be ZoneRedundant (LocallyRedundant where the region has no zones); not set fails there (the safe "
+        "side: Azure's default would be GeoRedundant, which the region cannot give). An unknown location is judged "
+        "as a paired region."
+    ),
     check=check_geo_redundant,
     config=(
         ConfigKey("allowZoneRedundant", "boolean", False,
@@ -100,6 +133,8 @@ def check_cross_region_restore(args: ResourceValidationArgs, _cfg: RuleConfig) -
     redundancy = _redundancy(args.props)
     crr = get(args.props, CRR)
     enabled = same_text(crr, "Enabled")
+    if unpaired_best(args.props) is not None and not enabled:
+        return  # no pair, no cross-region restore: nothing to enable (AZDR-RSV-001 judges the redundancy)
     if is_geo_redundant(redundancy):
         if not enabled:
             yield (
@@ -140,7 +175,8 @@ rs.VaultPropertiesRedundancySettingsArgs(
     unknown_note="An unknown redundancy or cross-region-restore value cannot be judged; the SDK reports an advisory.",
     missing=(
         "crossRegionRestore not set means Disabled (Azure default): a GeoRedundant vault fails. Redundancy not "
-        "set means GeoRedundant."
+        "set means GeoRedundant. In a region without an Azure pair cross-region restore does not exist, so it is "
+        "not asked for there."
     ),
     check=check_cross_region_restore,
     tags=("vault", "redundancy", "restore"),
