@@ -340,3 +340,11 @@ def test_config_backup_variants_are_valid_arm(sku):
     cap = run(lambda: ConfigBackup("cfg", ConfigBackupArgs.from_config(c, "rg-dr-config", "dev")))
     assert [r.inputs["sku"]["name"] for r in cap.find("azure-native:storage:StorageAccount")] == [sku]
     assert arm_problems(cap) == {}
+
+
+def test_gallery_replicas_are_lrs_where_the_region_has_no_zones():
+    """Audit W9: ZRS gallery replicas exist only in regions with availability zones (westus has none)."""
+    from components.image_gallery import replica_storage
+
+    assert (replica_storage("Standard_ZRS", "eastus"), replica_storage("Standard_ZRS", "westus"),
+            replica_storage("Premium_LRS", "westus")) == ("Standard_ZRS", "Standard_LRS", "Premium_LRS")

@@ -133,6 +133,10 @@ CASES += [
                                                "storageAccountType": "Standard_ZRS"}]),
          [_img_no_dr("a region other than the source")]),
     _img("fail-lrs", mutate(GIV, f"{TR}[1].storageAccountType", "Standard_LRS"), [_img_type("'Standard_LRS'")]),
+    # audit W9: eastus -> westus, whose DR region has no zones: no ZRS replicas exist there, so LRS passes
+    _img("pass-zoneless-dr-region-lrs", mutate(mutate(mutate(GIV, "location", "eastus"), f"{TR}[0].name", "eastus"),
+                                               TR + "[1]", {"name": "westus", "regionalReplicaCount": 2,
+                                                            "storageAccountType": "Standard_LRS"})),
     _img("fail-type-missing-everywhere", mutate(GIV, f"{TR}[1].storageAccountType", DELETE),
          [_img_type("not set (Standard_LRS)")]),
     _img("fail-one-replica", mutate(GIV, f"{TR}[1].regionalReplicaCount", 1), [_img_count(1)]),
