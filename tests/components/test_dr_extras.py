@@ -262,6 +262,8 @@ def test_incremental_snapshot_sets_copy_start_into_dr_region_in_creation_order()
     assert os1_copy.property_dependencies["creationData"] == [os1.urn]
     assert os1_copy.urn in os2_copy.dependencies and os1_copy.urn not in snaps[3].dependencies
     assert os2.inputs["creationData"]["createOption"] == "Copy"
+    # audit W10: the source snapshots of a disk are created in label order (before, both points in parallel)
+    assert os1.urn in os2.dependencies and os1.dependencies == []
     [comp] = cap.find("azure-iaas-dr:restore_points:ConsistentSnapshots")
     assert comp.outputs["sets"]["20260101t0000z"] == {"db-vm-0": {"os": os1.id, "lun0": l01.id}}
     assert comp.outputs["drSets"]["20260102t0000z"]["db-vm-0"]["os"] == os2_copy.id
