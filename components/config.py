@@ -367,7 +367,9 @@ class WorkloadInput(_Input):
     os_disk_size_gb: int | None = _f("OS disk size in GiB (default: the image's).", None, ge=30, le=4095,
                                      allowed="an integer from 30 to 4095")
     data_disks: list[DataDiskInput] = _f("Managed data disks per VM.", [])
-    trusted_launch: bool = _f("Trusted Launch (secure boot + vTPM); needs an Enhanced policy.", True)
+    trusted_launch: bool = _f("Trusted Launch (secure boot + vTPM); gets an Enhanced policy (the Standard policy"
+                              " takes Trusted Launch only from Recovery Services API 2025-01-01; azure-native"
+                              " 3.29.0 sends 2024-10-01).", True)
     authentication: Literal["ssh", "password"] = _f("Admin login: ssh key, or password from secret config.",
                                                     "ssh")
     admin_username: str = _f("Admin user name.", "azureuser", pattern=r"^[a-z_][a-z0-9_-]{0,31}$",
@@ -911,7 +913,9 @@ def _resolve_workload(name: str, w: WorkloadInput, cfg: ProgramConfig, location:
             problems.append(_problem(
                 f"{p}.dataDisks[{i}].sku" if d.sku else f"{p}.diskSku", sku,
                 "a SKU other than PremiumV2_LRS/UltraSSD_LRS for a high-availability workload: Premium SSD"
-                " v2 and Ultra disks need zonal VMs, which cannot join an availability set"))
+                " v2 and Ultra disks need zonal VMs, which cannot join an availability set (Premium SSD v2 with"
+                " availability sets exists only in " + ", ".join(sorted(facts.PREMIUM_V2_AVAILABILITY_SET_REGIONS))
+                + " after registering the PV2WithAVSetRegionWithoutZone feature, which the program does not assume)"))
         data_disks.append(DataDisk(lun=d.lun, size_gb=d.size_gb, sku=sku))
     if len(w.data_disks) > MAX_BACKED_UP_DATA_DISKS and w.backup_scope != "osDiskOnly":
         problems.append(_problem(

@@ -273,7 +273,9 @@ CASES = {
         {"workloads": {"db": wl(tier="database", dataDisks=[{"lun": 0, "sizeGb": 64, "sku": "PremiumV2_LRS"}])}},
         ['azure-iaas-dr:workloads.db.dataDisks[0].sku: "PremiumV2_LRS": a SKU other than PremiumV2_LRS/UltraSSD_LRS'
          " for a high-availability workload: Premium SSD v2 and Ultra disks need zonal VMs, which cannot join an"
-         " availability set"]),
+         " availability set (Premium SSD v2 with availability sets exists only in australiasoutheast, canadaeast,"
+         " northcentralus, ukwest, westcentralus, westus after registering the PV2WithAVSetRegionWithoutZone"
+         " feature, which the program does not assume)"]),
     "disk-too-big": (
         {"workloads": {"r": wl(dataDisks=[{"lun": 0, "sizeGb": 40000}])}},
         ["azure-iaas-dr:workloads.r.dataDisks[0].sizeGb: 40000: at most 32767 GiB for StandardSSD_LRS (up to 65536"

@@ -37,6 +37,7 @@ from ..props import (
 
 LEARN_AGENT = "https://learn.microsoft.com/azure/virtual-machines/extensions/agent-linux"
 LEARN_PREPARE = "https://learn.microsoft.com/azure/backup/backup-azure-arm-vms-prepare"
+LEARN_IAAS_MATRIX = "https://learn.microsoft.com/azure/backup/backup-support-matrix-iaas"  # agentless option
 LEARN_NETWORK = "https://learn.microsoft.com/azure/backup/backup-azure-arm-vms-prepare#establish-network-connectivity"
 LEARN_TAGS = "https://learn.microsoft.com/azure/virtual-network/service-tags-overview"
 
@@ -84,7 +85,9 @@ VM_AGENT = Rule(
     rationale=(
         "The seed's 'Steps to enable a backup' step 4: make sure the Backup Agent (the VM agent and its backup "
         "extension) is on the VM. A VM from an Azure gallery (marketplace) image has it; a custom image must "
-        "include it. Without it, backup jobs fail and the VM has no recovery points."
+        "include it. Without it, application- and file-consistent backups fail. (Azure Backup also offers "
+        "agentless multi-disk crash-consistent backup on the Enhanced policy, snapshotConsistencyType "
+        "OnlyCrashConsistent; the program never asks for it, so the pack keeps requiring the agent: the safe side.)"
     ),
     remediation=(
         "Keep provisionVMAgent true (the default) and, for custom images, install the agent in the image and set "
@@ -97,7 +100,7 @@ compute.OSProfileArgs(computer_name="db-1", admin_username="azureuser",
     linux_configuration=compute.LinuxConfigurationArgs(
         disable_password_authentication=True, provision_vm_agent=True))
 """,
-    links=(LEARN_PREPARE, LEARN_AGENT),
+    links=(LEARN_PREPARE, LEARN_AGENT, LEARN_IAAS_MATRIX),
     unknown="advisory",
     unknown_note="provisionVMAgent and the image reference are normally literal; unknown values yield the SDK advisory.",
     missing=(
