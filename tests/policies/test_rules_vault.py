@@ -115,7 +115,8 @@ SD_DAYS = f"{SD}.softDeleteRetentionPeriodInDays"
 
 
 def _sd_off(state):
-    return (f"[AZDR-RSV-003] vault 'rsv' has soft delete {state}: deleted backup data is purged at once; "
+    return (f"[AZDR-RSV-003] vault 'rsv' has soft delete {state}: Azure no longer accepts turning it off (secure by "
+            f"default from API 2024-09-30-preview; deleting an item always soft-deletes it); "
             f"set {SD_STATE} to 'Enabled' or 'AlwaysON'")
 
 
@@ -330,3 +331,47 @@ def test_delete_lock_matches_each_lock_to_its_own_vault():
         "[AZDR-RSV-006] vault 'rsv1' has no CanNotDelete management lock (locks found: 'ReadOnly'): one delete of "
         "the vault or its resource group removes the backups; add authorization.ManagementLockByScope("
         "level='CanNotDelete', scope=<vault>.id)", urn_of(VAULT_T, "rsv1"))]
+
+
+# ---- AZDR-RSV-007 VMs per vault (stack) ------------------------------------------------------------
+
+ITEM_T = "azure-native:recoveryservices:ProtectedItem"
+
+
+def _items(n, *, dep=True, vault_name="rsv-dr-weu"):
+    """A vault and n VM protected items naming it (by dependency, or by name only)."""
+    from .factories_dr import protected_item_props
+
+    def build():
+        vault = stack_resource(VAULT_T, "rsv", _vault_out())
+        out = [vault]
+        for i in range(n):
+            props = {**protected_item_props(f"vm-{i}"), "vaultName": vault_name}
+            out.append(stack_resource(ITEM_T, f"vm-{i}-backup", props,
+                                      property_dependencies={"vaultName": [vault]} if dep else None))
+        return out
+    return build
+
+
+def _too_many(n, limit=1000):
+    return (f"[AZDR-RSV-007] vault 'rsv' protects {n} VMs, more than {limit}: Azure Backup protects up to 1000 VMs"
+            f" in one vault and registers at most 250 a day; spread the VMs over more vaults (regions or stacks)",
+            urn_of(VAULT_T, "rsv"))
+
+
+CASES += [
+    Case("AZDR-RSV-007", "pass-at-configured-limit", _items(3), config={"maximumVmsPerVault": 3}),
+    Case("AZDR-RSV-007", "pass-missing-items-none-protected", _items(0)),
+    Case("AZDR-RSV-007", "pass-unknown-vault-name-not-counted", _items(4, dep=False, vault_name=UNK),
+         config={"maximumVmsPerVault": 3}),
+    Case("AZDR-RSV-007", "fail-above-configured-limit", _items(4), [_too_many(4, 3)], config={"maximumVmsPerVault": 3}),
+    Case("AZDR-RSV-007", "fail-joined-by-name", _items(4, dep=False), [_too_many(4, 3)],
+         config={"maximumVmsPerVault": 3}),
+]
+
+
+def test_vault_limit_default_is_azures_1000():
+    from .harness import run_stack
+
+    assert run_stack(RULES_BY_ID["AZDR-RSV-007"], _items(1001)()).violations == [_too_many(1001)]
+    assert run_stack(RULES_BY_ID["AZDR-RSV-007"], _items(1000)()).violations == []

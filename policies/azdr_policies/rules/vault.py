@@ -11,11 +11,19 @@ from collections.abc import Iterable
 
 from pulumi_policy import EnforcementLevel, PolicyResource, ResourceValidationArgs, Severity, StackValidationArgs
 
-from ..facts import SOFT_DELETE_MAX_DAYS, SOFT_DELETE_MIN_DAYS
+from ..facts import (
+    MAX_VM_REGISTRATIONS_PER_VAULT_PER_DAY,
+    MAX_VMS_PER_VAULT,
+    SECURE_BY_DEFAULT_API,
+    SOFT_DELETE_MAX_DAYS,
+    SOFT_DELETE_MIN_DAYS,
+)
 from ..regions import capabilities
 from ..framework import ConfigKey, Finding, Rule, RuleConfig
 from ..joins import UNKNOWN, Graph, norm_id, read
-from ..props import LOCK_AT_RESOURCE, LOCK_BY_SCOPE, MISSING, VAULT, as_int, as_str, get, same_text, show
+from ..joins import is_vm_item
+from ..props import LOCK_AT_RESOURCE, LOCK_BY_SCOPE, MISSING, PROTECTED_ITEM, VAULT, as_int, as_str, get, same_text, \
+    show
 
 LEARN_VAULT = "https://learn.microsoft.com/azure/backup/backup-create-recovery-services-vault"
 LEARN_CRR = "https://learn.microsoft.com/azure/backup/backup-create-recovery-services-vault#set-cross-region-restore"
@@ -195,7 +203,8 @@ def check_soft_delete(args: ResourceValidationArgs, cfg: RuleConfig) -> Iterable
     on = state is MISSING or always_on or same_text(state, "Enabled")
     if not on:
         yield (
-            f"vault '{args.name}' has soft delete {show(state)}: deleted backup data is purged at once; "
+            f"vault '{args.name}' has soft delete {show(state)}: Azure no longer accepts turning it off (secure by "
+            f"default from API {SECURE_BY_DEFAULT_API}; deleting an item always soft-deletes it); "
             f"set {SOFT_DELETE}.softDeleteState to 'Enabled' or 'AlwaysON'"
         )
     elif cfg["requireAlwaysOnSoftDelete"] and not always_on:
@@ -483,6 +492,64 @@ authorization.ManagementLockByScope("rsv-lock", scope=vault.id,
 )
 
 
+# ---- AZDR-RSV-007 (stack) ----------------------------------------------------------------------
+
+
+def check_vms_per_vault(args: StackValidationArgs, cfg: RuleConfig) -> Iterable[Finding]:
+    graph = Graph(args.resources)
+    counts: dict[str, int] = {}
+    for item in graph.of(PROTECTED_ITEM):
+        if not is_vm_item(item):
+            continue
+        ref = graph.ref(item, "vaultName", "vaultName", (VAULT,), by_name=True)
+        if ref.target is not None:
+            counts[ref.target.urn] = counts.get(ref.target.urn, 0) + 1
+    limit = cfg["maximumVmsPerVault"]
+    for vault in graph.of(VAULT):
+        n = counts.get(vault.urn, 0)
+        if n > limit:
+            yield Finding(
+                f"vault '{vault.name}' protects {n} VMs, more than {limit}: Azure Backup protects up to "
+                f"{MAX_VMS_PER_VAULT} VMs in one vault and registers at most {MAX_VM_REGISTRATIONS_PER_VAULT_PER_DAY} "
+                f"a day; spread the VMs over more vaults (regions or stacks)", vault)
+
+
+VAULT_VMS_LIMIT = Rule(
+    id="AZDR-RSV-007",
+    name="vault-vm-limit",
+    title="A Recovery Services vault must protect at most 1,000 VMs (Azure's limit).",
+    severity=Severity.MEDIUM,
+    enforcement=EnforcementLevel.MANDATORY,
+    kind="stack",
+    resource_types=(VAULT, PROTECTED_ITEM),
+    seed_section="Steps to enable a backup",
+    rationale=(
+        "'Steps to enable a backup' protects every VM in a vault. Azure Backup supports 'up to 1,000 Azure VMs in "
+        "a single vault' and 'only 250 VM registrations are allowed per day': past 1,000 the protection of the "
+        "extra VMs fails. The daily limit depends on what was registered before, which a preview cannot see: the "
+        "program announces more than 250 VMs in one vault in its preview, and this rule judges the total."
+    ),
+    remediation="Spread the protected VMs over several vaults (one per region here), at most 1,000 each.",
+    snippet="""
+# one vault per region; more than 1,000 VMs in one region: a second stack (and vault) for the rest
+rs.Vault("rsv-2", resource_group_name=rg.name, sku=rs.SkuArgs(name="RS0", tier="Standard"))
+""",
+    links=("https://learn.microsoft.com/azure/backup/backup-support-matrix",),
+    unknown="skip",
+    unknown_note=(
+        "Protected items join their vault by the vaultName dependency, then by name; an item whose vault name is "
+        "unknown and has no dependency is not counted (it cannot be placed), so the count can only be low."
+    ),
+    missing="An item without vaultName is not counted; a vault without items protects 0 VMs (passes).",
+    check=check_vms_per_vault,
+    config=(
+        ConfigKey("maximumVmsPerVault", "integer", MAX_VMS_PER_VAULT, "Most VMs one vault may protect.",
+                  minimum=1, maximum=MAX_VMS_PER_VAULT),
+    ),
+    tags=("vault", "scale"),
+)
+
+
 RULES = [
     VAULT_GEO_REDUNDANT,
     VAULT_CROSS_REGION_RESTORE,
@@ -490,4 +557,5 @@ RULES = [
     VAULT_IMMUTABILITY,
     VAULT_PUBLIC_NETWORK_ACCESS,
     VAULT_DELETE_LOCK,
+    VAULT_VMS_LIMIT,
 ]
