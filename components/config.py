@@ -546,6 +546,8 @@ class Workload(_Resolved):
                                         description="Target cross-region RPO in hours.")
     cross_region_achieved_rpo_hours: int | None = Field(
         default=None, description="Cross-region RPO Azure Backup achieves (None: no cross-region backup copy).")
+    site_recovery: bool = Field(default=False, description="Replicated by Azure Site Recovery (siteRecovery key);"
+                                " its VMs are tagged dr-site-recovery: \"true\" and their NSG allows ASR's egress.")
     backup: BackupPlan = Field(description="Resolved backup policy.")
     backup_scope: Literal["allDisks", "osDiskOnly", "selectedDataDisks"] = Field(description="Backed-up disks.")
     backup_data_disk_luns: list[int] = Field(description="LUNs backed up with selectedDataDisks.")
@@ -1125,8 +1127,11 @@ def _resolve_cross_region(name: str, w: WorkloadInput, wl: Workload, vault: Vaul
                 f"{p}.consistentSnapshots.consistency", "CrashConsistent",
                 f'"ApplicationConsistent": crash-consistent restore points are not supported on {", ".join(bad)}'
                 " disks (https://learn.microsoft.com/azure/virtual-machines/concepts-restore-points)"))
+    tags = {**wl.tags, "dr-cross-region-rpo-hours": str(target)}
+    if asr:
+        tags["dr-site-recovery"] = "true"  # the tag AZDR-PRQ-002 scopes its egress check by
     return wl.model_copy(update={"cross_region_rpo_hours": target, "cross_region_achieved_rpo_hours": achieved,
-                                 "tags": {**wl.tags, "dr-cross-region-rpo-hours": str(target)}})
+                                 "site_recovery": asr, "tags": tags})
 
 
 def _scale_problems(workloads: Mapping[str, Workload]) -> list[str]:

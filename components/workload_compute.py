@@ -173,6 +173,7 @@ class WorkloadComputeArgs:
             ssh_public_key=w.ssh_public_key if w.authentication == "ssh" else None, admin_password=password,
             public_ip=w.public_ip, zone=w.zone, existing_subnet_id=w.existing_subnet_id,
             address_space=w.address_space, subnet_prefix=w.subnet_prefix, tags=dict(w.tags),
+            site_recovery=w.site_recovery,
         )
 
 

@@ -643,3 +643,13 @@ def test_more_than_1000_vms_in_one_vault_is_refused():
         " VMs in one vault (https://learn.microsoft.com/azure/backup/backup-support-matrix); move workloads to another"
         " region or stack"]
     assert len(parse(workloads={f"w{i}": wl(vmCount=100) for i in range(10)}).workloads) == 10
+
+
+def test_site_recovery_key_tags_the_workload_and_opens_a_cross_region_path(monkeypatch):
+    """The siteRecovery key comes from the Site Recovery work; any truthy value with no enabled: false counts."""
+    w_in = c.WorkloadInput.model_validate({"tier": "database", "sshPublicKey": KEY})
+    assert c._has_site_recovery(w_in) is False  # noqa: SLF001
+    assert "dr-site-recovery" not in parse().workloads["r"].tags
+    monkeypatch.setattr(c, "_has_site_recovery", lambda w: True)
+    w = parse(workloads={"db": wl(tier="database", crossRegionRpoHours=1)}).workloads["db"]
+    assert (w.site_recovery, w.tags["dr-site-recovery"], w.cross_region_rpo_hours) == (True, "true", 1)

@@ -527,3 +527,14 @@ def test_arm_judge_takes_any_vm_size_but_still_rejects_bad_enums():
     assert validate_inputs("azure-native:compute:VirtualMachine", bad) == [
         "azure-native:compute:VirtualMachine properties.securityProfile.securityType: 'TrustedLaunh' is not one of"
         " ['TrustedLaunch', 'ConfidentialVM']"]
+
+
+def test_site_recovery_workload_nsg_opens_asr_egress(monkeypatch):
+    import components.config as config_module
+
+    monkeypatch.setattr(config_module, "_has_site_recovery", lambda w: True)
+    cap = run(config({"db": DB}))
+    assert one(cap, "azure-native:network:NetworkSecurityGroup", "db-nsg").inputs["securityRules"] == [
+        {**r, "priority": float(r["priority"])} for r in SITE_RECOVERY_RULES]
+    vm = one(cap, "azure-native:compute:VirtualMachine", "db-vm-0")
+    assert vm.inputs["tags"]["dr-site-recovery"] == "true"
