@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STACK ?= dev
 STAMP := $(VENV)/.installed
 
-.PHONY: preview test install bench catalog clean
+.PHONY: preview test install bench catalog facts clean
 
 install: $(STAMP)
 
@@ -34,3 +34,7 @@ catalog: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
+
+# The pack's copy of the Azure facts (policies/azdr_policies/facts.py) is generated from components/facts.py.
+facts: $(STAMP)
+	$(BIN)/python -m tools.genfacts

@@ -44,6 +44,7 @@ from .config import (
     choose_schedule,
     instant_restore_cap,
 )
+from .facts import MAX_VMS_PER_POLICY
 
 __all__ = [
     "MAX_VMS_PER_POLICY",
@@ -61,8 +62,6 @@ __all__ = [
     "policy_properties",
 ]
 
-#: Azure's portal limit of VMs per backup policy (constraints §4 rule 12); more VMs get numbered policies.
-MAX_VMS_PER_POLICY = 100
 #: Date part of schedule/retention times: Azure reads only the time of day.
 REFERENCE_DATE = "2024-01-01"
 

@@ -73,7 +73,17 @@ import pulumi
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic.alias_generators import to_camel
 
-from . import regions
+from . import facts
+from .facts import (
+    DATA_ONLY_DISK_SKUS,
+    HOURLY_INTERVALS,
+    MAX_DISK_GB,
+    MAX_V2_DISK_GB,
+    UNMANAGED_DISK_RETIREMENT,
+    V1_INSTANT_RESTORE_MAX,
+    V2_INSTANT_RESTORE_MAX,
+    V2_INSTANT_RESTORE_MAX_BY_INTERVAL,
+)
 
 NAMESPACE = "azure-iaas-dr"
 LOCATION_KEY = "azure-native:location"
@@ -90,11 +100,7 @@ DiskSku = Literal[
     "StandardSSD_ZRS",
     "PremiumV2_LRS",
 ]
-DATA_ONLY_DISK_SKUS = ("PremiumV2_LRS", "UltraSSD_LRS")
-OS_DISK_SKUS = ("Standard_LRS", "Premium_LRS", "StandardSSD_LRS", "Premium_ZRS", "StandardSSD_ZRS")
-#: Largest size (GiB) of a managed disk other than Premium SSD v2 / Ultra; those go to 65,536 GiB.
-MAX_DISK_GB = 32767
-MAX_V2_DISK_GB = 65536
+OS_DISK_SKUS = tuple(s for s in typing.get_args(DiskSku) if s not in DATA_ONLY_DISK_SKUS)
 
 #: ``recoveryservices.StandardTierStorageRedundancy`` wire values (``Invalid`` excluded).
 StorageRedundancy = Literal["GeoRedundant", "ZoneRedundant", "LocallyRedundant"]
@@ -110,17 +116,12 @@ ConfigBackupSku = Literal["Standard_RAGRS", "Standard_RAGZRS"]
 GalleryStorage = Literal["Standard_ZRS", "Standard_LRS", "Premium_LRS"]
 
 TierName = Literal["database", "cluster", "app-server", "reporting", "critical-data"]
-HOURLY_INTERVALS = (4, 6, 8, 12)
-#: Instant-restore (snapshot) retention caps in days, from Azure Backup docs (constraints §4 rule 10).
-V1_INSTANT_RESTORE_MAX = 5
-V2_INSTANT_RESTORE_MAX = 30
-V2_INSTANT_RESTORE_MAX_BY_INTERVAL = {4: 17, 6: 22}
-#: Retention count maxima (Azure PowerShell ``PolicyConstants``; constraints §4 rule 11).
-MAX_DAILY, MAX_WEEKLY, MAX_MONTHLY, MAX_YEARLY = 9999, 5163, 1188, 99
-MIN_DAILY = 7
-#: Azure Backup supports up to 32 disks per VM; the OS disk counts, so 31 data disks at most.
-MAX_BACKED_UP_DATA_DISKS = 31
-UNMANAGED_DISK_RETIREMENT = "31 March 2026"
+#: Retention limits, under the names the config and components/backup_policy.py use (facts: components/facts.py).
+MAX_DAILY, MAX_WEEKLY = facts.MAX_DAILY_RETENTION, facts.MAX_WEEKLY_RETENTION
+MAX_MONTHLY, MAX_YEARLY = facts.MAX_MONTHLY_RETENTION, facts.MAX_YEARLY_RETENTION
+MIN_DAILY = facts.MIN_DAILY_RETENTION_DAYS
+#: The OS disk counts toward Azure Backup's disks per VM.
+MAX_BACKED_UP_DATA_DISKS = facts.MAX_BACKED_UP_DISKS_PER_VM - 1
 
 # --- Azure Site Recovery (Azure-to-Azure) bounds ------------------------------------------------------------
 # https://learn.microsoft.com/azure/site-recovery/azure-to-azure-common-questions (crash-consistent points every
@@ -163,6 +164,9 @@ class TierPreset:
     yearly_years: int
     instant_restore_days: int
     cost: str
+    #: Cross-region (regional-disaster) RPO target: what Azure Backup reaches, the vault tier's daily point plus
+    #: geo-replication lag (components/facts.py CROSS_REGION_RPO_HOURS). Tighter needs Site Recovery or snapshots.
+    cross_region_rpo_hours: int = facts.CROSS_REGION_RPO_HOURS
 
 
 TIERS: dict[str, TierPreset] = {
@@ -173,7 +177,8 @@ TIERS: dict[str, TierPreset] = {
             rpo_hours=4, high_availability=True, vm_count=2, vm_size="Standard_E4s_v5",
             disk_sku="Premium_ZRS", daily_days=30, weekly_weeks=12, monthly_months=0, yearly_years=0,
             instant_restore_days=7,
-            cost="highest: 6 Enhanced backups a day, 30 days + 12 weeks kept, 7 days of snapshots, 2 VMs",
+            cost="highest: 6 Enhanced backups a day (in-region snapshots; the day's last reaches the vault and"
+                 " the paired region), 30 days + 12 weeks kept, 7 days of snapshots, 2 VMs",
         ),
         TierPreset(
             "cluster", "2: a cluster of redundant VMs (e.g. Cassandra)",
@@ -187,7 +192,8 @@ TIERS: dict[str, TierPreset] = {
             rpo_hours=4, high_availability=True, vm_count=2, vm_size="Standard_D2s_v5",
             disk_sku="StandardSSD_ZRS", daily_days=14, weekly_weeks=0, monthly_months=0, yearly_years=0,
             instant_restore_days=5,
-            cost="medium-high: 6 Enhanced backups a day (Azure's floor is 4 h, not the seed's hourly)",
+            cost="medium-high: 6 Enhanced backups a day in-region (Azure's floor is 4 h, not the seed's hourly);"
+                 " cross-region only the day's last",
         ),
         TierPreset(
             "reporting", "3: reporting server whose output can be regenerated",
@@ -210,15 +216,16 @@ TIERS: dict[str, TierPreset] = {
 def tier_table() -> str:
     """The tier presets as a Markdown table (README and the module docstring reuse it)."""
     rows = [
-        "| tier | seed scenario | RPO (h) | HA (VMs) | retention daily/weekly/monthly/yearly | instant restore (d)"
-        " | disk SKU | cost trade-off |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| tier | seed scenario | RPO in-region (h) | RPO cross-region (h) | HA (VMs) | retention"
+        " daily/weekly/monthly/yearly | instant restore (d) | disk SKU | cost trade-off |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for t in TIERS.values():
         ha = f"yes ({t.vm_count})" if t.high_availability else f"no ({t.vm_count})"
         ret = f"{t.daily_days}d / {t.weekly_weeks}w / {t.monthly_months}m / {t.yearly_years}y"
         rows.append(
-            f"| `{t.name}` | {t.seed_scenario} | {t.rpo_hours} | {ha} | {ret} | {t.instant_restore_days}"
+            f"| `{t.name}` | {t.seed_scenario} | {t.rpo_hours} | {t.cross_region_rpo_hours} | {ha} | {ret}"
+            f" | {t.instant_restore_days}"
             f" | {t.disk_sku} | {t.cost} |"
         )
     return "\n".join(rows)
@@ -314,7 +321,7 @@ class AvailabilitySetInput(_Input):
     """Availability set of a high-availability workload (sku Aligned, managed disks)."""
 
     fault_domains: int | None = _f(
-        "Platform fault domains (default: the region's maximum, 2 or 3; see components/regions.py).", None,
+        "Platform fault domains (default: the region's maximum, 2 or 3; see components/facts.py).", None,
         ge=2, le=3, allowed="2 or 3 (Azure regions offer 2 or 3 managed-disk fault domains)")
     update_domains: int = _f("Platform update domains.", 5, ge=1, le=20, allowed="an integer from 1 to 20")
 
@@ -425,7 +432,9 @@ class WorkloadInput(_Input):
     os_disk_size_gb: int | None = _f("OS disk size in GiB (default: the image's).", None, ge=30, le=4095,
                                      allowed="an integer from 30 to 4095")
     data_disks: list[DataDiskInput] = _f("Managed data disks per VM.", [])
-    trusted_launch: bool = _f("Trusted Launch (secure boot + vTPM); needs an Enhanced policy.", True)
+    trusted_launch: bool = _f("Trusted Launch (secure boot + vTPM); gets an Enhanced policy (the Standard policy"
+                              " takes Trusted Launch only from Recovery Services API 2025-01-01; azure-native"
+                              " 3.29.0 sends 2024-10-01).", True)
     authentication: Literal["ssh", "password"] = _f("Admin login: ssh key, or password from secret config.",
                                                     "ssh")
     admin_username: str = _f("Admin user name.", "azureuser", pattern=r"^[a-z_][a-z0-9_-]{0,31}$",
@@ -441,8 +450,14 @@ class WorkloadInput(_Input):
     availability_set: AvailabilitySetInput = _f("Availability set settings (HA workloads).",
                                                 AvailabilitySetInput())
     resource_group: ResourceGroupInput = _f("The workload's resource group.", ResourceGroupInput())
-    rpo_hours: int | None = _f("Recovery point objective in hours (tier default).", None, le=8760,
+    rpo_hours: int | None = _f("In-region recovery point objective in hours (tier default): restores in the"
+                               " primary region, from the policy's snapshots.", None, le=8760,
                                allowed="an integer from 4 to 8760")
+    cross_region_rpo_hours: int | None = _f(
+        "Cross-region recovery point objective in hours (tier default 36): restores after a regional disaster."
+        " Azure Backup reaches 36 (only the day's last backup goes to the vault, plus up to 12 h of"
+        " geo-replication); tighter needs Azure Site Recovery or consistent snapshots copied to the DR region.",
+        None, ge=1, le=8760, allowed="an integer from 1 to 8760")
     retention: RetentionInput = _f("Retention overrides (tier defaults).", RetentionInput())
     instant_restore_days: int | None = _f("Days instant-restore snapshots are kept (tier default).", None,
                                           ge=1, le=V2_INSTANT_RESTORE_MAX, allowed="an integer from 1 to 30")
@@ -473,7 +488,8 @@ class VaultInput(_Input):
     cross_region_restore: bool | None = _f(
         "Cross-region restore into the paired region (default: on for GeoRedundant).", None)
     soft_delete: SoftDeleteMode = _f(
-        "Soft delete; AlwaysON is irreversible, Disabled needs allowWeakerPosture.", "Enabled")
+        "Soft delete; AlwaysON is irreversible. Disabled is refused: secure by default, Azure no longer allows"
+        " turning soft delete off.", "Enabled")
     soft_delete_retention_days: int = _f("Days soft-deleted backups are kept (beyond 14 are billed).", 14,
                                          ge=14, le=180, allowed="an integer from 14 to 180")
     immutability: ImmutabilityMode = _f(
@@ -484,8 +500,8 @@ class VaultInput(_Input):
                                   True)
     delete_lock: bool = _f("A CanNotDelete management lock on the vault.", True)
     allow_weaker_posture: bool = _f(
-        "Explicitly accept a weaker vault (non-geo-redundant storage, cross-region restore off, soft delete"
-        " or immutability disabled, public access, no job-failure alerts).", False)
+        "Explicitly accept a weaker vault (non-geo-redundant storage, cross-region restore off, immutability"
+        " disabled, public access, no job-failure alerts).", False)
     existing_resource_groups: dict[str, str] = _f(
         "Region -> name of an existing resource group for that region's vault (default: one is created,"
         " rg-<namePrefix>-backup-<region>).", {})
@@ -692,7 +708,7 @@ class BackupPlan(_Resolved):
     frequency: Literal["Hourly", "Daily"] = Field(description="ScheduleRunType wire value.")
     interval_hours: int = Field(description="Hours between backups: 4, 6, 8, 12, or 24 for daily.")
     policy_type: Literal["V1", "V2"] = Field(description="IAASVMPolicyType: V2 = Enhanced.")
-    effective_rpo_hours: int = Field(description="RPO the schedule achieves (= interval_hours).")
+    effective_rpo_hours: int = Field(description="In-region RPO the schedule achieves (= interval_hours).")
     instant_restore_days: int = Field(description="instantRpRetentionRangeInDays.")
     retention: Retention = Field(description="Retention counts.")
     start_time_utc: str = Field(description='"HH:MM" UTC: daily run time or hourly window start.')
@@ -765,7 +781,11 @@ class Workload(_Resolved):
     update_domains: int = Field(description="Availability set update domains.")
     resource_group_name: str = Field(description="The workload's resource group name.")
     resource_group_existing: bool = Field(description="The resource group exists already.")
-    rpo_hours: int = Field(description="Target RPO in hours.")
+    rpo_hours: int = Field(description="Target in-region RPO in hours.")
+    cross_region_rpo_hours: int = Field(default=facts.CROSS_REGION_RPO_HOURS,
+                                        description="Target cross-region RPO in hours.")
+    cross_region_achieved_rpo_hours: int | None = Field(
+        default=None, description="Cross-region RPO Azure Backup achieves (None: no cross-region backup copy).")
     backup: BackupPlan = Field(description="Resolved backup policy.")
     backup_scope: Literal["allDisks", "osDiskOnly", "selectedDataDisks"] = Field(description="Backed-up disks.")
     backup_data_disk_luns: list[int] = Field(description="LUNs backed up with selectedDataDisks.")
@@ -817,6 +837,10 @@ class StackConfig(_Resolved):
     def workloads_in(self, region: str) -> list[Workload]:
         """Workloads whose VMs live in ``region``, in config order."""
         return [w for w in self.workloads.values() if w.region == region]
+
+    def vault_for(self, region: str) -> Vault:
+        """The vault posture of ``region`` (see :func:`vault_posture`)."""
+        return vault_posture(self.vault, region)
 
     def vault_resource_group_name(self, region: str) -> str:
         """Name of the resource group holding the vault of ``region``."""
@@ -968,8 +992,8 @@ def _pydantic_problems(exc: ValidationError) -> list[str]:
 
 
 def _region_problem(path: str, value: str) -> str:
-    hint = difflib.get_close_matches(value, sorted(regions.KNOWN_REGIONS), n=1)
-    allowed = 'an Azure region\'s programmatic name, e.g. "westeurope" (see components/regions.py)'
+    hint = difflib.get_close_matches(value, sorted(facts.KNOWN_REGIONS), n=1)
+    allowed = 'an Azure region\'s programmatic name, e.g. "westeurope" (see components/facts.py)'
     if hint:
         allowed += f'; did you mean "{hint[0]}"?'
     return _problem(path, value, allowed)
@@ -977,19 +1001,19 @@ def _region_problem(path: str, value: str) -> str:
 
 def _resolve_dr(path: str, region: str, explicit: str | None, problems: list[str]) -> str | None:
     if explicit is not None:
-        if not regions.is_known_region(explicit):
+        if not facts.is_known_region(explicit):
             problems.append(_region_problem(path, explicit))
             return None
         if explicit == region:
             problems.append(_problem(path, explicit, f'a region other than the primary region "{region}"'))
             return None
         return explicit
-    pair = regions.paired_region(region)
+    pair = facts.paired_region(region)
     if pair is None:
         problems.append(_problem(
             path, _MISSING,
             f'required: region "{region}" has no Azure paired region (unpaired regions: '
-            + ", ".join(sorted(regions.UNPAIRED_REGIONS)) + "); name a DR region explicitly"))
+            + ", ".join(sorted(facts.UNPAIRED_REGIONS)) + "); name a DR region explicitly"))
     return pair
 
 
@@ -1091,7 +1115,7 @@ def _resolve_workload(name: str, w: WorkloadInput, cfg: ProgramConfig, location:
     t = TIERS[w.tier]
     region = w.region if w.region is not None else location
     dr_region = None
-    if w.region is not None and not regions.is_known_region(w.region):
+    if w.region is not None and not facts.is_known_region(w.region):
         problems.append(_region_problem(f"{p}.region", w.region))
     else:
         if w.dr_region is not None:
@@ -1113,6 +1137,13 @@ def _resolve_workload(name: str, w: WorkloadInput, cfg: ProgramConfig, location:
             f"true: unmanaged (VHD) disks are retired on {UNMANAGED_DISK_RETIREMENT} (VMs using them cannot"
             " start afterwards) and their backup is deprecated; use managed disks"))
     disk_sku = w.disk_sku or t.disk_sku
+    if not facts.has_zones(region) and disk_sku in facts.ZONE_REDUNDANT_DISK_SKUS:
+        if w.disk_sku is None:  # the tier's ZRS default: the same disk type, locally redundant
+            disk_sku = disk_sku.replace("_ZRS", "_LRS")
+        else:
+            problems.append(_problem(f"{p}.diskSku", disk_sku,
+                                     f"a locally redundant SKU: {region} has no availability zones, so no ZRS disks"
+                                     " (https://learn.microsoft.com/azure/reliability/regions-list)"))
     if w.os_disk_sku is not None:
         os_sku = w.os_disk_sku
         if os_sku in DATA_ONLY_DISK_SKUS:
@@ -1137,7 +1168,9 @@ def _resolve_workload(name: str, w: WorkloadInput, cfg: ProgramConfig, location:
             problems.append(_problem(
                 f"{p}.dataDisks[{i}].sku" if d.sku else f"{p}.diskSku", sku,
                 "a SKU other than PremiumV2_LRS/UltraSSD_LRS for a high-availability workload: Premium SSD"
-                " v2 and Ultra disks need zonal VMs, which cannot join an availability set"))
+                " v2 and Ultra disks need zonal VMs, which cannot join an availability set (Premium SSD v2 with"
+                " availability sets exists only in " + ", ".join(sorted(facts.PREMIUM_V2_AVAILABILITY_SET_REGIONS))
+                + " after registering the PV2WithAVSetRegionWithoutZone feature, which the program does not assume)"))
         data_disks.append(DataDisk(lun=d.lun, size_gb=d.size_gb, sku=sku))
     if len(w.data_disks) > MAX_BACKED_UP_DATA_DISKS and w.backup_scope != "osDiskOnly":
         problems.append(_problem(
@@ -1171,7 +1204,7 @@ def _resolve_workload(name: str, w: WorkloadInput, cfg: ProgramConfig, location:
     if w.custom_image is not None and w.custom_image.os_type == "Windows" and w.authentication == "ssh":
         problems.append(_problem(f"{p}.authentication", "ssh",
                                  '"password" for a Windows image (Azure sets up SSH keys only on Linux)'))
-    max_fd = regions.max_fault_domains(region)
+    max_fd = facts.max_fault_domains(region)
     fault_domains = w.availability_set.fault_domains or max_fd
     if fault_domains > max_fd:
         problems.append(_problem(f"{p}.availabilitySet.faultDomains", fault_domains,
@@ -1219,7 +1252,7 @@ def _resolve_workload(name: str, w: WorkloadInput, cfg: ProgramConfig, location:
     }
     return Workload(
         name=name, tier=w.tier, description=w.description, region=region, dr_region=dr_region,
-        dr_region_is_pair=regions.paired_region(region) == dr_region,
+        dr_region_is_pair=facts.paired_region(region) == dr_region,
         vm_count=vm_count, high_availability=ha, vm_size=w.vm_size or t.vm_size,
         image=None if w.custom_image is not None else (w.image or ImageInput()), custom_image=w.custom_image,
         os_disk_sku=os_sku, os_disk_size_gb=w.os_disk_size_gb, data_disks=data_disks,
@@ -1245,7 +1278,7 @@ def _resolve_site_recovery(name: str, w: WorkloadInput, cfg: ProgramConfig, regi
     p = f"workloads.{name}.siteRecovery"
     start = len(problems)
     target = sr.target_region if sr.target_region is not None else dr_region
-    if sr.target_region is not None and not regions.is_known_region(sr.target_region):
+    if sr.target_region is not None and not facts.is_known_region(sr.target_region):
         problems.append(_region_problem(f"{p}.targetRegion", sr.target_region))
     elif target == region:
         # https://learn.microsoft.com/azure/site-recovery/azure-to-azure-tutorial-enable-replication
@@ -1290,7 +1323,7 @@ def _resolve_site_recovery(name: str, w: WorkloadInput, cfg: ProgramConfig, regi
             problems.append(_problem(f"{p}.{key}.subnetPrefix", subnet, f"a CIDR inside addressSpace {space}"))
     if len(problems) > start or target is None:
         return None
-    cache_sku = sr.cache_storage.sku or ("Standard_ZRS" if regions.has_availability_zones(region)
+    cache_sku = sr.cache_storage.sku or ("Standard_ZRS" if facts.has_zones(region)
                                          else "Standard_LRS")
     return SiteRecovery(
         target_region=target,
@@ -1331,8 +1364,6 @@ def _resolve_vault(v: VaultInput, problems: list[str]) -> Vault:
         elif not crr:
             problems.append(_problem("vault.crossRegionRestore", False,
                                      f"true (restore into the paired region), {weaker_hint}"))
-        if v.soft_delete == "Disabled":
-            problems.append(_problem("vault.softDelete", v.soft_delete, f'"Enabled" or "AlwaysON", {weaker_hint}'))
         if v.immutability == "Disabled":
             problems.append(_problem("vault.immutability", v.immutability,
                                      f'"Unlocked" or "Locked", {weaker_hint}'))
@@ -1341,8 +1372,14 @@ def _resolve_vault(v: VaultInput, problems: list[str]) -> Vault:
                                      f'"Disabled", {weaker_hint}'))
         if not v.job_failure_alerts:
             problems.append(_problem("vault.jobFailureAlerts", False, f"true, {weaker_hint}"))
+    if v.soft_delete == "Disabled":
+        problems.append(_problem(
+            "vault.softDelete", v.soft_delete,
+            f'"Enabled" or "AlwaysON": soft delete cannot be disabled (secure by default from Recovery Services API'
+            f" {facts.SECURE_BY_DEFAULT_API}; azure-native sends {facts.RECOVERY_SERVICES_API}), and deleting a"
+            " protected item always soft-deletes it (https://learn.microsoft.com/azure/backup/secure-by-default)"))
     for region, rg in v.existing_resource_groups.items():
-        if not regions.is_known_region(region):
+        if not facts.is_known_region(region):
             problems.append(_region_problem(f"vault.existingResourceGroups.{region}", region))
         if not re.fullmatch(r"[-\w._()]{0,89}[-\w_()]", rg):
             problems.append(_problem(f"vault.existingResourceGroups.{region}", rg,
@@ -1384,7 +1421,7 @@ def _check_security(cfg: ProgramConfig, location: str, problems: list[str]) -> N
                 " administered by the vault's own administrators, which defeats multi-user authorization"))
         for region, gid in g.existing_ids.items():
             m = _GUARD_ID.match(gid)
-            if not regions.is_known_region(region):
+            if not facts.is_known_region(region):
                 problems.append(_region_problem(f"{p}.existingIds.{region}", region))
             elif m is None:
                 problems.append(_problem(f"{p}.existingIds.{region}", gid,
@@ -1415,6 +1452,86 @@ def _check_security(cfg: ProgramConfig, location: str, problems: list[str]) -> N
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             problems.append(_problem("monitoring.alerts", dupes, "receiver names unique in the action group"))
+def vault_posture(v: Vault, region: str) -> Vault:
+    """The vault posture for ``region``. A region without an Azure pair has no geo-redundant storage and no
+    cross-region restore ("Regions without a pair will not have geo-redundant storage (GRS)",
+    https://learn.microsoft.com/azure/reliability/cross-region-replication-azure): a GeoRedundant posture falls
+    back to ZoneRedundant there, or LocallyRedundant where the region has no zones."""
+    if v.storage_redundancy != "GeoRedundant" or facts.REGION_CAPABILITIES.get(region, {}).get("grs", True):
+        return v
+    fallback = "ZoneRedundant" if facts.has_zones(region) else "LocallyRedundant"
+    return v.model_copy(update={"storage_redundancy": fallback, "cross_region_restore": False})
+
+
+def vault_fallback_note(v: Vault, region: str) -> str | None:
+    """What :func:`vault_posture` changed for ``region``, said in the preview; None when nothing."""
+    got = vault_posture(v, region)
+    if got is v:
+        return None
+    return (f"{region} has no Azure paired region, so its vault cannot be GeoRedundant (no GRS, no cross-region"
+            f" restore): it is {got.storage_redundancy}; the workloads there reach their DR region through Site"
+            " Recovery or consistent snapshots copied to their drRegion")
+
+
+def _has_site_recovery(w: WorkloadInput) -> bool:
+    """The workload is replicated by Azure Site Recovery (the ``siteRecovery`` key, when the config has it)."""
+    sr = getattr(w, "site_recovery", None)
+    return bool(sr) and getattr(sr, "enabled", True) is not False
+
+
+def _resolve_cross_region(name: str, w: WorkloadInput, wl: Workload, vault: Vault,
+                          problems: list[str]) -> Workload:
+    """The cross-region RPO (target and what Azure Backup achieves) and the checks only the resolved workload
+    and its region's vault can make: a cross-region target Azure Backup cannot reach, an unpaired region without
+    a cross-region path, crash-consistent restore points on Premium SSD v2 / Ultra disks."""
+    p = f"workloads.{name}"
+    t = TIERS[w.tier]
+    target = w.cross_region_rpo_hours if w.cross_region_rpo_hours is not None else t.cross_region_rpo_hours
+    v = vault_posture(vault, wl.region)
+    achieved = facts.CROSS_REGION_RPO_HOURS if v.storage_redundancy == "GeoRedundant" and v.cross_region_restore \
+        else None
+    cs = wl.consistent_snapshots
+    copies = cs is not None and cs.copy_to_dr_region
+    asr = _has_site_recovery(w)
+    paths = (f"Azure Site Recovery (workloads.{name}.siteRecovery), or consistent snapshots copied to the DR"
+             f" region on a schedule (workloads.{name}.consistentSnapshots with copyToDrRegion: true)")
+    if target < facts.CROSS_REGION_RPO_HOURS and not (asr or copies):
+        problems.append(_problem(
+            f"{p}.crossRegionRpoHours", target,
+            f"at least {facts.CROSS_REGION_RPO_HOURS} with Azure Backup alone (only the day's last backup reaches"
+            f" the vault, then up to {facts.GRS_REPLICATION_LAG_HOURS} h of geo-replication); what reaches"
+            f" {target} h: {paths}"))
+    if not facts.REGION_CAPABILITIES.get(wl.region, {}).get("grs", True) and not (asr or copies):
+        problems.append(_problem(
+            f"{p}.region", wl.region,
+            f"a cross-region path: {wl.region} has no Azure paired region, so Azure Backup keeps no copy outside it"
+            f" (its vault is {v.storage_redundancy}); add {paths}"))
+    if cs is not None and cs.method == "restorePoints" and cs.consistency == "CrashConsistent":
+        bad = sorted({d.sku for d in wl.data_disks} & set(facts.CRASH_CONSISTENT_UNSUPPORTED_SKUS))
+        if bad:
+            problems.append(_problem(
+                f"{p}.consistentSnapshots.consistency", "CrashConsistent",
+                f'"ApplicationConsistent": crash-consistent restore points are not supported on {", ".join(bad)}'
+                " disks (https://learn.microsoft.com/azure/virtual-machines/concepts-restore-points)"))
+    # (a Site Recovery workload's VMs carry dr-site-recovery: <target region>, set in _resolve_workload)
+    tags = {**wl.tags, "dr-cross-region-rpo-hours": str(target)}
+    return wl.model_copy(update={"cross_region_rpo_hours": target, "cross_region_achieved_rpo_hours": achieved,
+                                 "tags": tags})
+
+
+def _scale_problems(workloads: Mapping[str, Workload]) -> list[str]:
+    """Azure's per-vault limit: at most 1,000 VMs in one vault (one vault per region here)."""
+    out = []
+    for region in sorted({w.region for w in workloads.values()}):
+        ws = [w for w in workloads.values() if w.region == region]
+        count = sum(w.vm_count for w in ws)
+        if count > facts.MAX_VMS_PER_VAULT:
+            out.append(_problem(
+                "workloads", _Shown(f"{count} VMs in {region}"),
+                f"at most {facts.MAX_VMS_PER_VAULT} VMs per region: Azure Backup protects up to"
+                f" {facts.MAX_VMS_PER_VAULT} VMs in one vault (https://learn.microsoft.com/azure/backup/backup-support-matrix);"
+                " move workloads to another region or stack"))
+    return out
 
 
 _STRING_KEYS = {"drRegion", "namePrefix", "adminPassword"}
@@ -1448,7 +1565,7 @@ def parse_stack_config(raw: Mapping[str, Any], *, location: str | None, project:
     if location is None or location == "":
         problems.append(_problem(LOCATION_KEY, _MISSING,
                                  "the primary region, e.g. `pulumi config set azure-native:location westeurope`"))
-    elif not regions.is_known_region(location):
+    elif not facts.is_known_region(location):
         problems.append(_region_problem(LOCATION_KEY, location))
     try:
         cfg = ProgramConfig.model_validate(data)
@@ -1464,7 +1581,8 @@ def parse_stack_config(raw: Mapping[str, Any], *, location: str | None, project:
     for name, w in cfg.workloads.items():
         resolved = _resolve_workload(name, w, cfg, location, stack_dr, problems)
         if resolved is not None:
-            workloads[name] = resolved
+            workloads[name] = _resolve_cross_region(name, w, resolved, vault, problems)
+    problems += _scale_problems(workloads)
     if any(w.authentication == "password" for w in workloads.values()) and cfg.admin_password is None:
         names = ", ".join(n for n, w in workloads.items() if w.authentication == "password")
         problems.append(_problem("adminPassword", _MISSING,

@@ -11,11 +11,15 @@ gallery's region). Per such workload (children named from the instance name):
   ``customImage.sourceId`` (a managed image id, or a generalized VM id), published to the workload's region
   **and its DR region**, each with ``customImage.replicaCount`` replicas on ``customImage.storageAccountType``
   (default ``Standard_ZRS``: a replica survives the loss of a zone, and the DR-region replicas survive the loss
-  of the primary region).
+  of the primary region). ZRS replicas exist only "for regions that have availability zones"
+  (https://learn.microsoft.com/azure/virtual-machines/azure-compute-gallery): in a region without zones (westus,
+  ukwest, canadaeast, ... per ``components/facts.py``) that region's replicas are ``Standard_LRS``.
 
-The compute component builds the workload's VMs from :attr:`ImageGallery.image_version_ids` (the version id);
-after a regional disaster, ``pulumi up`` of a stack in the DR region (or ``az vm create --image <id>``) builds
-new VMs from the replica already there. A version's replica count and target regions can be changed later; its
+The compute component builds the workload's VMs from :attr:`ImageGallery.image_version_ids` (the version id).
+Caveat (audit W8): the gallery, its image definition and version metadata live in the primary region; "for
+disaster recovery scenarios, the best practice is to have at least two galleries in separate regions"
+(same page). The DR-region replica holds the image's bits, but a gallery in the DR region (not declared here
+yet) is what keeps the image usable when the primary region's gallery service is down. A version's replica count and target regions can be changed later; its
 storage account type cannot (replace the version).
 """
 
@@ -29,6 +33,7 @@ from typing import Optional
 import pulumi
 import pulumi_azure_native.compute as compute
 
+from . import facts
 from .config import CustomImageInput, StackConfig, Workload
 
 
@@ -78,6 +83,14 @@ class ImageGalleryArgs:
 def uses_custom_images(cfg: StackConfig, region: str) -> bool:
     """Whether ``region`` needs a gallery."""
     return any(w.custom_image is not None for w in cfg.workloads_in(region))
+
+
+def replica_storage(configured: str, region: str) -> compute.StorageAccountType:
+    """The replica storage of ``region``: the configured type, but Standard_LRS for Standard_ZRS where the region
+    has no availability zones (ZRS replicas need zones)."""
+    if configured == "Standard_ZRS" and not facts.has_zones(region):
+        return compute.StorageAccountType.STANDARD_LRS
+    return compute.StorageAccountType(configured)
 
 
 class ImageGallery(pulumi.ComponentResource):
@@ -136,7 +149,8 @@ class ImageGallery(pulumi.ComponentResource):
                     storage_account_type=storage_type,
                     target_regions=[
                         compute.TargetRegionArgs(name=region, regional_replica_count=img.replica_count,
-                                                 storage_account_type=storage_type)
+                                                 storage_account_type=replica_storage(img.storage_account_type,
+                                                                                      region))
                         for region in spec.target_regions
                     ],
                 ),

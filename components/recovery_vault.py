@@ -2,7 +2,8 @@
 
 Azure Backup needs the vault in the region of the VMs it protects, so the program builds one per region
 that holds workloads. Posture (from :class:`components.config.Vault`): GeoRedundant storage with
-cross-region restore, soft delete (14-180 days; AlwaysON only by explicit choice), immutability Unlocked
+cross-region restore (in a region without an Azure pair, which has no GRS, ZoneRedundant, or
+LocallyRedundant where it has no zones, said in the preview), soft delete (14-180 days; AlwaysON only by explicit choice), immutability Unlocked
 (Locked only by explicit choice), public network access Disabled, Azure Monitor alerts for job
 failures, a ``CanNotDelete`` management lock, Pulumi ``protect`` and ``retainOnDelete``.
 """
@@ -17,7 +18,8 @@ import pulumi
 import pulumi_azure_native.authorization as authorization
 import pulumi_azure_native.recoveryservices as rs
 
-from .config import SecurityInput, StackConfig, Vault
+from . import facts
+from .config import SecurityInput, StackConfig, Vault, vault_fallback_note
 
 LOCK_NAME = "dr-do-not-delete-backups"
 
@@ -37,19 +39,30 @@ class RecoveryVaultArgs:
     retain_on_delete: bool = True
     #: Security-review settings (cross-subscription restore, customer-managed key); None = Azure's defaults.
     security: Optional[SecurityInput] = None
+    #: Said in the preview (a warning on the component): why the posture differs from the configured one.
+    notes: tuple[str, ...] = ()
 
     @classmethod
     def from_config(cls, cfg: StackConfig, region: str, resource_group_name: pulumi.Input[str]) -> RecoveryVaultArgs:
-        """Args for the vault of ``region`` from the stack config."""
+        """Args for the vault of ``region`` from the stack config (an unpaired region's vault falls back from
+        GeoRedundant: :func:`components.config.vault_posture`)."""
+        notes = [n for n in (vault_fallback_note(cfg.vault, region),) if n]
+        vms = sum(w.vm_count for w in cfg.workloads_in(region))
+        if vms > facts.MAX_VM_REGISTRATIONS_PER_VAULT_PER_DAY:
+            # https://learn.microsoft.com/azure/backup/backup-support-matrix: 250 VM registrations per vault a day
+            notes.append(f"{vms} VMs are protected in {region}: Azure registers at most"
+                         f" {facts.MAX_VM_REGISTRATIONS_PER_VAULT_PER_DAY} VMs per vault per day, so a first `pulumi"
+                         " up` that protects them all fails past that; add the workloads over several days")
         return cls(
             resource_group_name=resource_group_name,
             location=region,
             vault_name=cfg.vault_name(region),
-            settings=cfg.vault,
+            settings=cfg.vault_for(region),
             tags=cfg.vault_tags(region),
             protect=cfg.protect,
             retain_on_delete=cfg.retain_on_delete,
             security=cfg.security,
+            notes=tuple(notes),
         )
 
 
@@ -63,8 +76,7 @@ def vault_properties(v: Vault, security: Optional[SecurityInput] = None) -> rs.V
     soft_delete = rs.SoftDeleteSettingsArgs(
         soft_delete_state=rs.SoftDeleteState(v.soft_delete),
         enhanced_security_state=rs.EnhancedSecurityState(v.enhanced_security),
-        soft_delete_retention_period_in_days=(v.soft_delete_retention_days if v.soft_delete != "Disabled"
-                                              else None),
+        soft_delete_retention_period_in_days=v.soft_delete_retention_days,
     )
     return rs.VaultPropertiesArgs(
         public_network_access=rs.PublicNetworkAccess(v.public_network_access),
@@ -131,6 +143,8 @@ class RecoveryVault(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: RecoveryVaultArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("azure-iaas-dr:recovery_vault:RecoveryVault", name, None, opts)
+        for note in args.notes:
+            pulumi.log.warn(note, resource=self)
         vault = rs.Vault(
             f"{name}-vault",
             resource_group_name=args.resource_group_name,

@@ -22,8 +22,16 @@ error for ``rpoHours`` under 4 points here). A workload asks for it with ``consi
     file systems frozen (``fsfreeze``) while the set is taken (the seed's "freeze, flush, snapshot" steps).
 
 Copies land in a resource group in the DR region (``rg-<namePrefix>-recovery-<dr-region>``), so they stay
-manageable when the primary region's control plane is down. Copies of one disk are chained in creation
-order (Azure copies incremental snapshots of a disk one at a time, oldest first).
+manageable when the primary region's control plane is down. A disk's source snapshots are declared in label
+order (each depends on the previous point's), so creation order is label order, as Azure's "Snapshots must be
+copied in the order they were created" needs. Caveat (audit W10): Azure copies "only one incremental snapshot
+of a particular disk at a time", and a ``CopyStart`` returns when the copy *starts*, so ``depends_on`` on the
+previous copy does not wait for it to finish: add at most one new point in time per ``pulumi up`` and let its
+copies reach ``completionPercent`` 100 first
+(https://learn.microsoft.com/azure/virtual-machines/disks-copy-incremental-snapshot-across-regions). The
+restore-point copy is a public preview (REST only; no private links; sequential copies;
+https://learn.microsoft.com/azure/virtual-machines/virtual-machines-restore-points-copy), and crash-consistent
+restore points are not supported on Premium SSD v2 / Ultra disks (the config refuses that combination).
 
 What a Pulumi-declared snapshot is (README)
 -------------------------------------------
@@ -207,6 +215,7 @@ class ConsistentSnapshots(pulumi.ComponentResource):
     def _snapshots(self, name: str, args: ConsistentSnapshotsArgs, vm: VmSource) -> None:
         s = args.settings
         previous_copy: dict[str, pulumi.Resource] = {}
+        previous_source: dict[str, pulumi.Resource] = {}
         for point in points_in_time(s):
             self.sets[point][vm.vm_name] = {}
             if s.copy_to_dr_region:
@@ -222,8 +231,11 @@ class ConsistentSnapshots(pulumi.ComponentResource):
                     creation_data=compute.CreationDataArgs(create_option=compute.DiskCreateOption.COPY,
                                                            source_resource_id=disk.disk_id),
                     tags=self._tags(args, **{"dr-point-in-time": point}),
-                    opts=pulumi.ResourceOptions(parent=self),
+                    # source snapshots of a disk are created in label order (copies must follow creation order)
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=[previous_source[disk.key]]
+                                                if disk.key in previous_source else None),
                 )
+                previous_source[disk.key] = snap
                 self.sets[point][vm.vm_name][disk.key] = snap.id
                 if not s.copy_to_dr_region:
                     continue

@@ -24,7 +24,7 @@ import pulumi
 import pulumi_azure_native.recoveryservices as rs
 
 from .backup_policy import BackupArgsError
-from .config import DATA_ONLY_DISK_SKUS
+from .facts import DATA_ONLY_DISK_SKUS
 
 BackupScope = Literal["allDisks", "osDiskOnly", "selectedDataDisks"]
 BACKUP_SCOPES = ("allDisks", "osDiskOnly", "selectedDataDisks")

@@ -3,13 +3,15 @@
 What a workload gets (from one resolved :class:`components.config.Workload`):
 
 * its resource group (created, or an existing one looked up by name; :class:`ResourceGroup`);
-* a network: a virtual network and subnet with a network security group whose outbound rules allow
-  HTTPS (443) to the ``AzureBackup``, ``Storage`` and ``AzureActiveDirectory`` (Microsoft Entra ID) service
-  tags, which Azure Backup needs (the seed's enablement step 5; MicrosoftDocs/azure-docs
-  ``includes/backup-network-connectivity.md``); or an existing subnet id, which is used as is (no network
-  and no NSG is created for someone else's subnet);
+* a network: a virtual network and subnet with a network security group. For Backup-only VMs the NSG
+  opens no outbound rule: Azure VM backup needs none ("Explicit outbound connectivity isn't required to
+  allow backup of Azure VMs", https://learn.microsoft.com/azure/backup/backup-azure-arm-vms-prepare; the
+  AzureBackup/Storage/Entra ID triad is the MARS agent's). VMs that Azure Site Recovery replicates
+  (``site_recovery``) get outbound HTTPS to ``AzureSiteRecovery``, ``Storage.<region>``,
+  ``EventHub.<region>`` and ``AzureActiveDirectory`` (https://learn.microsoft.com/azure/site-recovery/azure-to-azure-architecture).
+  Or an existing subnet id, which is used as is (no network and no NSG is created for someone else's subnet);
 * for a high-availability workload an availability set: sku ``Aligned`` (managed disks), fault domains
-  from config (default the region's maximum, ``components/regions.py``), update domains (default 5);
+  from config (default the region's maximum, ``components/facts.py``), update domains (default 5);
 * per VM: a NIC (no public IP unless ``publicIp``), a managed OS disk created from the image, and each
   configured data disk as its own ``compute.Disk`` (created ``Empty``, attached with ``Attach``) so backup
   and snapshot code has a handle per disk; Trusted Launch (secure boot + vTPM) by default; the VM agent
@@ -48,16 +50,13 @@ import pulumi
 import pulumi_azure_native.compute as compute
 import pulumi_azure_native.network as network
 
-from .config import DATA_ONLY_DISK_SKUS, ConfigError, StackConfig
+from .config import ConfigError, StackConfig
+from .facts import DATA_ONLY_DISK_SKUS, ZONE_REDUNDANT_DISK_SKUS
 from .resource_group import ResourceGroup, ResourceGroupArgs
 from .site_recovery.egress import site_recovery_security_rules
 
 TOKEN = "azure-iaas-dr:workload_compute:WorkloadCompute"  # azure-iaas-dr:<module>:<Name> (docs/DESIGN.md)
 
-#: Outbound service tags Azure Backup needs from a VM's subnet (HTTPS). Real service-tag names.
-BACKUP_SERVICE_TAGS: tuple[str, ...] = ("AzureBackup", "Storage", "AzureActiveDirectory")
-BACKUP_RULE_PRIORITY = 100  # the rules take 100, 110, 120
-ZONE_REDUNDANT_SKUS = ("Premium_ZRS", "StandardSSD_ZRS")
 
 
 # --- args --------------------------------------------------------------------------------------------------
@@ -173,7 +172,7 @@ class WorkloadComputeArgs:
             ssh_public_key=w.ssh_public_key if w.authentication == "ssh" else None, admin_password=password,
             public_ip=w.public_ip, zone=w.zone, existing_subnet_id=w.existing_subnet_id,
             address_space=w.address_space, subnet_prefix=w.subnet_prefix, tags=dict(w.tags),
-            extra_security_rules=tuple(site_recovery_security_rules()) if w.site_recovery is not None else (),
+            extra_security_rules=tuple(site_recovery_security_rules(w.region)) if w.site_recovery is not None else (),
         )
 
 
@@ -272,7 +271,7 @@ class WorkloadCompute(pulumi.ComponentResource):
                 network_security_group_name=f"{w}-nsg",
                 resource_group_name=rg.name,
                 location=args.region,
-                security_rules=[*backup_security_rules(), *args.extra_security_rules],
+                security_rules=list(args.extra_security_rules),
                 tags=tags,
                 opts=child,
             )
@@ -367,7 +366,7 @@ class WorkloadCompute(pulumi.ComponentResource):
                 disk_size_gb=d.size_gb,
                 creation_data=compute.CreationDataArgs(create_option=compute.DiskCreateOption.EMPTY),
                 # a zone-redundant disk has no zone; any other disk of a zonal VM sits in the VM's zone
-                zones=zones if d.sku not in ZONE_REDUNDANT_SKUS else None,
+                zones=zones if d.sku not in ZONE_REDUNDANT_DISK_SKUS else None,
                 network_access_policy=compute.NetworkAccessPolicy.DENY_ALL,
                 public_network_access=compute.PublicNetworkAccess.DISABLED,
                 tags=tags,
@@ -475,22 +474,3 @@ class WorkloadCompute(pulumi.ComponentResource):
 
 def _sku(args: WorkloadComputeArgs, lun: int) -> str:
     return next(d.sku for d in args.data_disks if d.lun == lun)
-
-
-def backup_security_rules() -> list[network.SecurityRuleArgs]:
-    """Outbound HTTPS to the service tags Azure Backup needs (priorities 100, 110, 120)."""
-    return [
-        network.SecurityRuleArgs(
-            name=f"allow-{tag.lower()}-https-out",
-            description=f"Azure Backup: outbound HTTPS to the {tag} service tag",
-            priority=BACKUP_RULE_PRIORITY + 10 * k,
-            direction=network.SecurityRuleDirection.OUTBOUND,
-            access=network.SecurityRuleAccess.ALLOW,
-            protocol=network.SecurityRuleProtocol.TCP,
-            source_address_prefix="VirtualNetwork",
-            source_port_range="*",
-            destination_address_prefix=tag,
-            destination_port_range="443",
-        )
-        for k, tag in enumerate(BACKUP_SERVICE_TAGS)
-    ]

@@ -5,7 +5,8 @@
 them: VMs -> availability set, protected items (``sourceResourceId``) -> backup policy (``policyId``) and
 vault (``vaultName``), restore point collections (``source.id``) and their DR copies, incremental snapshot
 sets (``dr-point-in-time`` tag) and their ``CopyStart`` copies, gallery image versions. :func:`render_markdown`
-/ :func:`to_json` turn that into the posture report: target and achieved RPO, retention, where the copies
+/ :func:`to_json` turn that into the posture report: target and achieved RPO in-region and cross-region
+(``rpoHours: {inRegion: {target, achieved}, crossRegion: {target, achieved}}``), retention, where the copies
 live, high availability, gaps, and a Mermaid diagram of the primary and DR regions.
 
 Values the engine does not know yet (preview) are shown as ``<name known after pulumi up>``.
@@ -13,14 +14,18 @@ Values the engine does not know yet (preview) are shown as ``<name known after p
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
+import types
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Optional
 
 from . import report_asr
 from .capture import UNKNOWN, Registration
+from .errors import PostureError
 
 AFTER_UP = "<{} known after pulumi up>"
 #: Azure's stated lag of a geo-redundant vault's secondary-region recovery points (cross-region restore).
@@ -223,6 +228,8 @@ class Workload:
     tier: str
     high_availability: bool
     target_rpo_hours: Optional[int]
+    #: Cross-region (regional-disaster) RPO target, from the ``dr-cross-region-rpo-hours`` tag.
+    target_cross_region_rpo_hours: Optional[int] = None
     vms: list[Vm] = field(default_factory=list)
     availability_set: Optional[AvailabilitySet] = None
     image: Optional[Image] = None
@@ -332,10 +339,12 @@ def build(resources: list[Registration], stack: str = "", pairs: Optional[dict[s
         w = workloads.get(wname)
         if w is None:
             rpo = tags.get("dr-rpo-hours")
+            cross = tags.get("dr-cross-region-rpo-hours")
             w = workloads[wname] = Workload(
                 name=wname, tier=tags.get("dr-tier", "(untagged)"),
                 high_availability=tags.get("dr-high-availability") == "true",
-                target_rpo_hours=int(rpo) if isinstance(rpo, str) and rpo.isdigit() else None)
+                target_rpo_hours=int(rpo) if isinstance(rpo, str) and rpo.isdigit() else None,
+                target_cross_region_rpo_hours=int(cross) if isinstance(cross, str) and cross.isdigit() else None)
         sp = r.inputs.get("storageProfile") or {}
         os_disk = sp.get("osDisk") or {}
         vm_id = r.id
@@ -526,13 +535,33 @@ def _security(by_type: dict[str, list[Registration]], refers: Any) -> tuple[list
     return out, locks
 
 
-def _pairs() -> dict[str, str]:
-    try:  # the project's own region table, when the program's modules are importable
-        from components.regions import REGION_PAIRS  # type: ignore[import-not-found]
+#: The pack's generated Azure facts (plain data written from components/facts.py by tools/genfacts.py): the
+#: report reads the region pairs there, never from components/ (docs/DESIGN.md).
+PACK_FACTS = Path(__file__).resolve().parent.parent / "policies" / "azdr_policies" / "facts.py"
 
-        return dict(REGION_PAIRS)
-    except Exception:  # noqa: BLE001 - the report works without it (DR region from the declared copies)
-        return {}
+
+def pack_facts(path: Path = PACK_FACTS) -> types.ModuleType:
+    """The pack's generated facts module, loaded by file (it imports nothing; the pack is not imported)."""
+    spec = importlib.util.spec_from_file_location("_azdr_pack_facts", path)
+    if spec is None or spec.loader is None or not path.is_file():
+        raise PostureError(f"{path}: the policy pack's generated facts are missing (run `python -m tools.genfacts`)")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _pairs() -> dict[str, str]:
+    return dict(pack_facts().REGION_PAIRS)
+
+
+def cross_region_achieved(vault: Any) -> Optional[int]:
+    """The cross-region RPO Azure Backup achieves: the vault's secondary copy when the vault is GeoRedundant with
+    cross-region restore (only the day's last backup reaches the vault tier, plus geo-replication lag: the pack
+    facts' CROSS_REGION_RPO_HOURS). None otherwise. Restore-point/snapshot copies are not counted (the safe
+    side): they are taken only when `pulumi up` runs, and no schedule is declared."""
+    if vault is not None and vault.redundancy == "GeoRedundant" and vault.cross_region_restore == "Enabled":
+        return int(pack_facts().CROSS_REGION_RPO_HOURS)
+    return None
 
 
 # --- report -----------------------------------------------------------------------------------------------
@@ -598,8 +627,15 @@ def workload_summary(m: Model, w: Workload) -> dict[str, Any]:
     unprotected = [show(vm.name) for vm in w.vms if vm.protection is None]
     if unprotected:
         gaps.append("no Azure Backup protected item for " + ", ".join(unprotected))
+    cross_achieved = cross_region_achieved(vault)
     if w.target_rpo_hours is not None and achieved is not None and achieved > w.target_rpo_hours:
         gaps.append(f"backups every {achieved} h miss the {w.target_rpo_hours} h RPO")
+    cross_target = w.target_cross_region_rpo_hours
+    if cross_target is not None and (cross_achieved is None or cross_achieved > cross_target):
+        gaps.append(f"the cross-region RPO target of {cross_target} h is not met by the declared copies ("
+                    + (f"{cross_achieved} h" if cross_achieved is not None else "none leaves the region restorably")
+                    + "): Azure Site Recovery, or consistent snapshots copied to the DR region on a declared"
+                    " schedule, reach it")
     if vault is not None and vault.redundancy != "GeoRedundant":
         gaps.append(f"vault {show(vault.name)} is {vault.redundancy}: backups do not leave {show(vault.location, 'region')}")
     elif vault is not None and vault.cross_region_restore != "Enabled":
@@ -640,6 +676,10 @@ def workload_summary(m: Model, w: Workload) -> dict[str, Any]:
         "vmCount": len(w.vms),
         "targetRpoHours": w.target_rpo_hours,
         "achievedRpoHours": achieved,
+        # issue 11: in-region (restores in the primary region, from the policy's snapshots) and cross-region
+        # (after a regional disaster: the vault's secondary copy, or copies in the DR region)
+        "rpoHours": {"inRegion": {"target": w.target_rpo_hours, "achieved": achieved},
+                     "crossRegion": {"target": cross_target, "achieved": cross_achieved}},
         "backupFrequency": policy.frequency if policy else None,
         "policyType": policy.policy_type if policy else None,
         "snapshotIntervalHours": snap_interval,
@@ -822,8 +862,9 @@ def render_markdown(m: Model, heading: str = "##") -> str:
     if not m.workloads:
         out += ["No VMs tagged with `dr-workload` are declared.", ""]
         return "\n".join(out)
-    out += ["| workload | tier | target RPO | achieved RPO (backup) | snapshot sets | retention | copies |"
-            " highly available |", "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    out += ["| workload | tier | target RPO | achieved RPO (backup) | RPO cross-region (target / achieved) |"
+            " snapshot sets | retention | copies | highly available |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     summaries = [workload_summary(m, w) for w in m.workloads]
     for s in summaries:
         achieved = f"{_hours(s['achievedRpoHours'])} ({s['backupFrequency']}, {s['policyType']})" \
@@ -831,7 +872,10 @@ def render_markdown(m: Model, heading: str = "##") -> str:
         sets = "-" if not s["snapshotSets"] else (
             f"{s['snapshotSets']}, every {_hours(s['snapshotIntervalHours'])}" if s["snapshotIntervalHours"]
             else f"{s['snapshotSets']} (taken at pulumi up)")
-        out.append(f"| `{s['workload']}` | {s['tier']} | {_hours(s['targetRpoHours'])} | {achieved} | {sets} | "
+        cross = s["rpoHours"]["crossRegion"]
+        cross_text = f"{_hours(cross['target'])} / {_hours(cross['achieved']) if cross['achieved'] else 'none'}"
+        out.append(f"| `{s['workload']}` | {s['tier']} | {_hours(s['targetRpoHours'])} | {achieved} | {cross_text} | "
+                   f"{sets} | "
                    f"{_retention_text(s['retention'])} | {'; '.join(s['copies']) or '-'} | "
                    f"{_ha_text(s['highAvailability'])} |")
     for s in summaries:

@@ -32,7 +32,7 @@ from typing import Optional
 import pulumi
 import pulumi_azure_native.recoveryservices as rs
 
-from .. import regions
+from .. import facts
 from ..config import SiteRecovery
 from ..workload_compute import ComputeDisk, ComputeVm
 from . import names
@@ -47,7 +47,7 @@ _LRS_OF = {"Premium_ZRS": "Premium_LRS", "StandardSSD_ZRS": "StandardSSD_LRS"}
 def target_disk_sku(source_sku: str, target_region: str) -> str:
     """The target (and replica) disk SKU for a source disk: the same SKU, but a zone-redundant one becomes the
     locally redundant SKU of its tier where the target region has no availability zones."""
-    if source_sku in _LRS_OF and not regions.has_availability_zones(target_region):
+    if source_sku in _LRS_OF and not facts.has_zones(target_region):
         return _LRS_OF[source_sku]
     return source_sku
 

@@ -1,79 +1,12 @@
-"""Azure region pairs, for the pack (a copy: the pack never imports `components/`).
+"""Region look-ups for the pack, over the generated Azure facts (`facts.py`, written from
+`components/facts.py` by `tools/genfacts.py`: the pack never imports `components/`).
 
-Source: MicrosoftDocs/reliability-docs `articles/reliability/regions-list.md` (2025-09-23), also at
-https://learn.microsoft.com/azure/reliability/regions-list (transcribed in the project's research notes,
-`azure-native-and-azure-constraints.md` section 4.1). The program keeps its own copy in
-`components/regions.py`; `tests/policies/test_rules_images.py` checks the two tables agree.
-One-way pairs: brazilsouth -> southcentralus, westindia -> southindia, westus3 -> eastus.
-Sovereign clouds are not in the source table.
+ARM accepts display names too ('West Europe'), so every look-up normalizes the spelling first.
 """
 
 from __future__ import annotations
 
-REGION_PAIRS: dict[str, str] = {
-    "australiacentral": "australiacentral2",
-    "australiacentral2": "australiacentral",
-    "australiaeast": "australiasoutheast",
-    "australiasoutheast": "australiaeast",
-    "brazilsouth": "southcentralus",  # one-way: southcentralus pairs with northcentralus
-    "brazilsoutheast": "brazilsouth",
-    "canadacentral": "canadaeast",
-    "canadaeast": "canadacentral",
-    "centralindia": "southindia",
-    "southindia": "centralindia",
-    "westindia": "southindia",  # one-way
-    "centralus": "eastus2",
-    "eastus2": "centralus",
-    "eastus": "westus",
-    "westus": "eastus",
-    "westus3": "eastus",  # one-way
-    "northcentralus": "southcentralus",
-    "southcentralus": "northcentralus",
-    "westus2": "westcentralus",
-    "westcentralus": "westus2",
-    "eastasia": "southeastasia",
-    "southeastasia": "eastasia",
-    "francecentral": "francesouth",
-    "francesouth": "francecentral",
-    "germanywestcentral": "germanynorth",
-    "germanynorth": "germanywestcentral",
-    "japaneast": "japanwest",
-    "japanwest": "japaneast",
-    "koreacentral": "koreasouth",
-    "koreasouth": "koreacentral",
-    "northeurope": "westeurope",
-    "westeurope": "northeurope",
-    "norwayeast": "norwaywest",
-    "norwaywest": "norwayeast",
-    "southafricanorth": "southafricawest",
-    "southafricawest": "southafricanorth",
-    "swedencentral": "swedensouth",
-    "swedensouth": "swedencentral",
-    "switzerlandnorth": "switzerlandwest",
-    "switzerlandwest": "switzerlandnorth",
-    "uaenorth": "uaecentral",
-    "uaecentral": "uaenorth",
-    "uksouth": "ukwest",
-    "ukwest": "uksouth",
-}
-
-UNPAIRED_REGIONS: frozenset[str] = frozenset(
-    {
-        "austriaeast",
-        "belgiumcentral",
-        "chilecentral",
-        "denmarkeast",
-        "indonesiacentral",
-        "israelcentral",
-        "italynorth",
-        "malaysiawest",
-        "mexicocentral",
-        "newzealandnorth",
-        "polandcentral",
-        "qatarcentral",
-        "spaincentral",
-    }
-)
+from .facts import REGION_CAPABILITIES, REGION_PAIRS
 
 
 def normalize_region(value: str) -> str:
@@ -84,3 +17,8 @@ def normalize_region(value: str) -> str:
 def paired_region(region: str) -> str | None:
     """The Azure paired region of `region` (any spelling), or None if it has none / is unknown."""
     return REGION_PAIRS.get(normalize_region(region))
+
+
+def capabilities(region: str) -> dict | None:
+    """The region's row of the capabilities table (pair, zones, grs, restricted, source), or None if unknown."""
+    return REGION_CAPABILITIES.get(normalize_region(region))

@@ -18,6 +18,8 @@ from tests.changes.documents import V, security, workloads
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 VAULT = "vault-westeurope-vault"
 VAULT_NAME = "rsv-dr-westeurope"
+ASR_VAULT = "asr-northeurope-vault"
+ASR_VAULT_NAME = "rsv-dr-asr-northeurope"
 ITEMS = ("backup-app-0-item, backup-app-1-item, backup-database-0-item, backup-database-1-item, "
          "backup-reporting-0-item")
 
@@ -185,7 +187,10 @@ def test_chg002_unknown_and_missing(unchanged):
 ])
 def test_irreversible_vault_settings(rule, key, frozen, other, path, message):
     fired = docs.model({"azure-iaas-dr:vault": {key: other}}, {"azure-iaas-dr:vault": {key: frozen}})
-    assert evaluate(fired) == [(rule, "mandatory", VAULT, f"[{rule}] vault '{VAULT_NAME}' {message}")]
+    # vault config applies to the Backup vault and to the Site Recovery vault in North Europe alike (issue 14)
+    assert sorted(evaluate(fired)) == sorted([
+        (rule, "mandatory", VAULT, f"[{rule}] vault '{VAULT_NAME}' {message}"),
+        (rule, "mandatory", ASR_VAULT, f"[{rule}] vault '{ASR_VAULT_NAME}' {message}")])
     safe = docs.model({"azure-iaas-dr:vault": {key: frozen}}, {"azure-iaas-dr:vault": {key: other}})
     assert evaluate(safe) == []  # turning it ON is fine
     unknown = copy.deepcopy(docs.model({"azure-iaas-dr:vault": {key: frozen}}, {"azure-iaas-dr:vault": {key: frozen}}))

@@ -10,10 +10,15 @@ import yaml
 from pulumi_azure_native import compute
 
 from components import config as c
-from components import regions
+from components import facts as regions
+from components import facts as facts_module
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE5Bx4GJ4D3v4LaEZFWiaobemAk7sfwCr4/TQ519JQL5 test"
+
+
+#: Consistent snapshots copied to the DR region: a cross-region path besides Azure Backup.
+SETS = {"pointsInTime": ["20260101t0000z"]}
 
 
 def wl(**kw):
@@ -58,7 +63,8 @@ def test_tier_presets_resolve_to_their_defaults(tier):
                                              monthly_months=t.monthly_months, yearly_years=t.yearly_years)
     assert w.backup.instant_restore_days == t.instant_restore_days
     assert w.tags == {"dr-workload": "w", "dr-tier": tier, "dr-high-availability": str(t.high_availability).lower(),
-                      "dr-rpo-hours": str(t.rpo_hours)}
+                      "dr-rpo-hours": str(t.rpo_hours), "dr-cross-region-rpo-hours": "36"}
+    assert (w.cross_region_rpo_hours, w.cross_region_achieved_rpo_hours) == (36, 36)
 
 
 def test_workload_overrides_presets_field_by_field():
@@ -92,7 +98,7 @@ def test_policy_type_v1_only_without_trusted_launch_hourly_or_v2_disks():
     assert (w.backup.policy_type, w.os_disk_sku, w.data_disks[0].sku) == ("V2", "Premium_LRS", "UltraSSD_LRS")
 
 
-@pytest.mark.parametrize("rpo,days", [(4, 17), (6, 22), (8, 30), (12, 30), (24, 30)])
+@pytest.mark.parametrize("rpo,days", [(4, 17), (6, 22), (8, 22), (12, 30), (24, 30)])  # 8 h cap undocumented: 22, the safe side
 def test_instant_restore_caps_accept_the_boundary(rpo, days):
     w = parse(workloads={"w": wl(rpoHours=rpo, instantRestoreDays=days, retention={"dailyDays": 30})}).workloads["w"]
     assert w.backup.instant_restore_days == days
@@ -123,7 +129,7 @@ def test_hyperv_generation_values_are_the_azure_native_wire_values():
 
 def test_dr_region_defaults_to_the_pair_and_may_be_overridden():
     cfg = parse(workloads={"a": wl(), "b": wl(region="westus3"), "c": wl(region="brazilsouth"),
-                           "d": wl(region="italynorth", drRegion="francecentral"),
+                           "d": wl(region="italynorth", drRegion="francecentral", consistentSnapshots=SETS),
                            "e": wl(region="eastus", drRegion="eastus2")})
     got = {n: (w.region, w.dr_region, w.dr_region_is_pair) for n, w in cfg.workloads.items()}
     assert got == {
@@ -151,7 +157,8 @@ def test_unpaired_primary_region_requires_a_dr_region():
     assert problems(location="italynorth") == [
         f'azure-iaas-dr:drRegion: <missing>: required: region "italynorth" has no Azure paired region '
         f"(unpaired regions: {UNPAIRED}); name a DR region explicitly"]
-    assert parse(location="italynorth", drRegion="francecentral").workloads["r"].dr_region == "francecentral"
+    assert parse(location="italynorth", drRegion="francecentral",
+                 workloads={"r": wl(consistentSnapshots=SETS)}).workloads["r"].dr_region == "francecentral"
 
 
 def test_unpaired_workload_region_requires_a_dr_region():
@@ -163,10 +170,10 @@ def test_unpaired_workload_region_requires_a_dr_region():
 def test_unknown_regions_are_rejected_with_a_suggestion():
     assert problems(location="westeurop") == [
         'azure-native:location: "westeurop": an Azure region\'s programmatic name, e.g. "westeurope" '
-        '(see components/regions.py); did you mean "westeurope"?']
+        '(see components/facts.py); did you mean "westeurope"?']
     assert problems(workloads={"r": wl(region="mars")}) == [
         'azure-iaas-dr:workloads.r.region: "mars": an Azure region\'s programmatic name, e.g. "westeurope" '
-        "(see components/regions.py)"]
+        "(see components/facts.py)"]
     assert problems(location=None) == [
         "azure-native:location: <missing>: the primary region, e.g. "
         "`pulumi config set azure-native:location westeurope`"]
@@ -185,6 +192,13 @@ def test_region_table_is_consistent():
 
 
 # --- invalid configs: exact messages ------------------------------------------------------------------------
+
+SOFT_DELETE_REFUSED = (
+    'azure-iaas-dr:vault.softDelete: "Disabled": "Enabled" or "AlwaysON": soft delete cannot be disabled (secure by'
+    " default from Recovery Services API 2024-09-30-preview; azure-native sends 2024-10-01), and deleting a"
+    " protected item always soft-deletes it (https://learn.microsoft.com/azure/backup/secure-by-default)")
+PATHS = ("Azure Site Recovery (workloads.{0}.siteRecovery), or consistent snapshots copied to the DR region on a"
+         " schedule (workloads.{0}.consistentSnapshots with copyToDrRegion: true)")
 
 CASES = {
     "ha-needs-two-vms": (
@@ -259,7 +273,9 @@ CASES = {
         {"workloads": {"db": wl(tier="database", dataDisks=[{"lun": 0, "sizeGb": 64, "sku": "PremiumV2_LRS"}])}},
         ['azure-iaas-dr:workloads.db.dataDisks[0].sku: "PremiumV2_LRS": a SKU other than PremiumV2_LRS/UltraSSD_LRS'
          " for a high-availability workload: Premium SSD v2 and Ultra disks need zonal VMs, which cannot join an"
-         " availability set"]),
+         " availability set (Premium SSD v2 with availability sets exists only in australiasoutheast, canadaeast,"
+         " northcentralus, ukwest, westcentralus, westus after registering the PV2WithAVSetRegionWithoutZone"
+         " feature, which the program does not assume)"]),
     "disk-too-big": (
         {"workloads": {"r": wl(dataDisks=[{"lun": 0, "sizeGb": 40000}])}},
         ["azure-iaas-dr:workloads.r.dataDisks[0].sizeGb: 40000: at most 32767 GiB for StandardSSD_LRS (up to 65536"
@@ -393,14 +409,15 @@ CASES = {
     "other-weakenings-without-flag": (
         {"vault": {"softDelete": "Disabled", "immutability": "Disabled", "publicNetworkAccess": "Enabled",
                    "jobFailureAlerts": False}},
-        ['azure-iaas-dr:vault.softDelete: "Disabled": "Enabled" or "AlwaysON", or set vault.allowWeakerPosture: '
-         "true to accept it explicitly",
-         'azure-iaas-dr:vault.immutability: "Disabled": "Unlocked" or "Locked", or set vault.allowWeakerPosture: '
+        ['azure-iaas-dr:vault.immutability: "Disabled": "Unlocked" or "Locked", or set vault.allowWeakerPosture: '
          "true to accept it explicitly",
          'azure-iaas-dr:vault.publicNetworkAccess: "Enabled": "Disabled", or set vault.allowWeakerPosture: true '
          "to accept it explicitly",
          "azure-iaas-dr:vault.jobFailureAlerts: false: true, or set vault.allowWeakerPosture: true to accept it "
-         "explicitly"]),
+         "explicitly", SOFT_DELETE_REFUSED]),
+    # audit W4: secure by default, soft delete cannot be turned off, whatever allowWeakerPosture says
+    "soft-delete-disabled-refused-even-with-flag": (
+        {"vault": {"softDelete": "Disabled", "allowWeakerPosture": True}}, [SOFT_DELETE_REFUSED]),
     "bad-immutability": (
         {"vault": {"immutability": "locked"}},
         ['azure-iaas-dr:vault.immutability: "locked": one of "Unlocked", "Locked" or "Disabled"']),
@@ -557,3 +574,82 @@ def test_dev_stack_has_no_plain_text_secrets():
     assert "azure-iaas-dr:adminPassword" not in doc["config"]
     text = (ROOT / "Pulumi.dev.yaml").read_text()
     assert "PRIVATE KEY" not in text and "password" not in text.lower()
+
+
+# --- issue 11: RPO in-region and cross-region, unpaired and zoneless regions, scale ---------------------------
+
+
+def test_cross_region_target_under_what_azure_backup_reaches_is_refused_naming_what_reaches_it():
+    assert problems(workloads={"db": wl(tier="database", crossRegionRpoHours=8)}) == [
+        "azure-iaas-dr:workloads.db.crossRegionRpoHours: 8: at least 36 with Azure Backup alone (only the day's last"
+        " backup reaches the vault, then up to 12 h of geo-replication); what reaches 8 h: " + PATHS.format("db")]
+
+
+def test_cross_region_target_with_snapshot_copies_is_accepted_and_backup_still_achieves_36():
+    w = parse(workloads={"db": wl(tier="database", crossRegionRpoHours=8, consistentSnapshots=SETS)}).workloads["db"]
+    assert (w.rpo_hours, w.backup.effective_rpo_hours, w.cross_region_rpo_hours, w.cross_region_achieved_rpo_hours) \
+        == (4, 4, 8, 36)
+    assert w.tags["dr-cross-region-rpo-hours"] == "8"
+
+
+def test_unpaired_region_gets_a_zone_redundant_vault_and_needs_a_cross_region_path():
+    assert problems(workloads={"p": wl(region="polandcentral", drRegion="germanywestcentral")}) == [
+        'azure-iaas-dr:workloads.p.region: "polandcentral": a cross-region path: polandcentral has no Azure paired'
+        " region, so Azure Backup keeps no copy outside it (its vault is ZoneRedundant); add " + PATHS.format("p")]
+    cfg = parse(workloads={"p": wl(region="polandcentral", drRegion="germanywestcentral", consistentSnapshots=SETS),
+                           "w": wl()})
+    assert (cfg.vault_for("polandcentral").storage_redundancy, cfg.vault_for("polandcentral").cross_region_restore) \
+        == ("ZoneRedundant", False)
+    assert cfg.vault_for("westeurope").storage_redundancy == "GeoRedundant"
+    assert cfg.workloads["p"].cross_region_achieved_rpo_hours is None  # no geo copy: the snapshots are the path
+    assert c.vault_fallback_note(cfg.vault, "polandcentral").startswith(
+        "polandcentral has no Azure paired region, so its vault cannot be GeoRedundant")
+    assert c.vault_fallback_note(cfg.vault, "westeurope") is None
+
+
+def test_unpaired_region_without_zones_falls_back_to_locally_redundant(monkeypatch):
+    monkeypatch.setitem(facts_module.REGION_CAPABILITIES, "polandcentral",
+                        {**facts_module.REGION_CAPABILITIES["polandcentral"], "zones": False})
+    monkeypatch.setattr(facts_module, "ZONAL_REGIONS", facts_module.ZONAL_REGIONS - {"polandcentral"})
+    cfg = parse(workloads={"p": wl(region="polandcentral", drRegion="germanywestcentral", consistentSnapshots=SETS)})
+    assert cfg.vault_for("polandcentral").storage_redundancy == "LocallyRedundant"
+
+
+def test_zone_redundant_disks_only_where_the_region_has_zones():
+    # ukwest has no zones: the database tier's Premium_ZRS default becomes Premium_LRS; an explicit ZRS is refused
+    w = parse(workloads={"db": wl(tier="database", region="ukwest")}).workloads["db"]
+    assert w.os_disk_sku == "Premium_LRS"
+    assert problems(workloads={"db": wl(tier="database", region="ukwest", diskSku="StandardSSD_ZRS")}) == [
+        'azure-iaas-dr:workloads.db.diskSku: "StandardSSD_ZRS": a locally redundant SKU: ukwest has no availability'
+        " zones, so no ZRS disks (https://learn.microsoft.com/azure/reliability/regions-list)"]
+
+
+def test_crash_consistent_restore_points_refused_on_premium_v2_and_ultra():
+    sets = {**SETS, "consistency": "CrashConsistent"}
+    assert problems(workloads={"r": wl(dataDisks=[{"lun": 0, "sizeGb": 64, "sku": "PremiumV2_LRS"}],
+                                       consistentSnapshots=sets)}) == [
+        'azure-iaas-dr:workloads.r.consistentSnapshots.consistency: "CrashConsistent": "ApplicationConsistent":'
+        " crash-consistent restore points are not supported on PremiumV2_LRS disks"
+        " (https://learn.microsoft.com/azure/virtual-machines/concepts-restore-points)"]
+    assert parse(workloads={"r": wl(dataDisks=[{"lun": 0, "sizeGb": 64, "sku": "Premium_LRS"}],
+                                    consistentSnapshots=sets)}).workloads["r"].consistent_snapshots.consistency \
+        == "CrashConsistent"
+
+
+def test_more_than_1000_vms_in_one_vault_is_refused():
+    ws = {f"w{i}": wl(vmCount=100) for i in range(11)}
+    assert problems(workloads=ws) == [
+        "azure-iaas-dr:workloads: 1100 VMs in westeurope: at most 1000 VMs per region: Azure Backup protects up to 1000"
+        " VMs in one vault (https://learn.microsoft.com/azure/backup/backup-support-matrix); move workloads to another"
+        " region or stack"]
+    assert len(parse(workloads={f"w{i}": wl(vmCount=100) for i in range(10)}).workloads) == 10
+
+
+def test_site_recovery_key_tags_the_workload_and_opens_a_cross_region_path(monkeypatch):
+    """The siteRecovery key comes from the Site Recovery work; any truthy value with no enabled: false counts."""
+    w_in = c.WorkloadInput.model_validate({"tier": "database", "sshPublicKey": KEY})
+    assert c._has_site_recovery(w_in) is False  # noqa: SLF001
+    assert "dr-site-recovery" not in parse().workloads["r"].tags
+    monkeypatch.setattr(c, "_has_site_recovery", lambda w: True)
+    w = parse(workloads={"db": wl(tier="database", crossRegionRpoHours=1)}).workloads["db"]
+    assert (w.site_recovery, w.tags["dr-site-recovery"], w.cross_region_rpo_hours) == (True, "true", 1)

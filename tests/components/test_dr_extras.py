@@ -23,7 +23,8 @@ from posture.capture import UNKNOWN, run_in_mocks
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE5Bx4GJ4D3v4LaEZFWiaobemAk7sfwCr4/TQ519JQL5 test"
 SUB = f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups"
 IMAGE_ID = "/subscriptions/s/resourceGroups/rg-img/providers/Microsoft.Compute/images/golden"
-DB_TAGS = {"dr-high-availability": "true", "dr-rpo-hours": "4", "dr-tier": "database", "dr-workload": "db"}
+DB_TAGS = {"dr-high-availability": "true", "dr-rpo-hours": "4", "dr-tier": "database", "dr-workload": "db",
+           "dr-cross-region-rpo-hours": "36"}
 
 
 def cfg(workload_extra=None, **top):
@@ -261,6 +262,8 @@ def test_incremental_snapshot_sets_copy_start_into_dr_region_in_creation_order()
     assert os1_copy.property_dependencies["creationData"] == [os1.urn]
     assert os1_copy.urn in os2_copy.dependencies and os1_copy.urn not in snaps[3].dependencies
     assert os2.inputs["creationData"]["createOption"] == "Copy"
+    # audit W10: the source snapshots of a disk are created in label order (before, both points in parallel)
+    assert os1.urn in os2.dependencies and os1.dependencies == []
     [comp] = cap.find("azure-iaas-dr:restore_points:ConsistentSnapshots")
     assert comp.outputs["sets"]["20260101t0000z"] == {"db-vm-0": {"os": os1.id, "lun0": l01.id}}
     assert comp.outputs["drSets"]["20260102t0000z"]["db-vm-0"]["os"] == os2_copy.id
@@ -339,3 +342,11 @@ def test_config_backup_variants_are_valid_arm(sku):
     cap = run(lambda: ConfigBackup("cfg", ConfigBackupArgs.from_config(c, "rg-dr-config", "dev")))
     assert [r.inputs["sku"]["name"] for r in cap.find("azure-native:storage:StorageAccount")] == [sku]
     assert arm_problems(cap) == {}
+
+
+def test_gallery_replicas_are_lrs_where_the_region_has_no_zones():
+    """Audit W9: ZRS gallery replicas exist only in regions with availability zones (westus has none)."""
+    from components.image_gallery import replica_storage
+
+    assert (replica_storage("Standard_ZRS", "eastus"), replica_storage("Standard_ZRS", "westus"),
+            replica_storage("Premium_LRS", "westus")) == ("Standard_ZRS", "Standard_LRS", "Premium_LRS")

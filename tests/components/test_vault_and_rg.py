@@ -108,15 +108,16 @@ def test_lock_can_be_turned_off_and_protect_is_configurable():
 
 
 def test_weakened_and_hardened_vaults_record_their_choices():
-    c = cfg(vault={"storageRedundancy": "LocallyRedundant", "softDelete": "Disabled", "immutability": "Disabled",
+    c = cfg(vault={"storageRedundancy": "LocallyRedundant", "immutability": "Disabled",
                    "publicNetworkAccess": "Enabled", "jobFailureAlerts": False, "allowWeakerPosture": True})
     [vault] = run(build_vault(c)).find("azure-native:recoveryservices:Vault")
     p = vault.inputs["properties"]
     assert p["redundancySettings"] == {"crossRegionRestore": "Disabled",
                                        "standardTierStorageRedundancy": "LocallyRedundant"}
     assert p["securitySettings"] == {"immutabilitySettings": {"state": "Disabled"},
-                                     "softDeleteSettings": {"enhancedSecurityState": "Disabled",
-                                                            "softDeleteState": "Disabled"}}
+                                     "softDeleteSettings": {"enhancedSecurityState": "Enabled",
+                                                            "softDeleteRetentionPeriodInDays": 14.0,
+                                                            "softDeleteState": "Enabled"}}
     assert p["publicNetworkAccess"] == "Enabled"
     assert p["monitoringSettings"]["azureMonitorAlertSettings"] == {"alertsForAllJobFailures": "Disabled"}
     c = cfg(vault={"softDelete": "AlwaysON", "softDeleteRetentionDays": 30, "immutability": "Locked"})
@@ -221,3 +222,29 @@ def test_bad_config_stops_the_program_before_any_resource():
     assert str(exc.value) == (
         "invalid stack configuration:\n"
         '  azure-iaas-dr:vault.storageRedundancy: "X": one of "GeoRedundant", "ZoneRedundant" or "LocallyRedundant"')
+
+
+def test_unpaired_region_vault_is_zone_redundant_and_the_preview_says_so():
+    """Audit W3: polandcentral has no pair, so no GRS: the vault falls back to ZoneRedundant, CRR off."""
+    c = parse_stack_config({"workloads": {"db": {"tier": "database", "sshPublicKey": KEY, "region": "polandcentral",
+                                                 "drRegion": "germanywestcentral",
+                                                 "consistentSnapshots": {"pointsInTime": ["20260101t0000z"]}}}},
+                           location="westeurope")
+    cap = run(build_vault(c, "polandcentral", "rg-dr-backup-polandcentral"))
+    [vault] = cap.find("azure-native:recoveryservices:Vault")
+    assert vault.inputs["properties"]["redundancySettings"] == {"crossRegionRestore": "Disabled",
+                                                                "standardTierStorageRedundancy": "ZoneRedundant"}
+    assert [(d.severity, d.message) for d in cap.diagnostics if "paired" in d.message] == [(
+        "warning", "polandcentral has no Azure paired region, so its vault cannot be GeoRedundant (no GRS, no"
+        " cross-region restore): it is ZoneRedundant; the workloads there reach their DR region through Site Recovery"
+        " or consistent snapshots copied to their drRegion")]
+
+
+def test_more_than_250_vms_in_a_vault_are_announced_in_the_preview():
+    ws = {f"w{i}": {"tier": "reporting", "sshPublicKey": KEY, "vmCount": 100} for i in range(3)}
+    c = parse_stack_config({"workloads": ws}, location="westeurope")
+    args = RecoveryVaultArgs.from_config(c, "westeurope", "rg")
+    assert args.notes == ("300 VMs are protected in westeurope: Azure registers at most 250 VMs per vault per day,"
+                          " so a first `pulumi up` that protects them all fails past that; add the workloads over"
+                          " several days",)
+    assert RecoveryVaultArgs.from_config(cfg(), "westeurope", "rg").notes == ()

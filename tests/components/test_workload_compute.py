@@ -25,7 +25,8 @@ TOKEN = "azure-iaas-dr:workload_compute:WorkloadCompute"
 SUBNET_ID = (f"{SUB}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/hub/subnets/apps")
 
 DB = {"tier": "database", "sshPublicKey": KEY, "dataDisks": [{"lun": 0, "sizeGb": 256}, {"lun": 1, "sizeGb": 128}]}
-DB_TAGS = {"dr-workload": "db", "dr-tier": "database", "dr-high-availability": "true", "dr-rpo-hours": "4"}
+DB_TAGS = {"dr-workload": "db", "dr-tier": "database", "dr-high-availability": "true", "dr-rpo-hours": "4",
+           "dr-cross-region-rpo-hours": "36"}
 
 
 def config(workloads, location="westeurope", secret_keys=(), **top):
@@ -81,7 +82,8 @@ def test_availability_set_inputs_are_exact():
 @pytest.mark.parametrize("region,expected", [("westeurope", 3), ("northeurope", 3), ("uksouth", 2),
                                               ("eastasia", 2), ("italynorth", 2)])
 def test_fault_domains_default_to_the_regions_maximum(region, expected):
-    wl = {**DB, "region": region} if region != "italynorth" else {**DB, "region": region, "drRegion": "westeurope"}
+    wl = {**DB, "region": region} if region != "italynorth" else {
+        **DB, "region": region, "drRegion": "westeurope", "consistentSnapshots": {"pointsInTime": ["20260101t0000z"]}}
     assert config({"db": wl}).workloads["db"].fault_domains == expected
 
 
@@ -273,20 +275,31 @@ def test_unmanaged_disks_are_rejected_and_never_declared():
 # --- network ------------------------------------------------------------------------------------------------
 
 
-BACKUP_RULES = [
-    {"name": f"allow-{tag.lower()}-https-out", "description": f"Azure Backup: outbound HTTPS to the {tag} service tag",
+#: Azure Site Recovery's outbound tags for a VM in westeurope (audit W1: Backup-only VMs need none).
+SITE_RECOVERY_RULES = [
+    {"name": f"allow-{name}-https-out", "description": f"Azure Site Recovery: outbound HTTPS to the {tag} service tag",
      "priority": prio, "direction": "Outbound", "access": "Allow", "protocol": "Tcp",
      "sourceAddressPrefix": "VirtualNetwork", "sourcePortRange": "*", "destinationAddressPrefix": tag,
      "destinationPortRange": "443"}
-    for tag, prio in (("AzureBackup", 100.0), ("Storage", 110.0), ("AzureActiveDirectory", 120.0))
+    for name, tag, prio in (("azuresiterecovery", "AzureSiteRecovery", 100), ("storage", "Storage.westeurope", 110),
+                            ("eventhub", "EventHub.westeurope", 120),
+                            ("azureactivedirectory", "AzureActiveDirectory", 130))
 ]
+
+
+def test_site_recovery_rules_name_asr_tags_of_the_source_region():
+    from pulumi._types import input_type_to_dict
+
+    from components.site_recovery.egress import site_recovery_security_rules
+
+    assert [input_type_to_dict(r) for r in site_recovery_security_rules("westeurope")] == SITE_RECOVERY_RULES
 
 
 #: What the SDK's SubnetArgs adds to a subnet reference by default (ARM ignores them on a reference).
 SUBNET_REF_DEFAULTS = {"privateEndpointNetworkPolicies": "Disabled", "privateLinkServiceNetworkPolicies": "Enabled"}
 
 
-def test_network_inputs_and_backup_egress_rules_are_exact():
+def test_network_inputs_are_exact_and_a_backup_only_nsg_opens_no_egress():
     cap = run(config({"db": {**DB, "network": {"addressSpace": "10.20.0.0/16", "subnetPrefix": "10.20.5.0/24"}}}))
     assert one(cap, "azure-native:network:VirtualNetwork", "db-vnet").inputs == {
         "virtualNetworkName": "db-vnet", "resourceGroupName": "rg-dr-db", "location": "westeurope",
@@ -295,7 +308,7 @@ def test_network_inputs_and_backup_egress_rules_are_exact():
         "enableDdosProtection": False, "enableVmProtection": False}
     assert one(cap, "azure-native:network:NetworkSecurityGroup", "db-nsg").inputs == {
         "networkSecurityGroupName": "db-nsg", "resourceGroupName": "rg-dr-db", "location": "westeurope",
-        "securityRules": BACKUP_RULES, "tags": DB_TAGS}
+        "securityRules": [], "tags": DB_TAGS}
     assert one(cap, "azure-native:network:Subnet", "db-subnet").inputs == {
         "subnetName": "db-subnet", "resourceGroupName": "rg-dr-db", "virtualNetworkName": "db-vnet",
         "addressPrefix": "10.20.5.0/24",
@@ -326,7 +339,7 @@ def test_public_ip_only_when_asked():
                           "location": "westeurope", "sku": {"name": "Standard"},
                           "publicIPAllocationMethod": "Static", "zones": ["2"],
                           "tags": {"dr-workload": "db", "dr-tier": "reporting", "dr-high-availability": "false",
-                                   "dr-rpo-hours": "24"}}
+                                   "dr-rpo-hours": "24", "dr-cross-region-rpo-hours": "36"}}
     nic = one(cap, "azure-native:network:NetworkInterface", "db-vm-0-nic")
     assert nic.inputs["ipConfigurations"][0]["publicIPAddress"] == {
         "id": arm("rg-dr-db", "Microsoft.Network/publicIPAddresses/db-vm-0-pip")}
@@ -514,3 +527,14 @@ def test_arm_judge_takes_any_vm_size_but_still_rejects_bad_enums():
     assert validate_inputs("azure-native:compute:VirtualMachine", bad) == [
         "azure-native:compute:VirtualMachine properties.securityProfile.securityType: 'TrustedLaunh' is not one of"
         " ['TrustedLaunch', 'ConfidentialVM']"]
+
+
+def test_site_recovery_workload_nsg_opens_asr_egress(monkeypatch):
+    import components.config as config_module
+
+    monkeypatch.setattr(config_module, "_has_site_recovery", lambda w: True)
+    cap = run(config({"db": DB}))
+    assert one(cap, "azure-native:network:NetworkSecurityGroup", "db-nsg").inputs["securityRules"] == [
+        {**r, "priority": float(r["priority"])} for r in SITE_RECOVERY_RULES]
+    vm = one(cap, "azure-native:compute:VirtualMachine", "db-vm-0")
+    assert vm.inputs["tags"]["dr-site-recovery"] == "northeurope"  # the target region

@@ -55,10 +55,12 @@ def nsg_rule(name: str, priority: int, access: str, dest: str, direction: str = 
 
 
 def backup_egress_rules() -> list[dict[str, Any]]:
-    """Allow AzureBackup, Storage and AzureActiveDirectory, then deny Internet (as the components do)."""
-    return [nsg_rule("allow-azure-backup", 100, "Allow", "AzureBackup"),
+    """Allow Azure Site Recovery's tags (AzureSiteRecovery, Storage, EventHub, AzureActiveDirectory), then deny
+    Internet. (Azure VM backup alone needs no outbound rule.)"""
+    return [nsg_rule("allow-asr", 100, "Allow", "AzureSiteRecovery"),
             nsg_rule("allow-storage", 110, "Allow", "Storage"),
-            nsg_rule("allow-entra-id", 120, "Allow", "AzureActiveDirectory"),
+            nsg_rule("allow-eventhub", 120, "Allow", "EventHub"),
+            nsg_rule("allow-entra-id", 130, "Allow", "AzureActiveDirectory"),
             nsg_rule("deny-internet", 4000, "Deny", "Internet", port="*", protocol="*")]
 
 

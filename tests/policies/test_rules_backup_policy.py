@@ -116,6 +116,15 @@ CASES += [
     c("AZDR-BKP-004", "fail-v2-6h-at-23", mutate(H6P, IRP, 23), [_irp("23", H6, 1, 22)]),
     c("AZDR-BKP-004", "fail-v2-12h-at-31", mutate(H12, IRP, 31), [_irp("31", V2W, 1, 30)]),
     c("AZDR-BKP-004", "fail-fractional", mutate(D2, IRP, 2.5), [_irp("2.5", V2W, 1, 30)]),
+    # audit W7: weekly schedules: Standard fixed at 5 days, Enhanced 5-20
+    c("AZDR-BKP-004", "pass-v1-weekly-at-5", mutate(mutate(D1, FREQ, "Weekly"), IRP, 5)),
+    c("AZDR-BKP-004", "fail-v1-weekly-at-2", mutate(mutate(D1, FREQ, "Weekly"), IRP, 2),
+      [_irp("2", "a Standard (V1) weekly policy is fixed at", 5, 5)]),
+    c("AZDR-BKP-004", "pass-v2-weekly-at-20", mutate(mutate(D2, FREQ, "Weekly"), IRP, 20)),
+    c("AZDR-BKP-004", "fail-v2-weekly-at-4", mutate(mutate(D2, FREQ, "Weekly"), IRP, 4),
+      [_irp("4", "an Enhanced (V2) weekly policy allows", 5, 20)]),
+    c("AZDR-BKP-004", "fail-v2-weekly-at-21", mutate(mutate(D2, FREQ, "Weekly"), IRP, 21),
+      [_irp("21", "an Enhanced (V2) weekly policy allows", 5, 20)]),
 ]
 
 
@@ -168,8 +177,9 @@ CASES += [
 
 
 def _lim(g, v, unit, maximum, path):
-    return (f"[AZDR-BKP-006] policy 'pol' keeps {g} recovery points {v} {unit}; Azure allows 1-{maximum}: set {path} "
-            f"within that range")
+    lo = 7 if g == "daily" else 1
+    return (f"[AZDR-BKP-006] policy 'pol' keeps {g} recovery points {v} {unit}; Azure allows {lo}-{maximum}: set "
+            f"{path} within that range")
 
 
 CASES += [
@@ -182,6 +192,9 @@ CASES += [
       [_lim("daily", "10000", "days", 9999, DAILY), _lim("weekly", "5164", "weeks", 5163, WEEKLY),
        _lim("monthly", "1189", "months", 1188, MONTHLY), _lim("yearly", "100", "years", 99, YEARLY)]),
     c("AZDR-BKP-006", "fail-zero", mutate(H, YEARLY, 0), [_lim("yearly", "0", "years", 99, YEARLY)]),
+    # audit W6: VM policies keep daily points at least 7 days (the old rule accepted 1)
+    c("AZDR-BKP-006", "fail-daily-under-azure-floor-7", mutate(H, DAILY, 6), [_lim("daily", "6", "days", 9999, DAILY)]),
+    c("AZDR-BKP-006", "pass-daily-at-azure-floor-7", mutate(H, DAILY, 7)),
     c("AZDR-BKP-006", "fail-wrong-type", mutate(H, WEEKLY, "12"), [_lim("weekly", "'12'", "weeks", 5163, WEEKLY)]),
 ]
 
@@ -212,9 +225,10 @@ def test_non_vm_policies_are_not_judged(rule_id):
     assert res.violations == [] and res.failures == []
 
 
-def test_minimum_config_validated():
-    res = run_resource(RULES_BY_ID["AZDR-BKP-005"], D1, name=N, config={"minimumDailyRetentionDays": 0})
+@pytest.mark.parametrize("value", [0, 6])  # audit W6: Azure's floor is 7, so the config may not go under it
+def test_minimum_config_validated(value):
+    res = run_resource(RULES_BY_ID["AZDR-BKP-005"], D1, name=N, config={"minimumDailyRetentionDays": value})
     assert res.failures == [
         "rule AZDR-BKP-005 (backup-policy-minimum-retention) failed to evaluate: invalid policy pack config "
-        "backup-policy-minimum-retention.minimumDailyRetentionDays: 0 is not allowed; expected an integer >= 1 "
+        f"backup-policy-minimum-retention.minimumDailyRetentionDays: {value} is not allowed; expected an integer >= 7 "
         "and <= 9999"]

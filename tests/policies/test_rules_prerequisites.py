@@ -9,7 +9,7 @@ from azdr_policies import RULES_BY_ID
 from .cases import Case, params
 from .factories import DELETE, mutate, vm_props
 from .factories_dr import arm_id, backup_egress_rules, nsg_props, nsg_rule, policy_out, protected_item_props, \
-    vault_out, vm_out
+    vault_out, vm_id, vm_out
 from .harness import run_resource, stack_resource, urn_of
 
 VM = vm_props()
@@ -68,9 +68,14 @@ SUBNET_ID = arm_id("Microsoft.Network/virtualNetworks", "vnet/subnets/snet")
 NSG_ID = arm_id("Microsoft.Network/networkSecurityGroups", "nsg-db")
 
 
+RPI_T = "azure-native:recoveryservices:ReplicationProtectedItem"
+
+
 def net(vm_name, *, rules=None, on="subnet", dep=True, protected=True, nic_extra=None, separate=(),
-        subnet_nsg_id=NSG_ID, vm_extra=None):
-    """vault, policy, NSG (on the subnet or the NIC), subnet, NIC, VM and its protected item."""
+        subnet_nsg_id=NSG_ID, vm_extra=None, replication="tag"):
+    """vault, policy, NSG (on the subnet or the NIC), subnet, NIC, VM and its protected item. ``replication``:
+    how the VM is declared for Azure Site Recovery: "tag" (dr-site-recovery: "true"), "item-dep" / "item-id" (a
+    ReplicationProtectedItem depending on it / naming it in fabricObjectId), or "none" (Backup-only)."""
     def build():
         vault = stack_resource("azure-native:recoveryservices:Vault", "rsv", vault_out())
         pol = stack_resource("azure-native:recoveryservices:ProtectionPolicy", "pol", policy_out(),
@@ -94,10 +99,19 @@ def net(vm_name, *, rules=None, on="subnet", dep=True, protected=True, nic_extra
             if dep:
                 nic_deps["networkSecurityGroup"] = [nsg]
         nic = stack_resource(NIC_T, "nic-1", nic_props, property_dependencies=nic_deps)
+        extra = dict(vm_extra or {})
+        if replication == "tag":
+            extra["tags"] = {**(vm_props().get("tags") or {}), "dr-site-recovery": "true"}
         vm = stack_resource(VM_T, vm_name, vm_out(vm_name, networkProfile={"networkInterfaces": [{"id": NIC_ID}]},
-                                                  **(vm_extra or {})),
+                                                  **extra),
                             property_dependencies={"networkProfile": [nic]} if dep else None)
         out += [subnet, nic, vm]
+        if replication.startswith("item"):
+            out.append(stack_resource(RPI_T, f"{vm_name}-asr", {
+                "fabricName": "asr-fabric-weu", "protectionContainerName": "asr-container-weu",
+                "properties": {"policyId": "/asr/policy", "providerSpecificDetails": {
+                    "instanceType": "A2A", "fabricObjectId": vm_id(vm_name)}}},
+                property_dependencies={"properties": [vm]} if replication == "item-dep" else None))
         if protected:
             out.append(stack_resource("azure-native:recoveryservices:ProtectedItem", f"{vm_name}-backup",
                                       protected_item_props(vm_name), property_dependencies={"properties": [vm, pol]}))
@@ -106,18 +120,18 @@ def net(vm_name, *, rules=None, on="subnet", dep=True, protected=True, nic_extra
 
 
 def _blocked(vm, tags, where, rule="deny-internet", prio=4000, nsg="nsg-db"):
-    return (f"[AZDR-PRQ-002] VM '{vm}' is protected but network security group '{nsg}' on {where} blocks outbound "
-            f"HTTPS to {tags} (first matching rule '{rule}', priority {prio}, access 'Deny'): Azure Backup cannot "
-            f"reach its service; add outbound Allow rules for the service tags AzureBackup, Storage and "
-            f"AzureActiveDirectory with a lower priority number than the deny", urn_of(VM_T, vm))
+    return (f"[AZDR-PRQ-002] VM '{vm}' is replicated by Azure Site Recovery but network security group '{nsg}' on "
+            f"{where} blocks outbound HTTPS to {tags} (first matching rule '{rule}', priority {prio}, access 'Deny'): "
+            f"replication stops; add outbound Allow rules for the service tags AzureSiteRecovery, Storage.westeurope, "
+            f"EventHub.westeurope and AzureActiveDirectory with a lower priority number than the deny", urn_of(VM_T, vm))
 
 
 def _unverified(vm, problem):
-    return (f"[AZDR-PRQ-002] VM '{vm}' is protected but its backup egress cannot be verified: {problem}",
-            urn_of(VM_T, vm))
+    return (f"[AZDR-PRQ-002] VM '{vm}' is replicated by Azure Site Recovery but its egress cannot be verified: "
+            f"{problem}", urn_of(VM_T, vm))
 
 
-ALL3 = "AzureBackup, Storage, AzureActiveDirectory"
+ALL3 = "AzureSiteRecovery, Storage, EventHub, AzureActiveDirectory"
 DENY = [nsg_rule("deny-internet", 4000, "Deny", "Internet", port="*", protocol="*")]
 R = backup_egress_rules()
 
@@ -127,14 +141,21 @@ CASES += [
     Case("AZDR-PRQ-002", "pass-joined-by-ids", net("pass-vm", dep=False)),
     Case("AZDR-PRQ-002", "pass-no-deny-default-allows-internet", net("pass-vm", rules=[])),
     Case("AZDR-PRQ-002", "pass-regional-tags", net("pass-vm", rules=[
-        nsg_rule("a", 100, "Allow", "AzureBackup.WestEurope"), nsg_rule("s", 110, "Allow", "Storage.WestEurope"),
-        nsg_rule("e", 120, "Allow", "AzureActiveDirectory"), *DENY])),
-    Case("AZDR-PRQ-002", "pass-separate-security-rule-resources", net("pass-vm", rules=DENY, separate=R[:3])),
+        nsg_rule("a", 100, "Allow", "AzureSiteRecovery"), nsg_rule("s", 110, "Allow", "Storage.WestEurope"),
+        nsg_rule("h", 115, "Allow", "EventHub.WestEurope"), nsg_rule("e", 120, "Allow", "AzureActiveDirectory"),
+        *DENY])),
+    Case("AZDR-PRQ-002", "pass-separate-security-rule-resources", net("pass-vm", rules=DENY, separate=R[:4])),
+    # audit W1: Azure VM backup needs no outbound rule, so a deny-all-egress Backup-only VM passes
+    Case("AZDR-PRQ-002", "pass-backup-only-vm-deny-all-egress-not-judged", net("pass-vm", rules=[
+        nsg_rule("deny-all", 100, "Deny", "*", port="*", protocol="*")], replication="none")),
     Case("AZDR-PRQ-002", "pass-deny-on-other-port", net("pass-vm", rules=[
         nsg_rule("deny-smtp", 100, "Deny", "Internet", port="25")])),
     Case("AZDR-PRQ-002", "pass-inbound-deny-ignored", net("pass-vm", rules=[
         nsg_rule("deny-in", 100, "Deny", "*", direction="Inbound", port="*")])),
-    Case("AZDR-PRQ-002", "pass-unprotected-vm-not-judged", net("pass-vm", rules=DENY, protected=False)),
+    Case("AZDR-PRQ-002", "pass-unreplicated-unprotected-vm-not-judged", net("pass-vm", rules=DENY, protected=False,
+                                                                          replication="none")),
+    Case("AZDR-PRQ-002", "fail-replicated-vm-judged-without-backup", net("fail-vm", rules=DENY, protected=False),
+         [_blocked("fail-vm", ALL3, "subnet 'snet'")]),
     Case("AZDR-PRQ-002", "pass-external-subnet-not-judged", net("pass-vm", rules=DENY, dep=False,
                                                                nic_extra={"ipConfigurations": [
                                                                    {"name": "c", "subnet": {"id": "/ext/subnet"}}]})),
@@ -143,14 +164,23 @@ CASES += [
     Case("AZDR-PRQ-002", "fail-deny-on-nic", net("fail-vm", rules=DENY, on="nic"),
          [_blocked("fail-vm", ALL3, "network interface 'nic-1'")]),
     Case("AZDR-PRQ-002", "fail-allow-after-deny-priority-order", net("fail-vm", rules=[
-        nsg_rule("deny-all", 100, "Deny", "*", port="*", protocol="*"), *R[:3]]),
+        nsg_rule("deny-all", 100, "Deny", "*", port="*", protocol="*"), *R[:4]]),
         [_blocked("fail-vm", ALL3, "subnet 'snet'", "deny-all", 100)]),
-    Case("AZDR-PRQ-002", "fail-storage-missing", net("fail-vm", rules=[R[0], R[2], *DENY]),
+    Case("AZDR-PRQ-002", "fail-storage-missing", net("fail-vm", rules=[R[0], R[2], R[3], *DENY]),
          [_blocked("fail-vm", "Storage", "subnet 'snet'")]),
+    Case("AZDR-PRQ-002", "fail-eventhub-missing-replicated-by-item-dependency", net(
+        "fail-vm", rules=[R[0], R[1], R[3], *DENY], replication="item-dep"),
+         [_blocked("fail-vm", "EventHub", "subnet 'snet'")]),
+    Case("AZDR-PRQ-002", "fail-deny-replicated-by-item-fabric-object-id", net(
+        "fail-vm", rules=DENY, replication="item-id"), [_blocked("fail-vm", ALL3, "subnet 'snet'")]),
+    Case("AZDR-PRQ-002", "fail-mars-triad-is-not-enough-for-asr", net("fail-vm", rules=[
+        nsg_rule("a", 100, "Allow", "AzureBackup"), nsg_rule("s", 110, "Allow", "Storage"),
+        nsg_rule("e", 120, "Allow", "AzureActiveDirectory"), *DENY]),
+         [_blocked("fail-vm", "AzureSiteRecovery, EventHub", "subnet 'snet'")]),
     Case("AZDR-PRQ-002", "fail-regional-tag-of-other-region", net("fail-vm", rules=[
-        R[0], nsg_rule("s", 110, "Allow", "Storage.EastUS"), R[2], *DENY]),
+        R[0], nsg_rule("s", 110, "Allow", "Storage.EastUS"), R[2], R[3], *DENY]),
         [_blocked("fail-vm", "Storage", "subnet 'snet'")]),
-    Case("AZDR-PRQ-002", "fail-separate-deny-before-inline-allows", net("fail-vm", rules=R[:3], separate=[
+    Case("AZDR-PRQ-002", "fail-separate-deny-before-inline-allows", net("fail-vm", rules=R[:4], separate=[
         nsg_rule("deny-early", 50, "Deny", "Internet", port="*")]),
         [_blocked("fail-vm", ALL3, "subnet 'snet'", "deny-early", 50)]),
     Case("AZDR-PRQ-002", "fail-unknown-rule-field", net("fail-vm", rules=[

@@ -20,6 +20,12 @@ def _grs_fail(value: str, allowed: str = "'GeoRedundant'") -> str:
             f"set {RED} to {allowed}")
 
 
+def _unpaired(value: str) -> str:
+    return (f"[AZDR-RSV-001] vault 'rsv' in polandcentral stores backups {value} (not set means GeoRedundant): "
+            f"polandcentral has no Azure paired region, so no geo-redundant storage; set {RED} to 'ZoneRedundant' "
+            f"and take DR copies out of the region with Site Recovery or snapshot copies")
+
+
 def _crr_off(value: str) -> str:
     return (f"[AZDR-RSV-002] vault 'rsv' is GeoRedundant but cross-region restore is {value} (not set means "
             f"Disabled): backups in the paired region cannot be restored until Microsoft declares a regional "
@@ -50,6 +56,20 @@ CASES = [
          [_grs_fail("'LocallyRedundant'", ZRS_OK)], name="rsv", config={"allowZoneRedundant": True}),
     Case("AZDR-RSV-001", "fail-invalid", mutate(V, RED, "Invalid"), [_grs_fail("'Invalid'")], name="rsv"),
     Case("AZDR-RSV-001", "fail-wrong-type", mutate(V, RED, 3), [_grs_fail("3")], name="rsv"),
+    # audit W3: a region without a pair has no GRS; the vault is judged by its region's capabilities
+    Case("AZDR-RSV-001", "pass-unpaired-region-zone-redundant",
+         mutate(mutate(mutate(V, "location", "polandcentral"), RED, "ZoneRedundant"), CRR, "Disabled"), name="rsv"),
+    Case("AZDR-RSV-001", "pass-unpaired-region-display-name", mutate(mutate(V, "location", "Poland Central"), RED,
+                                                                     "ZoneRedundant"), name="rsv"),
+    Case("AZDR-RSV-001", "fail-unpaired-region-geo-redundant", mutate(V, "location", "polandcentral"),
+         [_unpaired("'GeoRedundant'")], name="rsv"),
+    Case("AZDR-RSV-001", "fail-unpaired-region-missing-means-grs", mutate(mutate(V, "location", "polandcentral"), RED,
+                                                                          DELETE), [_unpaired("not set")], name="rsv"),
+    Case("AZDR-RSV-001", "fail-unpaired-region-lrs-where-zones-exist", mutate(mutate(V, "location", "polandcentral"),
+                                                                              RED, "LocallyRedundant"),
+         [_unpaired("'LocallyRedundant'")], name="rsv"),
+    Case("AZDR-RSV-002", "pass-unpaired-region-no-crr-to-enable",
+         mutate(mutate(mutate(V, "location", "polandcentral"), RED, "ZoneRedundant"), CRR, "Disabled"), name="rsv"),
     # AZDR-RSV-002
     Case("AZDR-RSV-002", "pass-grs-with-crr", V, name="rsv"),
     Case("AZDR-RSV-002", "pass-missing-redundancy-with-crr", mutate(V, RED, DELETE), name="rsv"),
@@ -95,7 +115,8 @@ SD_DAYS = f"{SD}.softDeleteRetentionPeriodInDays"
 
 
 def _sd_off(state):
-    return (f"[AZDR-RSV-003] vault 'rsv' has soft delete {state}: deleted backup data is purged at once; "
+    return (f"[AZDR-RSV-003] vault 'rsv' has soft delete {state}: Azure no longer accepts turning it off (secure by "
+            f"default from API 2024-09-30-preview; deleting an item always soft-deletes it); "
             f"set {SD_STATE} to 'Enabled' or 'AlwaysON'")
 
 
@@ -310,3 +331,47 @@ def test_delete_lock_matches_each_lock_to_its_own_vault():
         "[AZDR-RSV-006] vault 'rsv1' has no CanNotDelete management lock (locks found: 'ReadOnly'): one delete of "
         "the vault or its resource group removes the backups; add authorization.ManagementLockByScope("
         "level='CanNotDelete', scope=<vault>.id)", urn_of(VAULT_T, "rsv1"))]
+
+
+# ---- AZDR-RSV-007 VMs per vault (stack) ------------------------------------------------------------
+
+ITEM_T = "azure-native:recoveryservices:ProtectedItem"
+
+
+def _items(n, *, dep=True, vault_name="rsv-dr-weu"):
+    """A vault and n VM protected items naming it (by dependency, or by name only)."""
+    from .factories_dr import protected_item_props
+
+    def build():
+        vault = stack_resource(VAULT_T, "rsv", _vault_out())
+        out = [vault]
+        for i in range(n):
+            props = {**protected_item_props(f"vm-{i}"), "vaultName": vault_name}
+            out.append(stack_resource(ITEM_T, f"vm-{i}-backup", props,
+                                      property_dependencies={"vaultName": [vault]} if dep else None))
+        return out
+    return build
+
+
+def _too_many(n, limit=1000):
+    return (f"[AZDR-RSV-007] vault 'rsv' protects {n} VMs, more than {limit}: Azure Backup protects up to 1000 VMs"
+            f" in one vault and registers at most 250 a day; spread the VMs over more vaults (regions or stacks)",
+            urn_of(VAULT_T, "rsv"))
+
+
+CASES += [
+    Case("AZDR-RSV-007", "pass-at-configured-limit", _items(3), config={"maximumVmsPerVault": 3}),
+    Case("AZDR-RSV-007", "pass-missing-items-none-protected", _items(0)),
+    Case("AZDR-RSV-007", "pass-unknown-vault-name-not-counted", _items(4, dep=False, vault_name=UNK),
+         config={"maximumVmsPerVault": 3}),
+    Case("AZDR-RSV-007", "fail-above-configured-limit", _items(4), [_too_many(4, 3)], config={"maximumVmsPerVault": 3}),
+    Case("AZDR-RSV-007", "fail-joined-by-name", _items(4, dep=False), [_too_many(4, 3)],
+         config={"maximumVmsPerVault": 3}),
+]
+
+
+def test_vault_limit_default_is_azures_1000():
+    from .harness import run_stack
+
+    assert run_stack(RULES_BY_ID["AZDR-RSV-007"], _items(1001)()).violations == [_too_many(1001)]
+    assert run_stack(RULES_BY_ID["AZDR-RSV-007"], _items(1000)()).violations == []

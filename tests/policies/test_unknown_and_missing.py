@@ -103,7 +103,7 @@ CASES += [
          [_no_lock(" (locks found: not set)")]),
     Case("AZDR-BKP-006", "pass-weekly-missing-not-judged", mutate(H, f"{RET}.weeklySchedule", DELETE), name="pol"),
     Case("AZDR-BKP-006", "fail-daily-count-missing", mutate(D1, DAILY, DELETE),
-         [f"[AZDR-BKP-006] policy 'pol' keeps daily recovery points not set days; Azure allows 1-9999: set {DAILY} "
+         [f"[AZDR-BKP-006] policy 'pol' keeps daily recovery points not set days; Azure allows 7-9999: set {DAILY} "
           f"within that range"], name="pol"),
     Case("AZDR-CMP-001", "pass-data-disks-missing", mutate(VM, "storageProfile.dataDisks", DELETE), name="vm"),
     Case("AZDR-CMP-003", "fail-ha-tag-missing-standalone",

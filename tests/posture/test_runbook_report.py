@@ -56,7 +56,11 @@ def test_report_numbers_for_known_tiers(model):
     assert (db["snapshotSets"], db["snapshotIntervalHours"]) == (2, 6.0)
     assert db["highAvailability"] == {"requested": True, "availabilitySet": "db-avset", "faultDomains": 2,
                                       "updateDomains": 5, "members": 2}
+    # issue 11: two RPOs; cross-region = the vault's daily point + 12 h geo-replication (36 h), not the 4-hourly
+    assert db["rpoHours"] == {"inRegion": {"target": 4, "achieved": 4}, "crossRegion": {"target": 36, "achieved": 36}}
     assert (cass["targetRpoHours"], cass["achievedRpoHours"], cass["backupFrequency"]) == (24, 24, "Daily")
+    assert cass["rpoHours"] == {"inRegion": {"target": 24, "achieved": 24},
+                                "crossRegion": {"target": 36, "achieved": 36}}
     assert cass["highAvailability"]["members"] == 3 and cass["vmCount"] == 3
     assert cass["retention"]["dailyDays"] == 14
     assert pricing["retention"] == {"dailyDays": 30, "weeklyWeeks": 12, "monthlyMonths": 60, "yearlyYears": 10,
@@ -82,12 +86,12 @@ def test_report_copies_and_gaps_exact(model):
 
 def test_report_markdown_rows_and_mermaid(model):
     md = report_dr.render_markdown(model)
-    assert ("| `db` | database | 4 h | 4 h (Hourly, V2) | 2, every 6 h | 30 d / 12 w; snapshots 7 d | vault"
+    assert ("| `db` | database | 4 h | 4 h (Hourly, V2) | 36 h / 36 h | 2, every 6 h | 30 d / 12 w; snapshots 7 d | vault"
             " rsv-dr-westeurope in westeurope (GeoRedundant); vault secondary in northeurope (cross-region restore"
             " enabled); restorePoints in westeurope; restorePoints copies in northeurope | yes: 2 VMs, 2 fault / 5"
             " update domains |") in md.splitlines()
     # Trusted Launch (the default) always gets an Enhanced (V2) policy, daily here
-    assert ("| `pricing` | critical-data | 24 h | 24 h (Daily, V2) | - | 30 d / 12 w / 60 m / 10 y; snapshots 5 d |"
+    assert ("| `pricing` | critical-data | 24 h | 24 h (Daily, V2) | 36 h / 36 h | - | 30 d / 12 w / 60 m / 10 y; snapshots 5 d |"
             in md)
     assert '  subgraph r0["westeurope (primary)"]' in md and '  subgraph r1["northeurope (DR)"]' in md
     assert '  w_db -- "backup every 4 h" --> vault_rsv_dr_westeurope' in md
@@ -106,7 +110,11 @@ def test_report_gap_when_vault_weakened_and_backup_misses_rpo(capture):
             r.inputs["tags"]["dr-rpo-hours"] = "2"
     s = summary(report_dr.build(resources, "dev"), "db")
     assert s["gaps"] == ["backups every 4 h miss the 2 h RPO",
+                         "the cross-region RPO target of 36 h is not met by the declared copies (none leaves the"
+                         " region restorably): Azure Site Recovery, or consistent snapshots copied to the DR region"
+                         " on a declared schedule, reach it",
                          "vault rsv-dr-westeurope is LocallyRedundant: backups do not leave westeurope"]
+    assert s["rpoHours"]["crossRegion"] == {"target": 36, "achieved": None}
     assert s["copies"][:1] == ["vault rsv-dr-westeurope in westeurope (LocallyRedundant)"]
 
 

@@ -9,6 +9,20 @@ from collections.abc import Iterable
 
 from pulumi_policy import EnforcementLevel, ResourceValidationArgs, Severity
 
+from ..facts import (
+    HOURLY_INTERVALS,
+    MAX_DAILY_RETENTION,
+    MAX_MONTHLY_RETENTION,
+    MAX_WEEKLY_RETENTION,
+    MAX_YEARLY_RETENTION,
+    MIN_DAILY_RETENTION_DAYS,
+    V1_INSTANT_RESTORE_MAX,
+    V1_WEEKLY_INSTANT_RESTORE_DAYS,
+    V2_INSTANT_RESTORE_MAX,
+    V2_INSTANT_RESTORE_MAX_BY_INTERVAL,
+    V2_WEEKLY_INSTANT_RESTORE_MAX,
+    V2_WEEKLY_INSTANT_RESTORE_MIN,
+)
 from ..framework import ConfigKey, Rule, RuleConfig
 from ..props import MISSING, PROTECTION_POLICY, as_int, get, same_text, show
 
@@ -25,17 +39,13 @@ POLICY_TYPE = "properties.policyType"
 INSTANT_DAYS = "properties.instantRpRetentionRangeInDays"
 RETENTION = "properties.retentionPolicy"
 
-HOURLY_INTERVALS = (4, 6, 8, 12)
-V1_INSTANT_MAX = 5
-V2_INSTANT_MAX = 30
-HOURLY_INSTANT_CAPS = {4: 17, 6: 22}
 
 # granularity -> (schedule key, unit, Azure maximum, config key, durationType)
 GRANULARITIES = {
-    "daily": ("dailySchedule", "days", 9999, "minimumDailyRetentionDays", "Days"),
-    "weekly": ("weeklySchedule", "weeks", 5163, "minimumWeeklyRetentionWeeks", "Weeks"),
-    "monthly": ("monthlySchedule", "months", 1188, "minimumMonthlyRetentionMonths", "Months"),
-    "yearly": ("yearlySchedule", "years", 99, "minimumYearlyRetentionYears", "Years"),
+    "daily": ("dailySchedule", "days", MAX_DAILY_RETENTION, "minimumDailyRetentionDays", "Days"),
+    "weekly": ("weeklySchedule", "weeks", MAX_WEEKLY_RETENTION, "minimumWeeklyRetentionWeeks", "Weeks"),
+    "monthly": ("monthlySchedule", "months", MAX_MONTHLY_RETENTION, "minimumMonthlyRetentionMonths", "Months"),
+    "yearly": ("yearlySchedule", "years", MAX_YEARLY_RETENTION, "minimumYearlyRetentionYears", "Years"),
 }
 
 SNIPPET_V2_HOURLY = """
@@ -216,13 +226,18 @@ rs.HourlyScheduleArgs(interval=6, schedule_window_start_time="2024-01-01T06:00:0
 
 def instant_restore_range(props) -> tuple[int, int, str]:
     """(min, max, why) of instantRpRetentionRangeInDays for this policy."""
+    if same_text(get(props, FREQUENCY), "Weekly"):
+        if not _is_v2(props):
+            return (V1_WEEKLY_INSTANT_RESTORE_DAYS, V1_WEEKLY_INSTANT_RESTORE_DAYS,
+                    "a Standard (V1) weekly policy is fixed at")
+        return V2_WEEKLY_INSTANT_RESTORE_MIN, V2_WEEKLY_INSTANT_RESTORE_MAX, "an Enhanced (V2) weekly policy allows"
     if not _is_v2(props):
-        return 1, V1_INSTANT_MAX, "a Standard (V1) policy allows"
+        return 1, V1_INSTANT_RESTORE_MAX, "a Standard (V1) policy allows"
     if _is_hourly(props):
         interval = as_int(get(props, INTERVAL))
-        if interval in HOURLY_INSTANT_CAPS:
-            return 1, HOURLY_INSTANT_CAPS[interval], f"an Enhanced policy backing up every {interval} hours allows"
-    return 1, V2_INSTANT_MAX, "an Enhanced (V2) policy allows"
+        if interval in V2_INSTANT_RESTORE_MAX_BY_INTERVAL:
+            return 1, V2_INSTANT_RESTORE_MAX_BY_INTERVAL[interval], f"an Enhanced policy backing up every {interval} hours allows"
+    return 1, V2_INSTANT_RESTORE_MAX, "an Enhanced (V2) policy allows"
 
 
 def check_instant_restore(args: ResourceValidationArgs, _cfg: RuleConfig) -> Iterable[str]:
@@ -248,8 +263,10 @@ BKP_INSTANT_RESTORE = Rule(
     rationale=(
         "'Steps for recovery' restores a VM from a recovery point in the vault; instant-restore snapshots make "
         "the most recent points restorable in minutes. Azure accepts 1-5 days on Standard (V1) policies and "
-        "1-30 on Enhanced (V2), at most 17 when backing up every 4 hours and 22 every 6 hours. Out of range, "
-        "the policy fails to deploy."
+        "1-30 on Enhanced (V2), at most 17 when backing up every 4 hours and 22 every 6 hours; weekly schedules "
+        "differ: Standard is fixed at 5 days, Enhanced takes 5-20. Out of range, the policy fails to deploy. The "
+        "8-hourly cap is undocumented ('depends on the number of snapshots you take per day'): the pack takes the "
+        "safe side, 22, the 6-hourly cap."
     ),
     remediation="Keep instantRpRetentionRangeInDays within the range the message names.",
     snippet="""
@@ -337,8 +354,9 @@ rs.LongTermRetentionPolicyArgs(retention_policy_type="LongTermRetentionPolicy",
     ),
     check=check_minimum_retention,
     config=(
-        ConfigKey("minimumDailyRetentionDays", "integer", 7, "Fewest daily recovery points (days).",
-                  minimum=1, maximum=9999),
+        ConfigKey("minimumDailyRetentionDays", "integer", MIN_DAILY_RETENTION_DAYS,
+                  "Fewest daily recovery points (days); Azure's own floor for VM policies is 7.",
+                  minimum=MIN_DAILY_RETENTION_DAYS, maximum=MAX_DAILY_RETENTION),
         ConfigKey("minimumWeeklyRetentionWeeks", "integer", 0, "Fewest weekly recovery points (weeks); 0: not required.",
                   minimum=0, maximum=5163),
         ConfigKey("minimumMonthlyRetentionMonths", "integer", 0,
@@ -350,14 +368,18 @@ rs.LongTermRetentionPolicyArgs(retention_policy_type="LongTermRetentionPolicy",
 )
 
 
+#: Azure's smallest count per granularity: VM policies keep daily points at least 7 days (components/facts.py).
+MINIMA = {"daily": MIN_DAILY_RETENTION_DAYS, "weekly": 1, "monthly": 1, "yearly": 1}
+
+
 def check_retention_limits(args: ResourceValidationArgs, _cfg: RuleConfig) -> Iterable[str]:
     for g, (path, raw) in _retention_counts(args.props).items():
         _key, unit, maximum, _c, _dt = GRANULARITIES[g]
         count = as_int(raw)
-        if count is None or not 1 <= count <= maximum:
+        if count is None or not MINIMA[g] <= count <= maximum:
             yield (
-                f"policy '{args.name}' keeps {g} recovery points {show(raw)} {unit}; Azure allows 1-{maximum}: "
-                f"set {path} within that range"
+                f"policy '{args.name}' keeps {g} recovery points {show(raw)} {unit}; Azure allows "
+                f"{MINIMA[g]}-{maximum}: set {path} within that range"
             )
 
 
@@ -369,8 +391,9 @@ BKP_RETENTION_LIMITS = Rule(
     enforcement=EnforcementLevel.MANDATORY,
     seed_section="Steps to enable a backup",
     rationale=(
-        "'Steps to enable a backup' step 3 configures the backup policy. Azure rejects retention counts outside "
-        "daily 1-9999, weekly 1-5163, monthly 1-1188 and yearly 1-99, so the policy (and the protection of "
+        "'Steps to enable a backup' step 3 configures the backup policy. Azure rejects VM-policy retention counts "
+        "outside daily 7-9999, weekly 1-5163, monthly 1-1188 and yearly 1-99 (the daily floor of 7 is Azure "
+        "PowerShell's MinDurationCountInDays for VMs and Terraform's 'can no longer be less than 7 days'), so the policy (and the protection of "
         "every VM on it) fails to deploy; catching it before deploy keeps the change reviewable."
     ),
     remediation="Keep every retentionDuration.count within Azure's limit for its granularity.",

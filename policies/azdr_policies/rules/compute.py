@@ -12,12 +12,12 @@ from pulumi_policy.proxy import UnknownValueError
 
 from pulumi_policy import StackValidationArgs
 
+from ..facts import UNMANAGED_DISK_RETIREMENT
 from ..framework import ConfigKey, Finding, Rule, RuleConfig
 from ..joins import UNKNOWN, Graph, at, items
 from ..props import AVAILABILITY_SET, DISK, MISSING, VIRTUAL_MACHINE, as_int, as_list, as_str, get, has_key, \
     same_text, show
 
-UNMANAGED_RETIREMENT = "31 March 2026"
 LEARN_UNMANAGED = "https://learn.microsoft.com/azure/virtual-machines/unmanaged-disks-deprecation"
 LEARN_AVSET = "https://learn.microsoft.com/azure/virtual-machines/availability-set-overview"
 
@@ -42,7 +42,7 @@ def check_managed_disks(args: ResourceValidationArgs, _cfg: RuleConfig) -> Itera
     if unmanaged:
         yield (
             f"VM '{args.name}' uses unmanaged (VHD blob) disks at {', '.join(unmanaged)}: unmanaged disks were "
-            f"retired on {UNMANAGED_RETIREMENT} (such VMs cannot start); use managedDisk instead of vhd/image"
+            f"retired on {UNMANAGED_DISK_RETIREMENT} (such VMs cannot start); use managedDisk instead of vhd/image"
         )
 
 
@@ -58,7 +58,7 @@ CMP_MANAGED_DISKS = Rule(
     rationale=(
         "'Disaster recovery solution: Azure Backup' covers managed and unmanaged disks, and the seed's appendix "
         "discusses VHD blobs in storage accounts. Since then Azure retired unmanaged disks on "
-        f"{UNMANAGED_RETIREMENT}: VMs on them can no longer start and their backup is deprecated. High "
+        f"{UNMANAGED_DISK_RETIREMENT}: VMs on them can no longer start and their backup is deprecated. High "
         "availability 'is best met by using managed disks in an availability set along with Azure Backup'."
     ),
     remediation="Declare every OS and data disk with managedDisk (no vhd/image blob URIs).",

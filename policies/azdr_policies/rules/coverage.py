@@ -15,6 +15,7 @@ from collections.abc import Iterable
 
 from pulumi_policy import EnforcementLevel, PolicyResource, Severity, StackValidationArgs
 
+from ..facts import MAX_VMS_PER_POLICY
 from ..framework import ConfigKey, Finding, Rule, RuleConfig
 from ..joins import UNKNOWN, Graph, Protection, at, coverage, items, location, read
 from ..props import DISK, MISSING, PROTECTED_ITEM, PROTECTION_POLICY, VAULT, VIRTUAL_MACHINE, same_text, show
@@ -272,7 +273,7 @@ def check_vms_per_policy(args: StackValidationArgs, cfg: RuleConfig) -> Iterable
         policy = policies[key]
         label = f"policy '{policy.name}'" if policy is not None else f"policy '{key}' (not in this stack)"
         yield Finding(
-            f"{label} protects {len(vms)} VMs, more than {limit}: the Azure portal manages at most 100 VMs per "
+            f"{label} protects {len(vms)} VMs, more than {limit}: the Azure portal manages at most {MAX_VMS_PER_POLICY} VMs per "
             f"policy; split the VMs across several policies", policy)
 
 
@@ -308,7 +309,8 @@ policies = [rs.ProtectionPolicy(f"vm-daily-{i}", resource_group_name=rg.name, va
     missing="A protected item without policyId is not counted (AZDR-COV-001 reports it).",
     check=check_vms_per_policy,
     config=(
-        ConfigKey("maximumVmsPerPolicy", "integer", 100, "Most VMs one policy may protect before the rule reports.",
+        ConfigKey("maximumVmsPerPolicy", "integer", MAX_VMS_PER_POLICY,
+                  "Most VMs one policy may protect before the rule reports.",
                   minimum=1, maximum=1000),
     ),
     tags=("coverage", "backup", "scale"),

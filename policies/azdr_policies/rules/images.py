@@ -31,7 +31,7 @@ from ..props import (
     same_text,
     show,
 )
-from ..regions import normalize_region, paired_region
+from ..regions import capabilities, normalize_region, paired_region
 from .site_recovery import is_site_recovery_cache
 
 BLOB_SERVICE = "azure-native:storage:BlobServiceProperties"
@@ -247,7 +247,9 @@ def check_gallery_replication(args: ResourceValidationArgs, cfg: RuleConfig) -> 
     stype = get(target, "storageAccountType")
     if stype is MISSING:
         stype = default_type
-    if not same_text(stype, "Standard_ZRS"):
+    row = capabilities(as_str(tname) or "")
+    zoneless = row is not None and not row["zones"]  # ZRS replicas exist only where the region has zones
+    if not same_text(stype, "Standard_ZRS") and not zoneless:
         shown = "not set (Standard_LRS)" if stype is MISSING else show(stype)
         yield (f"image version '{args.name}' replicates to {tname} as {shown}: use 'Standard_ZRS' so one zone "
                f"failure in the DR region does not lose the image")
@@ -268,7 +270,10 @@ GALLERY_REPLICATION = Rule(
     rationale=(
         "The seed's 'Recovery from snapshots' rebuilds VMs in the DR region from copied disks and the VM template; "
         "VMs built from a custom image also need that image there. An image version that is not replicated to the "
-        "DR region, or kept on one locally redundant replica, blocks or throttles the rebuild."
+        "DR region, or kept on one locally redundant replica, blocks or throttles the rebuild. ZRS replicas exist "
+        "only in regions with availability zones, so a DR region without zones (westus, ukwest, canadaeast, ...) "
+        "passes with LRS replicas. A gallery is a regional resource: Microsoft's DR best practice is a second "
+        "gallery in the DR region, not only a replica (a replica alone is judged here)."
     ),
     remediation=(
         "List the DR region in publishingProfile.targetRegions with storageAccountType Standard_ZRS and "
@@ -287,7 +292,8 @@ compute.GalleryImageVersionPublishingProfileArgs(target_regions=[
     missing=(
         "targetRegions not set means the source region only (fails). regionalReplicaCount not set falls back to "
         "publishingProfile.replicaCount, then 1; storageAccountType falls back to the profile's, then Standard_LRS "
-        "(fails). Without drRegion and with an unpaired or unset location, any region other than the source counts."
+        "(fails, except in a DR region without availability zones, where ZRS does not exist). Without drRegion and "
+        "with an unpaired or unset location, any region other than the source counts."
     ),
     check=check_gallery_replication,
     config=(

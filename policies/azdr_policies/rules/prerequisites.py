@@ -1,5 +1,7 @@
 """Backup prerequisites (AZDR-PRQ-*) from the seed's "Steps to enable a backup", steps 4 and 5: the
-VM agent is provisioned, and network security groups let a protected VM reach Azure Backup.
+VM agent is provisioned, and network security groups let a VM that Azure Site Recovery replicates reach
+the services ASR needs. (Azure VM backup itself needs no outbound rule: "Explicit outbound connectivity
+isn't required to allow backup of Azure VMs", https://learn.microsoft.com/azure/backup/backup-azure-arm-vms-prepare.)
 
 Wire shapes (azure-native v3): `compute:VirtualMachine` `osProfile.linuxConfiguration|
 windowsConfiguration.provisionVMAgent`, `storageProfile.imageReference.*`,
@@ -17,8 +19,9 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, PolicyResource, ResourceValidationArgs, Severity, StackValidationArgs
 
+from ..facts import SITE_RECOVERY_SERVICE_TAGS
 from ..framework import Finding, Rule, RuleConfig
-from ..joins import UNKNOWN, Graph, Ref, at, coverage, items, location, read
+from ..joins import UNKNOWN, Graph, Ref, at, items, location, read
 from ..props import (
     MISSING,
     NETWORK_INTERFACE,
@@ -34,6 +37,7 @@ from ..props import (
 
 LEARN_AGENT = "https://learn.microsoft.com/azure/virtual-machines/extensions/agent-linux"
 LEARN_PREPARE = "https://learn.microsoft.com/azure/backup/backup-azure-arm-vms-prepare"
+LEARN_IAAS_MATRIX = "https://learn.microsoft.com/azure/backup/backup-support-matrix-iaas"  # agentless option
 LEARN_NETWORK = "https://learn.microsoft.com/azure/backup/backup-azure-arm-vms-prepare#establish-network-connectivity"
 LEARN_TAGS = "https://learn.microsoft.com/azure/virtual-network/service-tags-overview"
 
@@ -81,7 +85,9 @@ VM_AGENT = Rule(
     rationale=(
         "The seed's 'Steps to enable a backup' step 4: make sure the Backup Agent (the VM agent and its backup "
         "extension) is on the VM. A VM from an Azure gallery (marketplace) image has it; a custom image must "
-        "include it. Without it, backup jobs fail and the VM has no recovery points."
+        "include it. Without it, application- and file-consistent backups fail. (Azure Backup also offers "
+        "agentless multi-disk crash-consistent backup on the Enhanced policy, snapshotConsistencyType "
+        "OnlyCrashConsistent; the program never asks for it, so the pack keeps requiring the agent: the safe side.)"
     ),
     remediation=(
         "Keep provisionVMAgent true (the default) and, for custom images, install the agent in the image and set "
@@ -94,7 +100,7 @@ compute.OSProfileArgs(computer_name="db-1", admin_username="azureuser",
     linux_configuration=compute.LinuxConfigurationArgs(
         disable_password_authentication=True, provision_vm_agent=True))
 """,
-    links=(LEARN_PREPARE, LEARN_AGENT),
+    links=(LEARN_PREPARE, LEARN_AGENT, LEARN_IAAS_MATRIX),
     unknown="advisory",
     unknown_note="provisionVMAgent and the image reference are normally literal; unknown values yield the SDK advisory.",
     missing=(
@@ -110,8 +116,14 @@ compute.OSProfileArgs(computer_name="db-1", admin_username="azureuser",
 
 # ---- AZDR-PRQ-002 (stack) ----------------------------------------------------------------------
 
-BACKUP_TAGS = ("AzureBackup", "Storage", "AzureActiveDirectory")
-"""Service tags Azure Backup needs outbound (HTTPS); AzureActiveDirectory is Microsoft Entra ID."""
+ASR_TAGS = tuple(t.split(".")[0] for t in SITE_RECOVERY_SERVICE_TAGS)
+"""Service tags Azure Site Recovery needs outbound (HTTPS); Storage and EventHub also in their regional form
+(`Storage.<region>`); AzureActiveDirectory is Microsoft Entra ID."""
+REPLICATION_PROTECTED_ITEM = "azure-native:recoveryservices:ReplicationProtectedItem"
+SITE_RECOVERY_TAG = "dr-site-recovery"
+"""A VM tagged `dr-site-recovery` (the program sets the target region as its value) is declared for ASR
+replication; an empty value or "false" is not."""
+LEARN_ASR = "https://learn.microsoft.com/azure/site-recovery/azure-to-azure-architecture"
 WIDE_DESTINATIONS = ("*", "internet", "0.0.0.0/0", "azurecloud")
 DEFAULT_OUTBOUND = (  # Azure's default outbound rules, always last
     {"name": "AllowVnetOutBound", "priority": 65000, "access": "Allow", "dest": ["VirtualNetwork"]},
@@ -188,10 +200,10 @@ def _matches(dest: list[str], tag: str, region: Any) -> bool:
 
 
 def _blocked(rules: list[dict], region: Any) -> list[tuple[str, dict]]:
-    """(tag, first matching rule) for every backup tag whose first matching outbound rule denies."""
+    """(tag, first matching rule) for every ASR tag whose first matching outbound rule denies."""
     ordered = sorted((r for r in rules if not r.get("skip")), key=lambda r: r["priority"]) + list(DEFAULT_OUTBOUND)
     out = []
-    for tag in BACKUP_TAGS:
+    for tag in ASR_TAGS:
         first = next(r for r in ordered if _matches(r["dest"], tag, region))
         if not (isinstance(first["access"], str) and first["access"].lower() == "allow"):
             out.append((tag, first))
@@ -207,9 +219,26 @@ def _nsg_rules(graph: Graph) -> dict[str, list[PolicyResource]]:
     return out
 
 
+def _asks_for_site_recovery(tag: object) -> bool:
+    return isinstance(tag, str) and tag.strip().lower() not in ("", "false")
+
+
+def _replicated_vms(graph: Graph) -> set[str]:
+    """URNs of VMs Azure Site Recovery replicates: tagged `dr-site-recovery` (not empty, not "false"), or the source of a
+    ReplicationProtectedItem (a property dependency, or `providerSpecificDetails.fabricObjectId` = the VM id)."""
+    out = {vm.urn for vm in graph.of(VIRTUAL_MACHINE)
+           if _asks_for_site_recovery(read(vm, f"tags.{SITE_RECOVERY_TAG}"))}
+    for item in graph.of(REPLICATION_PROTECTED_ITEM):
+        out |= {vm.urn for vm in graph.deps(item, "properties", (VIRTUAL_MACHINE,))}
+        ref = graph.by_ref_id(read(item, "properties.providerSpecificDetails.fabricObjectId"), (VIRTUAL_MACHINE,))
+        if ref.target is not None:
+            out.add(ref.target.urn)
+    return out
+
+
 def check_backup_egress(args: StackValidationArgs, _cfg: RuleConfig) -> Iterable[Finding]:
     graph = Graph(args.resources)
-    cov = coverage(graph)
+    replicated = _replicated_vms(graph)
     separate = _nsg_rules(graph)
     cache: dict[tuple[str, Any], Any] = {}
 
@@ -225,8 +254,8 @@ def check_backup_egress(args: StackValidationArgs, _cfg: RuleConfig) -> Iterable
         return cache[key]
 
     for vm in graph.of(VIRTUAL_MACHINE):
-        if not cov.by_vm.get(vm.urn):
-            continue  # not protected: AZDR-COV-001 reports it
+        if vm.urn not in replicated:
+            continue  # Backup-only (or unprotected): Azure VM backup needs no outbound rule
         region = location(vm)
         holders: list[tuple[str, Ref]] = []  # (where, NSG reference)
         problems: list[str] = []
@@ -267,59 +296,68 @@ def check_backup_egress(args: StackValidationArgs, _cfg: RuleConfig) -> Iterable
                 continue
             if verdict:
                 tags = ", ".join(t for t, _ in verdict)
+                where_to = as_str(region) or "<region>"
                 first = verdict[0][1]
                 yield Finding(
-                    f"VM '{vm.name}' is protected but network security group '{ref.target.name}' on {where} blocks "
-                    f"outbound HTTPS to {tags} (first matching rule '{first['name']}', priority {first['priority']}, "
-                    f"access {show(first['access'])}): Azure Backup cannot reach its service; add outbound Allow rules "
-                    f"for the service tags AzureBackup, Storage and AzureActiveDirectory with a lower priority number "
-                    f"than the deny", vm)
+                    f"VM '{vm.name}' is replicated by Azure Site Recovery but network security group "
+                    f"'{ref.target.name}' on {where} blocks outbound HTTPS to {tags} (first matching rule "
+                    f"'{first['name']}', priority {first['priority']}, access {show(first['access'])}): replication "
+                    f"stops; add outbound Allow rules for the service tags AzureSiteRecovery, Storage.{where_to}, "
+                    f"EventHub.{where_to} and AzureActiveDirectory with a lower priority number than the deny", vm)
         for problem in dict.fromkeys(problems):
-            yield Finding(f"VM '{vm.name}' is protected but its backup egress cannot be verified: {problem}", vm)
+            yield Finding(f"VM '{vm.name}' is replicated by Azure Site Recovery but its egress cannot be verified: "
+                          f"{problem}", vm)
 
 
 BACKUP_EGRESS = Rule(
     id="AZDR-PRQ-002",
-    name="nsg-allows-backup-egress",
-    title="NSGs on a protected VM's subnet or NIC must allow outbound AzureBackup, Storage and Entra ID.",
+    name="nsg-allows-site-recovery-egress",
+    title="NSGs on a VM that Azure Site Recovery replicates must allow its outbound service tags.",
     severity=Severity.HIGH,
     enforcement=EnforcementLevel.MANDATORY,
     kind="stack",
-    resource_types=(VIRTUAL_MACHINE, NETWORK_INTERFACE, SUBNET, NETWORK_SECURITY_GROUP, SECURITY_RULE),
+    resource_types=(VIRTUAL_MACHINE, NETWORK_INTERFACE, SUBNET, NETWORK_SECURITY_GROUP, SECURITY_RULE,
+                    REPLICATION_PROTECTED_ITEM),
     seed_section="Steps to enable a backup",
     rationale=(
         "The seed's 'Steps to enable a backup' step 5: make sure the VM allows network connectivity for the "
-        "backup service. The VM's backup extension talks HTTPS to Azure Backup, Azure Storage and Microsoft Entra "
-        "ID; a network security group that denies outbound Internet must keep Allow rules for the AzureBackup, "
-        "Storage and AzureActiveDirectory service tags ahead of the deny, or every backup job fails."
+        "DR service. Azure VM backup needs none ('Explicit outbound connectivity isn't required to allow backup of "
+        "Azure VMs'; the AzureBackup/Storage/Entra ID triad is the MARS agent's need), so Backup-only VMs are not "
+        "judged and deny-all-egress designs pass. Azure Site Recovery's mobility service does talk HTTPS out: a "
+        "network security group that denies outbound Internet must keep Allow rules for AzureSiteRecovery, "
+        "Storage.<region>, EventHub.<region> and AzureActiveDirectory ahead of the deny, or replication stops."
     ),
     remediation=(
-        "Add outbound Allow rules (TCP 443) to the service tags AzureBackup, Storage and AzureActiveDirectory (or "
-        "their regional variants such as Storage.WestEurope) with lower priority numbers than any outbound deny."
+        "Add outbound Allow rules (TCP 443) to the service tags AzureSiteRecovery, Storage.<source region>, "
+        "EventHub.<source region> and AzureActiveDirectory (the unscoped Storage/EventHub tags also pass) with lower "
+        "priority numbers than any outbound deny."
     ),
     snippet="""
 import pulumi_azure_native.network as network
 
-network.SecurityRuleArgs(name="allow-azure-backup", direction=network.SecurityRuleDirection.OUTBOUND,
+network.SecurityRuleArgs(name="allow-azuresiterecovery-https-out", direction=network.SecurityRuleDirection.OUTBOUND,
     access=network.SecurityRuleAccess.ALLOW, priority=100, protocol=network.SecurityRuleProtocol.TCP,
     source_address_prefix="VirtualNetwork", source_port_range="*",
-    destination_address_prefix="AzureBackup", destination_port_range="443")
-# ... and the same for "Storage" and "AzureActiveDirectory", before the outbound deny
+    destination_address_prefix="AzureSiteRecovery", destination_port_range="443")
+# ... and the same for "Storage.westeurope", "EventHub.westeurope" and "AzureActiveDirectory", before the deny
 """,
-    links=(LEARN_NETWORK, LEARN_TAGS),
+    links=(LEARN_ASR, LEARN_PREPARE, LEARN_TAGS),
     unknown="fail",
     unknown_note=(
         "NICs, subnets and NSGs join by property dependencies, then ids. An unknown reference without a dependency, "
         "or an NSG rule with an unknown field, is reported as 'cannot be verified' (fail closed)."
     ),
     missing=(
-        "No NSG on the NIC or subnet means nothing is filtered (passes). Azure's default outbound rules "
-        "(AllowVnetOutBound 65000, AllowInternetOutBound 65001, DenyAllOutBound 65500) apply after the declared "
-        "ones. A rule without protocol or port counts as matching all. A NIC, subnet or NSG referenced by a literal id "
-        "that is not in this stack is not judged. Only VMs with a protected item are judged."
+        "Only VMs that Azure Site Recovery replicates are judged: a VM tagged dr-site-recovery (its target region), or the source "
+        "of an azure-native:recoveryservices:ReplicationProtectedItem (property dependency, or "
+        "providerSpecificDetails.fabricObjectId = the VM id). A VM with neither (Backup-only) is not judged. No NSG on "
+        "the NIC or subnet means nothing is filtered (passes). Azure's default outbound rules (AllowVnetOutBound "
+        "65000, AllowInternetOutBound 65001, DenyAllOutBound 65500) apply after the declared ones. A rule without "
+        "protocol or port counts as matching all. A NIC, subnet or NSG referenced by a literal id that is not in this "
+        "stack is not judged."
     ),
     check=check_backup_egress,
-    tags=("prerequisites", "backup", "network"),
+    tags=("prerequisites", "site-recovery", "network"),
 )
 
 

@@ -11,9 +11,19 @@ from collections.abc import Iterable
 
 from pulumi_policy import EnforcementLevel, PolicyResource, ResourceValidationArgs, Severity, StackValidationArgs
 
+from ..facts import (
+    MAX_VM_REGISTRATIONS_PER_VAULT_PER_DAY,
+    MAX_VMS_PER_VAULT,
+    SECURE_BY_DEFAULT_API,
+    SOFT_DELETE_MAX_DAYS,
+    SOFT_DELETE_MIN_DAYS,
+)
+from ..regions import capabilities
 from ..framework import ConfigKey, Finding, Rule, RuleConfig
 from ..joins import UNKNOWN, Graph, norm_id, read
-from ..props import LOCK_AT_RESOURCE, LOCK_BY_SCOPE, MISSING, VAULT, as_int, as_str, get, same_text, show
+from ..joins import is_vm_item
+from ..props import LOCK_AT_RESOURCE, LOCK_BY_SCOPE, MISSING, PROTECTED_ITEM, VAULT, as_int, as_str, get, same_text, \
+    show
 
 LEARN_VAULT = "https://learn.microsoft.com/azure/backup/backup-create-recovery-services-vault"
 LEARN_CRR = "https://learn.microsoft.com/azure/backup/backup-create-recovery-services-vault#set-cross-region-restore"
@@ -34,6 +44,19 @@ def is_geo_redundant(value: object) -> bool:
     return value is MISSING or same_text(value, "GeoRedundant")
 
 
+LEARN_NO_PAIR = "https://learn.microsoft.com/azure/reliability/cross-region-replication-azure"
+
+
+def unpaired_best(props) -> tuple[str, str] | None:
+    """(region, best redundancy) when the vault's region is known and has no Azure pair, hence no GRS: the best
+    is ZoneRedundant where the region has zones, else LocallyRedundant. None otherwise (judged as usual)."""
+    region = as_str(get(props, "location"))
+    row = capabilities(region) if region else None
+    if row is None or row["grs"]:
+        return None
+    return region, "ZoneRedundant" if row["zones"] else "LocallyRedundant"
+
+
 # ---- AZDR-RSV-001 ------------------------------------------------------------------------------
 
 
@@ -46,6 +69,16 @@ def holds_backups(args: ResourceValidationArgs) -> bool:
 
 def check_geo_redundant(args: ResourceValidationArgs, cfg: RuleConfig) -> Iterable[str]:
     value = _redundancy(args.props)
+    unpaired = unpaired_best(args.props)
+    if unpaired is not None:  # judged by the region's capabilities: GRS does not exist there
+        region, best = unpaired
+        if not same_text(value, best):
+            yield (
+                f"vault '{args.name}' in {region} stores backups {show(value)} (not set means GeoRedundant): "
+                f"{region} has no Azure paired region, so no geo-redundant storage; set {REDUNDANCY} to '{best}' "
+                f"and take DR copies out of the region with Site Recovery or snapshot copies"
+            )
+        return
     if is_geo_redundant(value):
         return
     if cfg["allowZoneRedundant"] and same_text(value, "ZoneRedundant"):
@@ -71,7 +104,10 @@ VAULT_GEO_REDUNDANT = Rule(
         "for the backup recovery services vault, so backups are replicated to a different Azure region for "
         "safeguarding from regional disasters; 'Steps to enable a backup' step 2 repeats it. Locally or "
         "zone-redundant vault storage keeps every copy in the primary region. Azure locks the redundancy once "
-        "the first item is protected, so it must be right before deploy."
+        "the first item is protected, so it must be right before deploy. Regions without an Azure pair have no "
+        "GRS ('Regions without a pair will not have geo-redundant storage'), so there the rule asks for the best "
+        "the region has (ZoneRedundant, or LocallyRedundant without zones) and the cross-region copy must come "
+        "from Site Recovery or snapshot copies."
     ),
     remediation=(
         "Set the vault's standard-tier storage redundancy to GeoRedundant (before the first VM is protected). "
@@ -86,11 +122,17 @@ rs.Vault("rsv", resource_group_name=rg.name, sku=rs.SkuArgs(name="RS0", tier="St
             standard_tier_storage_redundancy=rs.StandardTierStorageRedundancy.GEO_REDUNDANT,
             cross_region_restore=rs.CrossRegionRestore.ENABLED)))
 """,
-    links=(LEARN_VAULT, "https://learn.microsoft.com/azure/backup/backup-support-matrix"),
+    links=(LEARN_VAULT, "https://learn.microsoft.com/azure/backup/backup-support-matrix", LEARN_NO_PAIR),
     unknown="advisory",
     unknown_note="An unknown redundancy cannot be judged before deploy; the SDK reports an advisory.",
-    missing=("Not set: Azure creates new vaults GeoRedundant, so the rule passes. A Site Recovery-only vault (tag "
-             "dr-purpose: site-recovery) holds no backups and is not judged."),
+    missing=(
+        "Not set: Azure creates new vaults GeoRedundant, so the rule passes. A vault in a known region without an "
+        "Azure pair (no GRS there, per the pack's region-capabilities table) is judged by that region instead: it "
+        "must be ZoneRedundant (LocallyRedundant where the region has no zones); not set fails there (the safe "
+        "side: Azure's default would be GeoRedundant, which the region cannot give). An unknown location is judged "
+        "as a paired region. A Site Recovery-only vault (tag dr-purpose: site-recovery) holds no backups and is "
+        "not judged."
+    ),
     check=check_geo_redundant,
     applies=holds_backups,
     config=(
@@ -108,6 +150,8 @@ def check_cross_region_restore(args: ResourceValidationArgs, _cfg: RuleConfig) -
     redundancy = _redundancy(args.props)
     crr = get(args.props, CRR)
     enabled = same_text(crr, "Enabled")
+    if unpaired_best(args.props) is not None and not enabled:
+        return  # no pair, no cross-region restore: nothing to enable (AZDR-RSV-001 judges the redundancy)
     if is_geo_redundant(redundancy):
         if not enabled:
             yield (
@@ -148,7 +192,8 @@ rs.VaultPropertiesRedundancySettingsArgs(
     unknown_note="An unknown redundancy or cross-region-restore value cannot be judged; the SDK reports an advisory.",
     missing=(
         "crossRegionRestore not set means Disabled (Azure default): a GeoRedundant vault fails. Redundancy not "
-        "set means GeoRedundant. A Site Recovery-only vault (tag dr-purpose: site-recovery) is not judged."
+        "set means GeoRedundant. In a region without an Azure pair cross-region restore does not exist, so it is "
+        "not asked for there. A Site Recovery-only vault (tag dr-purpose: site-recovery) is not judged."
     ),
     check=check_cross_region_restore,
     applies=holds_backups,
@@ -159,8 +204,6 @@ rs.VaultPropertiesRedundancySettingsArgs(
 # ---- AZDR-RSV-003 ------------------------------------------------------------------------------
 
 SOFT_DELETE = "properties.securitySettings.softDeleteSettings"
-SOFT_DELETE_MIN_DAYS = 14
-SOFT_DELETE_MAX_DAYS = 180
 
 
 def check_soft_delete(args: ResourceValidationArgs, cfg: RuleConfig) -> Iterable[str]:
@@ -170,7 +213,8 @@ def check_soft_delete(args: ResourceValidationArgs, cfg: RuleConfig) -> Iterable
     on = state is MISSING or always_on or same_text(state, "Enabled")
     if not on:
         yield (
-            f"vault '{args.name}' has soft delete {show(state)}: deleted backup data is purged at once; "
+            f"vault '{args.name}' has soft delete {show(state)}: Azure no longer accepts turning it off (secure by "
+            f"default from API {SECURE_BY_DEFAULT_API}; deleting an item always soft-deletes it); "
             f"set {SOFT_DELETE}.softDeleteState to 'Enabled' or 'AlwaysON'"
         )
     elif cfg["requireAlwaysOnSoftDelete"] and not always_on:
@@ -458,6 +502,64 @@ authorization.ManagementLockByScope("rsv-lock", scope=vault.id,
 )
 
 
+# ---- AZDR-RSV-007 (stack) ----------------------------------------------------------------------
+
+
+def check_vms_per_vault(args: StackValidationArgs, cfg: RuleConfig) -> Iterable[Finding]:
+    graph = Graph(args.resources)
+    counts: dict[str, int] = {}
+    for item in graph.of(PROTECTED_ITEM):
+        if not is_vm_item(item):
+            continue
+        ref = graph.ref(item, "vaultName", "vaultName", (VAULT,), by_name=True)
+        if ref.target is not None:
+            counts[ref.target.urn] = counts.get(ref.target.urn, 0) + 1
+    limit = cfg["maximumVmsPerVault"]
+    for vault in graph.of(VAULT):
+        n = counts.get(vault.urn, 0)
+        if n > limit:
+            yield Finding(
+                f"vault '{vault.name}' protects {n} VMs, more than {limit}: Azure Backup protects up to "
+                f"{MAX_VMS_PER_VAULT} VMs in one vault and registers at most {MAX_VM_REGISTRATIONS_PER_VAULT_PER_DAY} "
+                f"a day; spread the VMs over more vaults (regions or stacks)", vault)
+
+
+VAULT_VMS_LIMIT = Rule(
+    id="AZDR-RSV-007",
+    name="vault-vm-limit",
+    title="A Recovery Services vault must protect at most 1,000 VMs (Azure's limit).",
+    severity=Severity.MEDIUM,
+    enforcement=EnforcementLevel.MANDATORY,
+    kind="stack",
+    resource_types=(VAULT, PROTECTED_ITEM),
+    seed_section="Steps to enable a backup",
+    rationale=(
+        "'Steps to enable a backup' protects every VM in a vault. Azure Backup supports 'up to 1,000 Azure VMs in "
+        "a single vault' and 'only 250 VM registrations are allowed per day': past 1,000 the protection of the "
+        "extra VMs fails. The daily limit depends on what was registered before, which a preview cannot see: the "
+        "program announces more than 250 VMs in one vault in its preview, and this rule judges the total."
+    ),
+    remediation="Spread the protected VMs over several vaults (one per region here), at most 1,000 each.",
+    snippet="""
+# one vault per region; more than 1,000 VMs in one region: a second stack (and vault) for the rest
+rs.Vault("rsv-2", resource_group_name=rg.name, sku=rs.SkuArgs(name="RS0", tier="Standard"))
+""",
+    links=("https://learn.microsoft.com/azure/backup/backup-support-matrix",),
+    unknown="skip",
+    unknown_note=(
+        "Protected items join their vault by the vaultName dependency, then by name; an item whose vault name is "
+        "unknown and has no dependency is not counted (it cannot be placed), so the count can only be low."
+    ),
+    missing="An item without vaultName is not counted; a vault without items protects 0 VMs (passes).",
+    check=check_vms_per_vault,
+    config=(
+        ConfigKey("maximumVmsPerVault", "integer", MAX_VMS_PER_VAULT, "Most VMs one vault may protect.",
+                  minimum=1, maximum=MAX_VMS_PER_VAULT),
+    ),
+    tags=("vault", "scale"),
+)
+
+
 RULES = [
     VAULT_GEO_REDUNDANT,
     VAULT_CROSS_REGION_RESTORE,
@@ -465,4 +567,5 @@ RULES = [
     VAULT_IMMUTABILITY,
     VAULT_PUBLIC_NETWORK_ACCESS,
     VAULT_DELETE_LOCK,
+    VAULT_VMS_LIMIT,
 ]
