@@ -39,6 +39,8 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
+from .props import ShapeError, canonical_type
+
 PACK_NAME = "azure-iaas-dr-posture"
 FRAMEWORK_NAME = "azure-iaas-dr"
 FRAMEWORK_VERSION = "1"
@@ -287,6 +289,7 @@ class Rule:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "policy", _build_policy(self))
+        KNOWN_TYPES.update(t for t in self.resource_types if t != "*")
 
     # -- config -------------------------------------------------------------------------------
     def config_schema(self) -> PolicyConfigSchema | None:
@@ -297,6 +300,13 @@ class Rule:
 
     def parse_config(self, raw: Mapping[str, Any] | None) -> RuleConfig:
         raw = raw or {}
+        allowed = {k.name for k in self.config} | ({"exemptions"} if self.exemptible else set())
+        unknown = sorted(k for k in raw if k not in allowed)
+        if unknown:  # a misspelt threshold would silently leave the default in force
+            raise PolicyConfigError(
+                f"invalid policy pack config {self.name}: unknown key(s) {', '.join(map(repr, unknown))}; "
+                f"allowed: {', '.join(sorted(allowed)) or 'none (only the enforcement level)'}"
+            )
         values = {}
         for key in self.config:
             values[key.name] = key.coerce(self.name, raw[key.name]) if key.name in raw else key.default
@@ -322,10 +332,25 @@ def _begin(key: str) -> None:
         _state.failures = []
 
 
+def _failure_detail(exc: BaseException) -> str:
+    """What the guard prints: our own messages (config errors, shape errors: they name keys and types,
+    never property values), else the exception type and where it was raised, never its text (it may
+    hold a property value, and property values may be secrets)."""
+    if isinstance(exc, PolicyConfigError):
+        return str(exc)
+    if isinstance(exc, ShapeError):
+        return f"a property is present but unreadable: {exc}; it is not treated as absent"
+    import traceback
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    ours = [f for f in frames if "site-packages" not in f.filename] or frames  # the rule's line, not the SDK's
+    where = f" at {os.path.basename(ours[-1].filename)}:{ours[-1].lineno}" if ours else ""
+    return f"{type(exc).__name__}{where} (message withheld: it may contain property values)"
+
+
 def _record_failure(rule: Rule, key: str, exc: BaseException) -> None:
     _begin(key)
-    detail = str(exc) if isinstance(exc, PolicyConfigError) else f"{type(exc).__name__}: {exc}"
-    _state.failures.append(f"rule {rule.id} ({rule.name}) failed to evaluate: {detail}")
+    _state.failures.append(f"rule {rule.id} ({rule.name}) failed to evaluate: {_failure_detail(exc)}")
 
 
 def take_failures(key: str) -> list[str]:
@@ -369,6 +394,7 @@ def _resource_validate(rule: Rule) -> Callable[[ResourceValidationArgs, ReportVi
     types = frozenset(rule.resource_types)
 
     def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+        args.resource_type = canonical_type(args.resource_type)  # `.../v20240401:Vault` is a Vault
         if not any_type and args.resource_type not in types:
             return
         _begin(args.urn)
@@ -399,6 +425,8 @@ def _resource_validate(rule: Rule) -> Callable[[ResourceValidationArgs, ReportVi
 def _stack_validate(rule: Rule) -> Callable[[StackValidationArgs, ReportViolation], None]:
     def validate(args: StackValidationArgs, report: ReportViolation) -> None:
         _begin(_STACK_KEY)
+        for res in args.resources:  # parents and dependencies are these same objects
+            res.resource_type = canonical_type(res.resource_type)
         try:
             cfg = rule.parse_config(args.get_config())
             try:
@@ -448,8 +476,40 @@ def _build_policy(rule: Rule) -> Policy:
 # --------------------------------------------------------------------------------------------
 
 
+KNOWN_TYPES: set[str] = set()
+"""Every type some rule judges or joins (filled as rules are built)."""
+
+JUDGED_MODULES = ("azure-native:compute:", "azure-native:recoveryservices:")
+"""Modules whose every resource may carry DR posture: a type of theirs no rule knows is reported."""
+
+ACKNOWLEDGED_TYPES = frozenset({
+    # compute/recoveryservices types the pack knows and deliberately does not judge: they hold no copy of
+    # data and no redundancy setting of their own (images and restore points are judged through the
+    # GalleryImageVersion / Snapshot / VM rules and the program's own checks).
+    "azure-native:compute:Gallery",
+    "azure-native:compute:GalleryImage",
+    "azure-native:compute:RestorePointCollection",
+    "azure-native:compute:RestorePoint",
+    "azure-native:compute:VirtualMachineExtension",
+    "azure-native:compute:ProximityPlacementGroup",
+    "azure-native:compute:SshPublicKey",
+    "azure-native:compute:DiskEncryptionSet",
+    "azure-native:compute:DiskAccess",
+})
+
+
+def unjudged_type(resource_type: str) -> bool:
+    """A compute/recoveryservices type that no rule knows (after dropping an API version)."""
+    t = canonical_type(resource_type)
+    return t.startswith(JUDGED_MODULES) and t not in KNOWN_TYPES and t not in ACKNOWLEDGED_TYPES
+
+
 def _guard_resource_check(args: ResourceValidationArgs, _cfg: RuleConfig) -> Iterable[str]:
     yield from take_failures(args.urn)
+    if unjudged_type(args.resource_type):
+        yield (f"resource type {args.resource_type} is in a module this pack judges "
+               f"({', '.join(m.rstrip(':') for m in JUDGED_MODULES)}) but no rule knows it: its DR posture is "
+               "not verified; report it so a rule (or an acknowledgement) is added")
 
 
 def _guard_stack_check(_args: StackValidationArgs, _cfg: RuleConfig) -> Iterable[Finding]:

@@ -49,7 +49,7 @@ CASES = [
     Case("AZDR-RSV-001", "fail-lrs-even-when-zrs-allowed", mutate(V, RED, "LocallyRedundant"),
          [_grs_fail("'LocallyRedundant'", ZRS_OK)], name="rsv", config={"allowZoneRedundant": True}),
     Case("AZDR-RSV-001", "fail-invalid", mutate(V, RED, "Invalid"), [_grs_fail("'Invalid'")], name="rsv"),
-    Case("AZDR-RSV-001", "fail-wrong-type", mutate(V, RED, 3), [_grs_fail("3")], name="rsv"),
+    # a wrong-typed redundancy (3) is present-but-unreadable: the guard reports it (tests/policies/test_fail_closed_shapes.py)
     # AZDR-RSV-002
     Case("AZDR-RSV-002", "pass-grs-with-crr", V, name="rsv"),
     Case("AZDR-RSV-002", "pass-missing-redundancy-with-crr", mutate(V, RED, DELETE), name="rsv"),
