@@ -86,14 +86,24 @@ def _load_pack_config(path: Optional[str]):
     return doc
 
 
-def _analyze(resources, pack_dir: Path, cli_config):
+def _analyze(resources, pack_dir: Path, cli_config, *, judge_outputs: bool = False):
+    """Start the pack, configure it, analyze; violations carry no secret value (posture/safety.py).
+    With `judge_outputs` (state documents) each resource's outputs are analyzed as well as its inputs."""
+    from . import safety
     from .analyzer import PolicyPackProcess
 
     with PolicyPackProcess(pack_dir) as pack:
         info = pack.info()
-        pack.configure(cli_config)
+        safety.check_config_names(info, cli_config)
+        reconciled = pack.configure(cli_config)
+        for line in safety.disabled_warnings(info, reconciled, cli_config):
+            _error(line)
         violations = pack.analyze(resources)
-    return info, violations
+        if judge_outputs:
+            variants = safety.output_variants(resources)
+            if variants:
+                violations = safety.merge_output_findings(violations, pack.analyze(variants))
+    return info, safety.redact_violations(violations, resources)
 
 
 def _run_pulumi(args) -> int:
@@ -224,7 +234,8 @@ def _run(argv: Optional[Sequence[str]] = None) -> int:
             else:
                 resources, source = formats.read_preview_json(args.preview_json), "preview-json"
             stack = resources[0].urn.split("::")[0].removeprefix("urn:pulumi:") if resources else ""
-            info, violations = _analyze(resources, _pack_dir(args.policy_pack, None), cli_config)
+            info, violations = _analyze(resources, _pack_dir(args.policy_pack, None), cli_config,
+                                        judge_outputs=source == "stack-export")
             result = report.Result(
                 resources=resources, violations=violations, packs=[info], gaps=report.CHECK_GAPS,
                 source=source, stack=stack,
@@ -232,6 +243,13 @@ def _run(argv: Optional[Sequence[str]] = None) -> int:
     except PostureError as e:
         _error(f"error: {one_line(str(e))}")
         return 2
+    if args.format == "text":  # one printable line per name and reported text (posture/safety.py)
+        from . import safety
+
+        regs, safe = safety.for_text(result.resources, result.violations)
+        result = report.Result(resources=regs, violations=safe, packs=result.packs, gaps=result.gaps,
+                               source=result.source, stack=result.stack,
+                               unavailable_secure_keys=result.unavailable_secure_keys)
     text = report.render(result, args.format, color=bool(sys.stdout is not None and sys.stdout.isatty()),
                          project_dir=getattr(args, "project_dir", None))
     if args.command == "preview" and args.format == "markdown":  # the DR posture report (posture/report_dr.py)
