@@ -206,7 +206,16 @@ class Exemption:
         return False
 
 
-def parse_exemptions(rule_name: str, raw: Any) -> tuple[Exemption, ...]:
+EXEMPTION_HORIZON_DAYS = 366
+"""An exemption may expire at most this many days after today: a "9999-12-31" exemption is a rule switched
+off, not an exemption."""
+
+
+def _matches_everything(pattern: str) -> bool:
+    return pattern.strip("*?") == "" or pattern.strip() in ("urn:pulumi:*",)
+
+
+def parse_exemptions(rule_name: str, raw: Any, *, critical: bool = False) -> tuple[Exemption, ...]:
     where = f"policy pack config {rule_name}.exemptions"
     if raw is None:
         return ()
@@ -231,6 +240,17 @@ def parse_exemptions(rule_name: str, raw: Any) -> tuple[Exemption, ...]:
             raise PolicyConfigError(
                 f"invalid {at}.expires: {entry['expires']!r} is not a YYYY-MM-DD date"
             ) from None
+        if critical and _matches_everything(entry["resource"]):
+            raise PolicyConfigError(
+                f"invalid {at}.resource: {entry['resource']!r} exempts every resource from a critical rule; name "
+                "the resources (a name, URN or a pattern with a fixed part such as 'rsv-sandbox-*')"
+            )
+        horizon = today() + _dt.timedelta(days=EXEMPTION_HORIZON_DAYS)
+        if expires > horizon:
+            raise PolicyConfigError(
+                f"invalid {at}.expires: {entry['expires']} is more than {EXEMPTION_HORIZON_DAYS} days away "
+                f"(latest allowed today: {horizon.isoformat()}); renew an exemption instead of making it permanent"
+            )
         out.append(Exemption(entry["resource"], entry["reason"], expires))
     return tuple(out)
 
@@ -310,7 +330,8 @@ class Rule:
         values = {}
         for key in self.config:
             values[key.name] = key.coerce(self.name, raw[key.name]) if key.name in raw else key.default
-        exemptions = parse_exemptions(self.name, raw.get("exemptions")) if self.exemptible else ()
+        exemptions = (parse_exemptions(self.name, raw.get("exemptions"), critical=self.severity == Severity.CRITICAL)
+                      if self.exemptible else ())
         return RuleConfig(values, exemptions)
 
     def remediation_steps(self) -> str:
@@ -330,6 +351,16 @@ def _begin(key: str) -> None:
     if getattr(_state, "key", None) != key:
         _state.key = key
         _state.failures = []
+        _state.exempted = []
+
+
+def take_exempted(key: str) -> list[tuple[str, str | None]]:
+    """Findings an active exemption suppressed (in this thread) for `key`: (text, resource urn), cleared."""
+    if getattr(_state, "key", None) != key:
+        return []
+    found = list(getattr(_state, "exempted", []))
+    _state.exempted = []
+    return found
 
 
 def _failure_detail(exc: BaseException) -> str:
@@ -378,7 +409,10 @@ def _emit(
     text = f"[{rule.id}] {message}"
     for ex in cfg.exemptions:
         if ex.matches(name, urn):
-            if today() <= ex.expires:
+            if today() <= ex.expires:  # suppressed, never hidden: AZDR-SYS-003/004 report it as advisory
+                _state.exempted.append((
+                    f"{text} (suppressed by the exemption for '{ex.resource}' until {ex.expires.isoformat()}: "
+                    f"{ex.reason})", report_urn if report_urn is not None else urn))
                 return
             text += f" (exemption for '{ex.resource}' expired on {ex.expires.isoformat()}: {ex.reason})"
             break
@@ -545,8 +579,53 @@ _GUARD_COMMON: dict[str, Any] = dict(
 )
 
 
+def _exempted_resource_check(args: ResourceValidationArgs, _cfg: RuleConfig) -> Iterable[str]:
+    for text, _urn in take_exempted(args.urn):
+        yield text
+
+
+def _exempted_stack_check(args: StackValidationArgs, _cfg: RuleConfig) -> Iterable[Finding]:
+    by_urn = {r.urn: r for r in args.resources}
+    for text, urn in take_exempted(_STACK_KEY):
+        yield Finding(text, by_urn.get(urn) if urn else None)
+
+
+_EXEMPTED_COMMON: dict[str, Any] = {
+    **_GUARD_COMMON,
+    "severity": Severity.LOW,
+    "enforcement": EnforcementLevel.ADVISORY,
+    "rationale": (
+        "The seed's 'Backup and disaster recovery' section asks for backups that survive a regional disaster; "
+        "an exemption accepts a known gap for a while, and a gap that no output shows is forgotten. Every "
+        "finding an active exemption suppresses is reported here, as advisory, with the exemption's pattern, "
+        "reason and expiry, so every format (text, JSON, Markdown, SARIF) still shows it."
+    ),
+    "remediation": "Fix the resource before the exemption expires, or renew the exemption with a new reason.",
+    "tags": ("exemptions",),
+}
+
+
 def guard_rules() -> list[Rule]:
-    """The two guard rules; build them after every other rule (fresh objects each call)."""
+    """The guard rules; build them after every other rule (fresh objects each call). The exemption reports
+    (advisory) come first, the two mandatory fail-closed guards last."""
+    exempted_resource = Rule(
+        id="AZDR-SYS-003",
+        name="exempted-findings",
+        title="Every finding an active exemption suppresses is reported, with its exemption.",
+        kind="resource",
+        resource_types=("*",),
+        check=_exempted_resource_check,
+        **_EXEMPTED_COMMON,
+    )
+    exempted_stack = Rule(
+        id="AZDR-SYS-004",
+        name="exempted-stack-findings",
+        title="Every stack finding an active exemption suppresses is reported, with its exemption.",
+        kind="stack",
+        resource_types=("*",),
+        check=_exempted_stack_check,
+        **_EXEMPTED_COMMON,
+    )
     resource_guard = Rule(
         id="AZDR-SYS-001",
         name="rule-evaluation-failed",
@@ -565,4 +644,4 @@ def guard_rules() -> list[Rule]:
         check=_guard_stack_check,
         **_GUARD_COMMON,
     )
-    return [resource_guard, stack_guard]
+    return [exempted_resource, exempted_stack, resource_guard, stack_guard]
