@@ -35,10 +35,10 @@ from .report import Result
 SEVERITIES = ("critical", "high", "medium", "low", "unspecified")
 LEVEL_ORDER = {"mandatory": 0, "remediate": 1, "advisory": 2, "disabled": 3}
 BLOCKING = ("mandatory", "remediate")
-RULE_ID_RE = re.compile(r"^[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-\d+$")
-LEADING_ID_RE = re.compile(r"^\[(?P<id>[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-\d+)\]\s*")
+RULE_ID_RE = re.compile(r"^[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-[0-9]+$")
+LEADING_ID_RE = re.compile(r"^\[(?P<id>[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-[0-9]+)\]\s*")
 EXPIRED_RE = re.compile(
-    r" \(exemption for '(?P<resource>[^']*)' expired on (?P<expires>\d{4}-\d{2}-\d{2}): (?P<reason>.*)\)\s*$",
+    r" \(exemption for '(?P<resource>[^']*)' expired on (?P<expires>[0-9]{4}-[0-9]{2}-[0-9]{2}): (?P<reason>.*)\)\s*$",
     re.DOTALL,
 )
 SOURCE_LABELS = {

@@ -185,7 +185,7 @@ EXEMPTIONS_SCHEMA: dict[str, Any] = {
         "properties": {
             "resource": {"type": "string", "minLength": 1},
             "reason": {"type": "string", "minLength": 1},
-            "expires": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+            "expires": {"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
         },
         "required": ["resource", "reason", "expires"],
         "additionalProperties": False,
