@@ -269,6 +269,20 @@ def _processes_mentioning(marker: str) -> list[int]:
     return pids
 
 
+def _children() -> list[int]:
+    """Live (not zombie) processes whose parent is this test process."""
+    me, out = os.getpid(), []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == me and fields[0] != "Z":
+                out.append(int(d.name))
+    return out
+
+
 def test_pack_that_never_prints_its_port_is_stopped(tmp_path):
     pack = tmp_path / "hanging-pack"
     pack.mkdir()
@@ -351,3 +365,35 @@ def test_any_stack_config_reads_or_is_a_clear_error(tmp_path, config):
     except PostureError:
         return
     assert all(isinstance(v, str) for v in sc.values.values())
+
+
+# ------------------------------------------------------------------ property-based, end to end through the CLI
+
+_doc_resources = st.lists(
+    st.fixed_dictionaries(
+        {"urn": st.sampled_from([URN, "urn:pulumi:s::p::fixture:index:Thing::t", "urn:pulumi:s::p::t::x\n\x1b[1m"]),
+         "type": st.sampled_from(["fixture:index:Thing", "azure-native:recoveryservices/v20240401:Vault", "t"]),
+         "custom": st.booleans()},
+        optional={"inputs": _values, "outputs": _values, "delete": _scalars, "parent": _scalars,
+                  "dependencies": _values}),
+    max_size=3)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(resources=_doc_resources, fmt=st.sampled_from(["text", "json", "markdown", "sarif"]))
+def test_any_document_through_the_cli_exits_0_1_or_2(capsys, tmp_path, resources, fmt):
+    """exit in {0, 1, 2}, one error line and no traceback, no secret in the output, no pack left running."""
+    secret = "pl41nt3xt-s3cret"
+    resources = [*resources, {"urn": "urn:pulumi:s::p::fixture:index:Thing::leak", "type": "fixture:index:Thing",
+                              "custom": True, "inputs": {"count": 3, "location": {
+                                  "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+                                  "plaintext": json.dumps(secret)}}}]
+    doc = tmp_path / "export.json"
+    doc.write_bytes(_encode({"version": 3, "deployment": {"resources": resources}}))
+    code = cli.run(["check", "--stack-export", str(doc), "--policy-pack", str(PACK), "--format", fmt])
+    out, err = capsys.readouterr()
+    assert code in (0, 1, 2), err
+    assert "Traceback" not in err and secret not in out and secret not in err
+    if code == 2:
+        assert out == "" and len(err.strip().splitlines()) == 1
+    assert _children() == []
