@@ -299,8 +299,11 @@ def test_pack_that_never_prints_its_port_is_stopped(tmp_path):
 
 _scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False),
                      st.text(max_size=8), st.sampled_from(["04da6b54-80e4-46f7-96ec-b56ff0331ba9", "\ud800"]))
-_values = st.recursive(_scalars, lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=5), c, max_size=3),
-                       max_leaves=12)
+def _containers(children):
+    return st.one_of(st.lists(children, max_size=3), st.dictionaries(st.text(max_size=5), children, max_size=3))
+
+
+_values = st.recursive(_scalars, _containers, max_leaves=12)
 _field_values = st.one_of(_values, st.sampled_from([URN, "urn:pulumi:s::p::t::x"]))
 _resources = st.fixed_dictionaries(
     {"urn": st.one_of(st.just(URN), st.text(max_size=10)), "type": st.one_of(st.just("t:m:R"), _scalars)},
