@@ -353,7 +353,11 @@ class PolicyPackProcess:
         reader = threading.Thread(target=lambda: port_line.append(self._proc.stdout.readline()), daemon=True)
         reader.start()
         timeout = start_timeout()
-        reader.join(timeout)
+        try:
+            reader.join(timeout)
+        except BaseException:  # interrupted (Ctrl-C, SIGTERM) while waiting: never leave the pack behind
+            self.close()
+            raise
         line = port_line[0].strip() if port_line else b""
         if not line.isdigit():
             # pulumi.policy reports a failing pack with `pulumi.log.error`, which, with no engine

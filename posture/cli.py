@@ -2,7 +2,8 @@
 
 Exit codes: 0 no mandatory violation; 1 a mandatory violation; 2 bad input (usage, files, config, documents,
 a failing program); 3 the tool itself failed (an unexpected error, or the report could not be written):
-no verdict. Every error is one line on stderr, never a traceback (POSTURE_DEBUG=1 shows it).
+no verdict; 130 interrupted (Ctrl-C or SIGTERM; the pack process is ended first). Every error is one
+line on stderr, never a traceback (POSTURE_DEBUG=1 shows it).
 """
 
 from __future__ import annotations
@@ -139,7 +140,7 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
     except SystemExit:
         raise
     except KeyboardInterrupt:
-        _error("interrupted")
+        _error("error: interrupted; no verdict")
         return 130
     except PostureError as e:
         _error(f"error: {one_line(str(e))}")
@@ -285,5 +286,12 @@ def _run_dr_document(args) -> int:
     return 0
 
 
+def _terminate(signum, _frame):
+    raise KeyboardInterrupt  # unwinds through the context managers: the pack process is ended
+
+
 def main() -> None:
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminate)  # `timeout`, CI cancellation: end children, then exit
     raise SystemExit(run())

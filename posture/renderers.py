@@ -163,7 +163,8 @@ _MENTION = re.compile(r"(?<![0-9A-Za-z_.-])@")  # where GitHub would read @user 
 def one_line(text: str) -> str:
     """Text on one line: line breaks, tabs and every other control or format character (ANSI escapes, NUL,
     U+2028/2029, bidi overrides) become a space, so no value can start a line of its own (issue 13)."""
-    return "".join(" " if (unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp")) else ch for ch in str(text))
+    return "".join(" " if (unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp")) else
+                   ("\ufffd" if unicodedata.category(ch) == "Cs" else ch) for ch in str(text))
 
 
 def _md(text: str) -> str:

@@ -400,3 +400,26 @@ def test_any_document_through_the_cli_exits_0_1_or_2(capsys, tmp_path, resources
     if code == 2:
         assert out == "" and len(err.strip().splitlines()) == 1
     assert _children() == []
+
+
+def test_sigterm_while_waiting_for_the_pack_ends_it(tmp_path):
+    import signal
+    import time
+
+    pack = tmp_path / "slow-pack"
+    pack.mkdir()
+    (pack / "__main__.py").write_text("import time\ntime.sleep(3600)\n")
+    env = {**os.environ, "POSTURE_PACK_START_TIMEOUT": "60"}
+    proc = subprocess.Popen([sys.executable, "-m", "posture", "check", "--stack-export", str(EXPORT),
+                             "--policy-pack", str(pack)], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while not _processes_mentioning(str(pack)) or len(_processes_mentioning(str(pack))) < 2:
+        assert time.monotonic() < deadline, "the pack never started"
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=30)
+    assert (proc.returncode, out) == (130, "")
+    assert err.strip() == "error: interrupted; no verdict"
+    time.sleep(0.2)
+    assert _processes_mentioning(str(pack)) == []
