@@ -20,6 +20,7 @@ Problem = tuple[str, Any, str]
 class Described(str):
     """A description of a value (shown unquoted), not the value itself."""
 
+
 # https://learn.microsoft.com/en-us/azure/azure-resource-manager/management/tag-resources#limitations
 MAX_TAGS = 50
 MAX_TAG_NAME = 512
@@ -28,11 +29,42 @@ TAG_NAME_FORBIDDEN = "<>%&\\?/"
 
 # https://learn.microsoft.com/en-us/azure/virtual-machines/linux/faq#what-are-the-username-requirements-when-creating-a-vm-
 # (and the ARM error "The Admin Username specified is not allowed"): names Azure refuses for the admin user.
-RESERVED_ADMIN_USERNAMES = frozenset({
-    "administrator", "admin", "user", "user1", "test", "user2", "test1", "user3", "admin1", "1", "123", "a",
-    "actuser", "adm", "admin2", "aspnet", "backup", "console", "david", "guest", "john", "owner", "root",
-    "server", "sql", "support", "support_388945a0", "sys", "test2", "test3", "user4", "user5",
-})
+RESERVED_ADMIN_USERNAMES = frozenset(
+    {
+        "administrator",
+        "admin",
+        "user",
+        "user1",
+        "test",
+        "user2",
+        "test1",
+        "user3",
+        "admin1",
+        "1",
+        "123",
+        "a",
+        "actuser",
+        "adm",
+        "admin2",
+        "aspnet",
+        "backup",
+        "console",
+        "david",
+        "guest",
+        "john",
+        "owner",
+        "root",
+        "server",
+        "sql",
+        "support",
+        "support_388945a0",
+        "sys",
+        "test2",
+        "test3",
+        "user4",
+        "user5",
+    }
+)
 
 # https://learn.microsoft.com/en-us/azure/virtual-machines/linux/mac-create-ssh-keys#supported-ssh-key-formats
 # (RSA at least 2048 bits, ED25519; the key blob starts with its own length-prefixed type name, RFC 4253 §6.6)
@@ -48,25 +80,49 @@ MAX_VERSION_PART = 2**31 - 1
 SMALLEST_SUBNET_PREFIX = 29
 
 
-def tag_problems(path: str, tags: Mapping[str, str], inherited: Mapping[str, str] | None = None) -> list[Problem]:
+def tag_problems(
+    path: str, tags: Mapping[str, str], inherited: Mapping[str, str] | None = None
+) -> list[Problem]:
     """Limits on one resource's tags; entries equal to `inherited` ones (reported where they are set) count
     towards the 50 but are not reported again."""
     out: list[Problem] = []
     if len(tags) > MAX_TAGS:
-        out.append((path, Described(f"{len(tags)} tags"), f"at most {MAX_TAGS} tags per resource (with the DR tags the "
-                                                  "program adds)"))
+        out.append(
+            (
+                path,
+                Described(f"{len(tags)} tags"),
+                f"at most {MAX_TAGS} tags per resource (with the DR tags the program adds)",
+            )
+        )
     for name, value in tags.items():
         if inherited and inherited.get(name) == value:
             continue
         where = f"{path}.{name}" if len(name) <= 40 else f"{path}.{name[:40]}..."
         if len(name) > MAX_TAG_NAME:
-            out.append((where, Described(f"a {len(name)}-character name"), f"a tag name of at most {MAX_TAG_NAME} characters"))
+            out.append(
+                (
+                    where,
+                    Described(f"a {len(name)}-character name"),
+                    f"a tag name of at most {MAX_TAG_NAME} characters",
+                )
+            )
         bad = sorted({c for c in name if c in TAG_NAME_FORBIDDEN})
         if bad:
-            out.append((where, name[:80], f"a tag name without {' '.join(bad)} (Azure refuses {TAG_NAME_FORBIDDEN} "
-                                          "in tag names)"))
+            out.append(
+                (
+                    where,
+                    name[:80],
+                    f"a tag name without {' '.join(bad)} (Azure refuses {TAG_NAME_FORBIDDEN} in tag names)",
+                )
+            )
         if isinstance(value, str) and len(value) > MAX_TAG_VALUE:
-            out.append((where, Described(f"a {len(value)}-character value"), f"a tag value of at most {MAX_TAG_VALUE} characters"))
+            out.append(
+                (
+                    where,
+                    Described(f"a {len(value)}-character value"),
+                    f"a tag value of at most {MAX_TAG_VALUE} characters",
+                )
+            )
     return out
 
 
@@ -83,10 +139,10 @@ def ssh_key_problem(key: str) -> str | None:
     fields = []
     i = 0
     while i + 4 <= len(data) and len(fields) < 3:
-        (n,) = struct.unpack(">I", data[i:i + 4])
+        (n,) = struct.unpack(">I", data[i : i + 4])
         if i + 4 + n > len(data):
             return "an OpenSSH public key whose blob is complete (it is truncated)"
-        fields.append(data[i + 4:i + 4 + n])
+        fields.append(data[i + 4 : i + 4 + n])
         i += 4 + n
     if not fields or fields[0] != kind.encode():
         return f"an OpenSSH public key whose blob is a {kind} key (it encodes another type, or none)"
@@ -114,35 +170,62 @@ def workload_problems(name: str, w: Any, stack_tags: Mapping[str, str] | None = 
     out: list[Problem] = []
     out.extend(tag_problems(f"{at}.tags", w.tags, stack_tags))
     if w.admin_username.lower() in RESERVED_ADMIN_USERNAMES:
-        out.append((f"{at}.adminUsername", w.admin_username,
-                    "a user name Azure does not reserve (not admin, root, administrator, guest, test, ...)"))
+        out.append(
+            (
+                f"{at}.adminUsername",
+                w.admin_username,
+                "a user name Azure does not reserve (not admin, root, administrator, guest, test, ...)",
+            )
+        )
     if w.authentication == "ssh" and w.ssh_public_key:
         why = ssh_key_problem(w.ssh_public_key)
         if why:
             out.append((f"{at}.sshPublicKey", Described(w.ssh_public_key.split(" ")[0] + " ..."), why))
     limit = max_data_disks(w.vm_size)
     if limit is not None and len(w.data_disks) > limit:
-        out.append((f"{at}.dataDisks", Described(f"{len(w.data_disks)} data disks"),
-                    f"at most {limit} data disks: the limit of VM size {w.vm_size} (components/vm_sizes.py)"))
+        out.append(
+            (
+                f"{at}.dataDisks",
+                Described(f"{len(w.data_disks)} data disks"),
+                f"at most {limit} data disks: the limit of VM size {w.vm_size} (components/vm_sizes.py)",
+            )
+        )
     if w.custom_image is not None:
         parts = w.custom_image.version.split(".")
         if any(int(p) > MAX_VERSION_PART for p in parts if p.isdigit()):
-            out.append((f"{at}.customImage.version", w.custom_image.version,
-                        f"MAJOR.MINOR.PATCH with each part at most {MAX_VERSION_PART} (32-bit integers)"))
+            out.append(
+                (
+                    f"{at}.customImage.version",
+                    w.custom_image.version,
+                    f"MAJOR.MINOR.PATCH with each part at most {MAX_VERSION_PART} (32-bit integers)",
+                )
+            )
     if not w.existing_subnet_id:
         space, subnet = _net(w.address_space), _net(w.subnet_prefix)
         if space is not None and space.version == 6:
-            out.append((f"{at}.network.addressSpace", w.address_space,
-                        "an IPv4 CIDR block: Azure virtual networks cannot be IPv6-only"))
+            out.append(
+                (
+                    f"{at}.network.addressSpace",
+                    w.address_space,
+                    "an IPv4 CIDR block: Azure virtual networks cannot be IPv6-only",
+                )
+            )
         if subnet is not None and subnet.version == 4 and subnet.prefixlen > SMALLEST_SUBNET_PREFIX:
-            out.append((f"{at}.network.subnetPrefix", w.subnet_prefix,
-                        f"a subnet of /{SMALLEST_SUBNET_PREFIX} or larger (Azure's smallest IPv4 subnet)"))
+            out.append(
+                (
+                    f"{at}.network.subnetPrefix",
+                    w.subnet_prefix,
+                    f"a subnet of /{SMALLEST_SUBNET_PREFIX} or larger (Azure's smallest IPv4 subnet)",
+                )
+            )
         elif subnet is not None and subnet.version == 6:
             out.append((f"{at}.network.subnetPrefix", w.subnet_prefix, "an IPv4 CIDR block"))
     return out
 
 
-def resource_group_problems(workloads: Mapping[str, Any], vault_groups: Iterable[tuple[str, str]]) -> list[Problem]:
+def resource_group_problems(
+    workloads: Mapping[str, Any], vault_groups: Iterable[tuple[str, str]]
+) -> list[Problem]:
     """Two workloads, or a workload and a vault, in one resource group: the program would declare it twice
     (Pulumi refuses duplicate resource names) or mix a workload's lifecycle with the vault's."""
     out: list[Problem] = []
@@ -152,15 +235,21 @@ def resource_group_problems(workloads: Mapping[str, Any], vault_groups: Iterable
     for name, w in workloads.items():
         key = w.resource_group_name.lower()
         if key in owners:
-            out.append((f"workloads.{name}.resourceGroup.name", w.resource_group_name,
-                        f"a resource group of its own ({owners[key]} uses this one)"))
+            out.append(
+                (
+                    f"workloads.{name}.resourceGroup.name",
+                    w.resource_group_name,
+                    f"a resource group of its own ({owners[key]} uses this one)",
+                )
+            )
         else:
             owners[key] = f"workload {name}"
     return out
 
 
-def stack_problems(stack_tags: Mapping[str, str], workloads: Mapping[str, Any],
-                   vault_groups: Iterable[tuple[str, str]]) -> list[Problem]:
+def stack_problems(
+    stack_tags: Mapping[str, str], workloads: Mapping[str, Any], vault_groups: Iterable[tuple[str, str]]
+) -> list[Problem]:
     out = tag_problems("tags", stack_tags)
     for name, w in workloads.items():
         out.extend(workload_problems(name, w, stack_tags))

@@ -34,7 +34,7 @@ MAX_DEPTH = 64
 level costs a Struct and a Value (ListValue) message, so ~50 levels is what reaches a policy pack."""
 MAX_NODES = 1_000_000
 """Values (scalars and containers) a YAML document may expand to through aliases."""
-MAX_FLOAT = 2.0 ** 1023 * (2 - 2.0 ** -52)
+MAX_FLOAT = 2.0**1023 * (2 - 2.0**-52)
 
 
 def _limit(default: int, env: str) -> int:
@@ -42,7 +42,9 @@ def _limit(default: int, env: str) -> int:
     return int(raw) if raw.isdigit() and int(raw) > 0 else default
 
 
-def read_text(path: str | Path, what: str, max_bytes: int | None = None, *, short_missing: bool = False) -> str:
+def read_text(
+    path: str | Path, what: str, max_bytes: int | None = None, *, short_missing: bool = False
+) -> str:
     """The file's text: at most `max_bytes`, strict UTF-8 (a BOM is allowed), else a `PostureError`."""
     limit = max_bytes if max_bytes is not None else MAX_CONFIG_BYTES
     try:
@@ -61,7 +63,9 @@ def read_text(path: str | Path, what: str, max_bytes: int | None = None, *, shor
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise PostureError(f"{path}: {what} is not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start})") from None
+        raise PostureError(
+            f"{path}: {what} is not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start})"
+        ) from None
 
 
 def document_limit() -> int:
@@ -96,13 +100,17 @@ def check_value(value: Any, source: str, *, max_depth: int = MAX_DEPTH, max_node
             raise PostureError(f"{source}: more than {max_nodes:,} values (YAML aliases expand too far?)")
         if isinstance(v, str):
             if _bad_string(v):
-                raise PostureError(f"{source}: `{_where(path)}` holds a lone surrogate (not valid Unicode text)")
+                raise PostureError(
+                    f"{source}: `{_where(path)}` holds a lone surrogate (not valid Unicode text)"
+                )
         elif isinstance(v, bool) or v is None:
             pass
         elif isinstance(v, int):
             if abs(v) > MAX_FLOAT:
-                raise PostureError(f"{source}: `{_where(path)}` holds an integer too large for a number "
-                                   "(Pulumi and protobuf carry numbers as 64-bit floats)")
+                raise PostureError(
+                    f"{source}: `{_where(path)}` holds an integer too large for a number "
+                    "(Pulumi and protobuf carry numbers as 64-bit floats)"
+                )
         elif isinstance(v, float):
             if math.isnan(v) or math.isinf(v):
                 raise PostureError(f"{source}: `{_where(path)}` is not a finite number")
@@ -110,13 +118,16 @@ def check_value(value: Any, source: str, *, max_depth: int = MAX_DEPTH, max_node
             if id(v) in ancestors:
                 raise PostureError(f"{source}: `{_where(path)}` refers to itself (a recursive YAML alias)")
             if len(path) >= max_depth:
-                raise PostureError(f"{source}: `{_where(path[:8])}...` is nested deeper than {max_depth} levels")
+                raise PostureError(
+                    f"{source}: `{_where(path[:8])}...` is nested deeper than {max_depth} levels"
+                )
             inner = ancestors | {id(v)}
             if isinstance(v, dict):
                 for k, child in v.items():
                     if not isinstance(k, str):
-                        raise PostureError(f"{source}: `{_where(path)}` has a key that is not a string: "
-                                           f"{type(k).__name__}")
+                        raise PostureError(
+                            f"{source}: `{_where(path)}` has a key that is not a string: {type(k).__name__}"
+                        )
                     if _bad_string(k):
                         raise PostureError(f"{source}: `{_where(path)}` has a key with a lone surrogate")
                     stack.append((child, path + [k], inner))
@@ -162,9 +173,11 @@ for _tag, _regex, _first in (
     ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
     ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", list("tTfF")),
     ("tag:yaml.org,2002:int", r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", list("-+0123456789")),
-    ("tag:yaml.org,2002:float",
-     r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
-     list("-+0123456789.")),
+    (
+        "tag:yaml.org,2002:float",
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        list("-+0123456789."),
+    ),
 ):
     _Loader.add_implicit_resolver(_tag, re.compile(_regex, re.ASCII), _first)
 
@@ -176,7 +189,9 @@ def _construct_int(loader, node):
     if text.startswith("0x"):
         return int(text[2:], 16)
     if len(text.lstrip("+-")) > 400:
-        raise yaml.constructor.ConstructorError(None, None, f"integer {text[:20]}... is too long", node.start_mark)
+        raise yaml.constructor.ConstructorError(
+            None, None, f"integer {text[:20]}... is too long", node.start_mark
+        )
     return int(text)
 
 
@@ -187,8 +202,9 @@ class _BoundedLoader(_Loader):
     def compose_node(self, parent, index):
         depth = getattr(self, "_posture_depth", 0)
         if depth > MAX_DEPTH:
-            raise yaml.composer.ComposerError(None, None, f"nested deeper than {MAX_DEPTH} levels",
-                                              self.peek_event().start_mark)
+            raise yaml.composer.ComposerError(
+                None, None, f"nested deeper than {MAX_DEPTH} levels", self.peek_event().start_mark
+            )
         self._posture_depth = depth + 1
         try:
             return super().compose_node(parent, index)
@@ -199,7 +215,7 @@ class _BoundedLoader(_Loader):
 def load_yaml(path: str | Path, what: str) -> Any:
     text = read_text(path, what, short_missing=True)
     try:
-        doc = yaml.load(text, Loader=_BoundedLoader)  # noqa: S506 - a SafeLoader subclass
+        doc = yaml.load(text, Loader=_BoundedLoader)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+
 from .errors import PostureError
 
 _SCHEMA_PATH = Path(__file__).parent / "schemas" / "project.json"

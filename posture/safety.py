@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from .analyzer import PackInfo, Violation
 from .capture import SECRET_SIG, SIG_KEY, Registration
@@ -81,15 +82,20 @@ def redact_violations(violations: list[Violation], resources: Iterable[Registrat
     secrets = secret_values(resources)
     if not secrets:
         return violations
-    return [dataclasses.replace(v, message=redact(v.message, secrets), description=redact(v.description, secrets))
-            for v in violations]
+    return [
+        dataclasses.replace(v, message=redact(v.message, secrets), description=redact(v.description, secrets))
+        for v in violations
+    ]
 
 
 def output_variants(resources: list[Registration]) -> list[Registration]:
     """For `check --stack-export`: each custom resource with outputs, as a registration whose inputs are
     its outputs (Analyze then judges what Azure has)."""
-    return [dataclasses.replace(r, inputs=r.outputs) for r in resources
-            if r.custom and isinstance(r.outputs, dict) and r.outputs and r.outputs != r.inputs]
+    return [
+        dataclasses.replace(r, inputs=r.outputs)
+        for r in resources
+        if r.custom and isinstance(r.outputs, dict) and r.outputs and r.outputs != r.inputs
+    ]
 
 
 def merge_output_findings(from_inputs: list[Violation], from_outputs: list[Violation]) -> list[Violation]:
@@ -120,27 +126,37 @@ def check_config_names(info: PackInfo, cli_config: Any) -> None:
 
 def disabled_warnings(info: PackInfo, reconciled: dict[str, dict[str, Any]], cli_config: Any) -> list[str]:
     """Lines announcing what the config switched off (stderr; never silent)."""
-    off = sorted(n for n, c in reconciled.items() if c.get("enforcementLevel") == "disabled"
-                 and n in {p.name for p in info.policies})
+    off = sorted(
+        n
+        for n, c in reconciled.items()
+        if c.get("enforcementLevel") == "disabled" and n in {p.name for p in info.policies}
+    )
     lines = []
     all_cfg = cli_config.get("all") if isinstance(cli_config, dict) else None
     if all_cfg == "disabled" or (isinstance(all_cfg, dict) and all_cfg.get("enforcementLevel") == "disabled"):
-        lines.append('warning: the policy pack config disables every policy ("all": "disabled"), the fail-closed '
-                     "guards too: nothing is judged and the exit code says nothing about DR posture")
+        lines.append(
+            'warning: the policy pack config disables every policy ("all": "disabled"), the fail-closed '
+            "guards too: nothing is judged and the exit code says nothing about DR posture"
+        )
         return lines
     guards = [g for g in GUARDS if g in off]
     if guards:
-        lines.append(f"warning: the policy pack config disables the fail-closed guard(s) {', '.join(guards)}: "
-                     "a rule that cannot evaluate now passes silently")
+        lines.append(
+            f"warning: the policy pack config disables the fail-closed guard(s) {', '.join(guards)}: "
+            "a rule that cannot evaluate now passes silently"
+        )
     others = [n for n in off if n not in GUARDS]
     if others:
-        lines.append(f"warning: the policy pack config disables {len(others)} polic"
-                     f"{'y' if len(others) == 1 else 'ies'}: {', '.join(others)}")
+        lines.append(
+            f"warning: the policy pack config disables {len(others)} polic"
+            f"{'y' if len(others) == 1 else 'ies'}: {', '.join(others)}"
+        )
     return lines
 
 
-def for_text(resources: list[Registration], violations: list[Violation]) -> tuple[list[Registration],
-                                                                                   list[Violation]]:
+def for_text(
+    resources: list[Registration], violations: list[Violation]
+) -> tuple[list[Registration], list[Violation]]:
     """Copies safe for the text renderer: every name on one printable line; a message is its first line
     (the policy description) and the reported text, each escaped and on one line."""
     regs = [dataclasses.replace(r, name=one_line(r.name), type=one_line(r.type)) for r in resources]
@@ -148,6 +164,9 @@ def for_text(resources: list[Registration], violations: list[Violation]) -> tupl
     for v in violations:
         lines = v.message.split("\n", 1)
         message = one_line(lines[0]) + ("\n" + one_line(lines[1]) if len(lines) > 1 else "")
-        out.append(dataclasses.replace(v, message=message, resourceUrn=one_line(v.resourceUrn),
-                                       policyName=one_line(v.policyName)))
+        out.append(
+            dataclasses.replace(
+                v, message=message, resourceUrn=one_line(v.resourceUrn), policyName=one_line(v.policyName)
+            )
+        )
     return regs, out

@@ -5,7 +5,6 @@ the horizon are refused (the mandatory guard reports the config error)."""
 import datetime as dt
 
 import pytest
-
 from azdr_policies import RULES, RULES_BY_ID
 from azdr_policies import framework as fw
 
@@ -51,8 +50,13 @@ def test_suppressed_stack_finding_is_reported_by_sys_004_on_its_resource():
     assert (res.violations, res.failures) == ([], [])
     shown = run_stack(RULES_BY_ID["AZDR-SYS-004"], [vm])
     assert [u for _, u in shown.violations] == [urn_of(VM_T, "db-1")]
-    assert shown.violations[0][0].startswith("[AZDR-SYS-004] [AZDR-COV-001] VM 'db-1' has no backup protection")
-    assert "(suppressed by the exemption for 'db-*' until 2026-06-30: GRS migration in OPS-12)" in shown.violations[0][0]
+    assert shown.violations[0][0].startswith(
+        "[AZDR-SYS-004] [AZDR-COV-001] VM 'db-1' has no backup protection"
+    )
+    assert (
+        "(suppressed by the exemption for 'db-*' until 2026-06-30: GRS migration in OPS-12)"
+        in shown.violations[0][0]
+    )
 
 
 def test_exemption_reports_are_advisory_and_run_before_the_guards():
@@ -69,7 +73,8 @@ def test_wildcard_only_pattern_on_a_critical_rule_is_refused(pattern):
     assert res.failures == [
         f"rule AZDR-RSV-001 ({RSV1.name}) failed to evaluate: invalid policy pack config {RSV1.name}.exemptions[0]"
         f".resource: {pattern!r} exempts every resource from a critical rule; name the resources (a name, URN or a "
-        "pattern with a fixed part such as 'rsv-sandbox-*')"]
+        "pattern with a fixed part such as 'rsv-sandbox-*')"
+    ]
 
 
 def test_wildcard_on_a_non_critical_rule_is_allowed_but_shown():
@@ -80,7 +85,9 @@ def test_wildcard_on_a_non_critical_rule_is_allowed_but_shown():
     assert len(shown.violations) == 1 and "[AZDR-RSV-002]" in shown.violations[0][0]
 
 
-@pytest.mark.parametrize(("expires", "ok"), [("2027-03-02", True), ("2027-03-03", False), ("9999-12-31", False)])
+@pytest.mark.parametrize(
+    ("expires", "ok"), [("2027-03-02", True), ("2027-03-03", False), ("9999-12-31", False)]
+)
 def test_expiry_beyond_the_horizon_is_refused(expires, ok):
     res = run_resource(RSV1, LRS, name="rsv", config=_ex("rsv", expires=expires))
     if ok:
@@ -89,4 +96,5 @@ def test_expiry_beyond_the_horizon_is_refused(expires, ok):
     assert res.failures == [
         f"rule AZDR-RSV-001 ({RSV1.name}) failed to evaluate: invalid policy pack config {RSV1.name}.exemptions[0]"
         f".expires: {expires} is more than 366 days away (latest allowed today: 2027-03-02); renew an exemption "
-        "instead of making it permanent"]
+        "instead of making it permanent"
+    ]

@@ -57,10 +57,16 @@ def test_non_utf8_in_every_file_preview_reads(capsys, mini, target):
         args += ["--policy-pack-config", path]
     code, out, err = run_cli(capsys, *args)
     assert (code, out) == (2, "")
-    assert one_error_line(err).endswith(f"{path}: " + {
-        "Pulumi.yaml": "Pulumi project file", "Pulumi.dev.yaml": "stack config file",
-        "pyproject.toml": "pyproject.toml", "pack-config": "policy pack config"}[target]
-        + " is not UTF-8 text (byte 0xe9 at offset 16)")
+    assert one_error_line(err).endswith(
+        f"{path}: "
+        + {
+            "Pulumi.yaml": "Pulumi project file",
+            "Pulumi.dev.yaml": "stack config file",
+            "pyproject.toml": "pyproject.toml",
+            "pack-config": "policy pack config",
+        }[target]
+        + " is not UTF-8 text (byte 0xe9 at offset 16)"
+    )
 
 
 @pytest.mark.parametrize("flag", ["--stack-export", "--preview-json"])
@@ -92,8 +98,10 @@ URN = "urn:pulumi:s::p::azure-native:recoveryservices:Vault::v"
         ({"parent": 7}, "`parent` must be a string, not int"),
         ({"custom": "yes"}, "`custom` must be true or false, not str"),
         ({"propertyDependencies": {"a": 1}}, "`propertyDependencies.a` must be a list of URNs"),
-        ({"inputs": {"sku": "04da6b54-80e4-46f7-96ec-b56ff0331ba9"}},
-         "`inputs` holds the unknown-value sentinel, which state never holds"),
+        (
+            {"inputs": {"sku": "04da6b54-80e4-46f7-96ec-b56ff0331ba9"}},
+            "`inputs` holds the unknown-value sentinel, which state never holds",
+        ),
         ({"delete": "false"}, "deployment.resources[0].delete must be true or false, not str"),
     ],
 )
@@ -143,7 +151,10 @@ def test_size_bound_stops_reading(monkeypatch, capsys):
     monkeypatch.setenv("POSTURE_MAX_DOCUMENT_BYTES", "4096")
     code, out, err = run_cli(capsys, "check", "--stack-export", "/dev/zero", "--policy-pack", PACK)
     assert (code, out) == (2, "")
-    assert one_error_line(err) == "error: /dev/zero: stack export is larger than 4,096 bytes (the limit for this input)"
+    assert (
+        one_error_line(err)
+        == "error: /dev/zero: stack export is larger than 4,096 bytes (the limit for this input)"
+    )
 
 
 def test_default_document_bound_is_bounded():
@@ -160,10 +171,21 @@ def _yaml(tmp_path, text: str):
 
 
 def test_yaml_plain_scalars_read_like_the_pulumi_cli(tmp_path):
-    doc = _yaml(tmp_path, "a: 22:00\nb: yes\nc: off\nd: 2026-01-01\ne: 0o17\nf: 12\ng: 1.5\nh: ~\ni: true\n"
-                          "j: 0x1F\n")
-    assert doc == {"a": "22:00", "b": "yes", "c": "off", "d": "2026-01-01", "e": 15, "f": 12, "g": 1.5,
-                   "h": None, "i": True, "j": 31}
+    doc = _yaml(
+        tmp_path, "a: 22:00\nb: yes\nc: off\nd: 2026-01-01\ne: 0o17\nf: 12\ng: 1.5\nh: ~\ni: true\nj: 0x1F\n"
+    )
+    assert doc == {
+        "a": "22:00",
+        "b": "yes",
+        "c": "off",
+        "d": "2026-01-01",
+        "e": 15,
+        "f": 12,
+        "g": 1.5,
+        "h": None,
+        "i": True,
+        "j": 31,
+    }
     with pytest.raises(PostureError, match="`k` is not a finite number"):
         _yaml(tmp_path, "k: .inf\n")
 
@@ -189,13 +211,17 @@ def test_recursive_alias_and_deep_yaml(tmp_path):
 
 
 def test_stack_name_with_trailing_newline_is_refused(capsys, mini):
-    code, out, err = run_cli(capsys, "preview", "--project-dir", mini, "--stack", "dev\n", "--policy-pack", PACK)
+    code, out, err = run_cli(
+        capsys, "preview", "--project-dir", mini, "--stack", "dev\n", "--policy-pack", PACK
+    )
     assert (code, out) == (2, "")
     assert one_error_line(err).startswith("error: stack name 'dev\\n' is invalid")
 
 
 def test_arabic_indic_digits_are_not_a_stack_name(capsys, mini):
-    code, _, err = run_cli(capsys, "preview", "--project-dir", mini, "--stack", "dev\u0663", "--policy-pack", PACK)
+    code, _, err = run_cli(
+        capsys, "preview", "--project-dir", mini, "--stack", "dev\u0663", "--policy-pack", PACK
+    )
     assert code == 2 and "is invalid" in err
 
 
@@ -234,25 +260,42 @@ def test_unexpected_exception_is_exit_3_one_line(capsys, monkeypatch):
     monkeypatch.setattr(formats, "read_stack_export", boom)
     code, out, err = run_cli(capsys, "check", "--stack-export", EXPORT, "--policy-pack", PACK)
     assert (code, out) == (EXIT_TOOL_FAILED, "")
-    assert one_error_line(err) == ("error: internal error (KeyError: 'surprise'); no verdict "
-                                   "(exit 3; POSTURE_DEBUG=1 shows the traceback)")
+    assert one_error_line(err) == (
+        "error: internal error (KeyError: 'surprise'); no verdict "
+        "(exit 3; POSTURE_DEBUG=1 shows the traceback)"
+    )
 
 
 def _posture(*args, stdout=subprocess.PIPE, env=None, timeout=120):
-    return subprocess.run([sys.executable, "-m", "posture", *map(str, args)], cwd=ROOT, stdout=stdout,
-                          stderr=subprocess.PIPE, text=True, env=env, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "posture", *map(str, args)],
+        cwd=ROOT,
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        timeout=timeout,
+    )
 
 
 def test_stdout_full_is_exit_3():
     with open("/dev/full", "w") as full:
         proc = _posture("check", "--stack-export", EXPORT, "--policy-pack", PACK, stdout=full)
     assert proc.returncode == EXIT_TOOL_FAILED
-    assert proc.stderr.strip() == "error: cannot write the report to stdout: No space left on device; no verdict"
+    assert (
+        proc.stderr.strip() == "error: cannot write the report to stdout: No space left on device; no verdict"
+    )
 
 
 def test_stdout_closed_is_exit_3():
-    proc = subprocess.run(f"'{sys.executable}' -m posture check --stack-export '{EXPORT}' --policy-pack '{PACK}' >&-",
-                          shell=True, cwd=ROOT, stderr=subprocess.PIPE, text=True, timeout=120)
+    proc = subprocess.run(
+        f"'{sys.executable}' -m posture check --stack-export '{EXPORT}' --policy-pack '{PACK}' >&-",
+        shell=True,
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == EXIT_TOOL_FAILED
     assert proc.stderr.strip() == "error: cannot write the report to stdout: stdout is closed; no verdict"
 
@@ -290,26 +333,54 @@ def test_pack_that_never_prints_its_port_is_stopped(tmp_path):
     env = {**os.environ, "POSTURE_PACK_START_TIMEOUT": "1.5"}
     proc = _posture("check", "--stack-export", EXPORT, "--policy-pack", pack, env=env, timeout=60)
     assert (proc.returncode, proc.stdout) == (2, "")
-    assert proc.stderr.strip() == (f"error: {pack}: policy pack failed to start: it printed no port within 1.5 s "
-                                   "(POSTURE_PACK_START_TIMEOUT) and was stopped")
+    assert proc.stderr.strip() == (
+        f"error: {pack}: policy pack failed to start: it printed no port within 1.5 s "
+        "(POSTURE_PACK_START_TIMEOUT) and was stopped"
+    )
     assert _processes_mentioning(str(pack)) == []
 
 
 # ------------------------------------------------------------------ property-based: any document, no crash
 
-_scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False),
-                     st.text(max_size=8), st.sampled_from(["04da6b54-80e4-46f7-96ec-b56ff0331ba9", "\ud800"]))
+_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=8),
+    st.sampled_from(["04da6b54-80e4-46f7-96ec-b56ff0331ba9", "\ud800"]),
+)
+
+
 def _containers(children):
-    return st.one_of(st.lists(children, max_size=3), st.dictionaries(st.text(max_size=5), children, max_size=3))
+    return st.one_of(
+        st.lists(children, max_size=3), st.dictionaries(st.text(max_size=5), children, max_size=3)
+    )
 
 
 _values = st.recursive(_scalars, _containers, max_leaves=12)
 _field_values = st.one_of(_values, st.sampled_from([URN, "urn:pulumi:s::p::t::x"]))
 _resources = st.fixed_dictionaries(
     {"urn": st.one_of(st.just(URN), st.text(max_size=10)), "type": st.one_of(st.just("t:m:R"), _scalars)},
-    optional={k: _field_values for k in ("inputs", "outputs", "dependencies", "parent", "custom", "delete",
-                                         "propertyDependencies", "protect", "ignoreChanges", "aliases", "id",
-                                         "provider", "customTimeouts", "additionalSecretOutputs")},
+    optional={
+        k: _field_values
+        for k in (
+            "inputs",
+            "outputs",
+            "dependencies",
+            "parent",
+            "custom",
+            "delete",
+            "propertyDependencies",
+            "protect",
+            "ignoreChanges",
+            "aliases",
+            "id",
+            "provider",
+            "customTimeouts",
+            "additionalSecretOutputs",
+        )
+    },
 )
 
 
@@ -318,7 +389,9 @@ def _encode(doc) -> bytes:
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(resources=st.one_of(st.lists(_resources, max_size=3), _values), version=st.sampled_from([3, 4, 2, "3"]))
+@given(
+    resources=st.one_of(st.lists(_resources, max_size=3), _values), version=st.sampled_from([3, 4, 2, "3"])
+)
 def test_any_stack_export_reads_or_is_a_clear_error(tmp_path, resources, version):
     doc = tmp_path / "export.json"
     doc.write_bytes(_encode({"version": version, "deployment": {"resources": resources}}))
@@ -334,9 +407,18 @@ def test_any_stack_export_reads_or_is_a_clear_error(tmp_path, resources, version
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(steps=st.one_of(st.lists(st.fixed_dictionaries({"op": st.sampled_from(["create", "same", "delete"])},
-                                                      optional={"newState": st.one_of(_resources, _values)}),
-                                max_size=3), _values))
+@given(
+    steps=st.one_of(
+        st.lists(
+            st.fixed_dictionaries(
+                {"op": st.sampled_from(["create", "same", "delete"])},
+                optional={"newState": st.one_of(_resources, _values)},
+            ),
+            max_size=3,
+        ),
+        _values,
+    )
+)
 def test_any_preview_json_reads_or_is_a_clear_error(tmp_path, steps):
     doc = tmp_path / "preview.json"
     doc.write_bytes(_encode({"steps": steps}))
@@ -374,12 +456,25 @@ def test_any_stack_config_reads_or_is_a_clear_error(tmp_path, config):
 
 _doc_resources = st.lists(
     st.fixed_dictionaries(
-        {"urn": st.sampled_from([URN, "urn:pulumi:s::p::fixture:index:Thing::t", "urn:pulumi:s::p::t::x\n\x1b[1m"]),
-         "type": st.sampled_from(["fixture:index:Thing", "azure-native:recoveryservices/v20240401:Vault", "t"]),
-         "custom": st.booleans()},
-        optional={"inputs": _values, "outputs": _values, "delete": _scalars, "parent": _scalars,
-                  "dependencies": _values}),
-    max_size=3)
+        {
+            "urn": st.sampled_from(
+                [URN, "urn:pulumi:s::p::fixture:index:Thing::t", "urn:pulumi:s::p::t::x\n\x1b[1m"]
+            ),
+            "type": st.sampled_from(
+                ["fixture:index:Thing", "azure-native:recoveryservices/v20240401:Vault", "t"]
+            ),
+            "custom": st.booleans(),
+        },
+        optional={
+            "inputs": _values,
+            "outputs": _values,
+            "delete": _scalars,
+            "parent": _scalars,
+            "dependencies": _values,
+        },
+    ),
+    max_size=3,
+)
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -387,10 +482,21 @@ _doc_resources = st.lists(
 def test_any_document_through_the_cli_exits_0_1_or_2(capsys, tmp_path, resources, fmt):
     """exit in {0, 1, 2}, one error line and no traceback, no secret in the output, no pack left running."""
     secret = "pl41nt3xt-s3cret"
-    resources = [*resources, {"urn": "urn:pulumi:s::p::fixture:index:Thing::leak", "type": "fixture:index:Thing",
-                              "custom": True, "inputs": {"count": 3, "location": {
-                                  "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
-                                  "plaintext": json.dumps(secret)}}}]
+    resources = [
+        *resources,
+        {
+            "urn": "urn:pulumi:s::p::fixture:index:Thing::leak",
+            "type": "fixture:index:Thing",
+            "custom": True,
+            "inputs": {
+                "count": 3,
+                "location": {
+                    "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+                    "plaintext": json.dumps(secret),
+                },
+            },
+        },
+    ]
     doc = tmp_path / "export.json"
     doc.write_bytes(_encode({"version": 3, "deployment": {"resources": resources}}))
     code = cli.run(["check", "--stack-export", str(doc), "--policy-pack", str(PACK), "--format", fmt])
@@ -410,9 +516,14 @@ def test_sigterm_while_waiting_for_the_pack_ends_it(tmp_path):
     pack.mkdir()
     (pack / "__main__.py").write_text("import time\ntime.sleep(3600)\n")
     env = {**os.environ, "POSTURE_PACK_START_TIMEOUT": "60"}
-    proc = subprocess.Popen([sys.executable, "-m", "posture", "check", "--stack-export", str(EXPORT),
-                             "--policy-pack", str(pack)], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "posture", "check", "--stack-export", str(EXPORT), "--policy-pack", str(pack)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 30
     while not _processes_mentioning(str(pack)) or len(_processes_mentioning(str(pack))) < 2:
         assert time.monotonic() < deadline, "the pack never started"

@@ -22,20 +22,34 @@ THING = "fixture:index:Thing"
 
 
 def _thing(name: str, inputs: dict, outputs: dict | None = None) -> dict:
-    return {"urn": f"urn:pulumi:prod::mini::{THING}::{name}", "custom": True, "id": f"{name}-id", "type": THING,
-            "inputs": inputs, "outputs": outputs if outputs is not None else dict(inputs)}
+    return {
+        "urn": f"urn:pulumi:prod::mini::{THING}::{name}",
+        "custom": True,
+        "id": f"{name}-id",
+        "type": THING,
+        "inputs": inputs,
+        "outputs": outputs if outputs is not None else dict(inputs),
+    }
 
 
 def _export(tmp_path: Path, *resources: dict) -> Path:
     doc = tmp_path / "export.json"
-    rg = {"urn": "urn:pulumi:prod::mini::azure-native:resources:ResourceGroup::rg", "custom": True, "id": "rg-id",
-          "type": "azure-native:resources:ResourceGroup", "inputs": {}, "outputs": {}}
+    rg = {
+        "urn": "urn:pulumi:prod::mini::azure-native:resources:ResourceGroup::rg",
+        "custom": True,
+        "id": "rg-id",
+        "type": "azure-native:resources:ResourceGroup",
+        "inputs": {},
+        "outputs": {},
+    }
     doc.write_text(json.dumps({"version": 3, "deployment": {"resources": [rg, *resources]}}))
     return doc
 
 
 def _check(capsys, doc: Path, fmt: str = "json", *extra) -> tuple[int, str, str]:
-    code = cli.run(["check", "--stack-export", str(doc), "--policy-pack", str(PACK), "--format", fmt, *map(str, extra)])
+    code = cli.run(
+        ["check", "--stack-export", str(doc), "--policy-pack", str(PACK), "--format", fmt, *map(str, extra)]
+    )
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -48,18 +62,29 @@ def _plain(value) -> dict:
 
 
 def test_stack_export_outputs_are_judged_as_well_as_inputs(capsys, tmp_path):
-    doc = _export(tmp_path, _thing("drifted", {"count": 1, "location": "westeurope"},
-                                   {"count": 9, "location": "westeurope", "name": "drifted"}))
+    doc = _export(
+        tmp_path,
+        _thing(
+            "drifted",
+            {"count": 1, "location": "westeurope"},
+            {"count": 9, "location": "westeurope", "name": "drifted"},
+        ),
+    )
     code, out, err = _check(capsys, doc)
     assert code == 1, err
     msgs = [v["message"] for v in json.loads(out)["violations"] if v["policyName"] == "thing-count-limit"]
-    assert msgs == ["Things stay within their count limit.\ncount 9 exceeds maxCount 2. (found in the resource's "
-                    "outputs: what Azure has, not what was asked)"]
+    assert msgs == [
+        "Things stay within their count limit.\ncount 9 exceeds maxCount 2. (found in the resource's "
+        "outputs: what Azure has, not what was asked)"
+    ]
 
 
 def test_preview_json_is_judged_on_inputs_only(capsys, tmp_path):
-    steps = {"steps": [{"op": "create", "newState": _thing("t", {"count": 1, "location": "westeurope"},
-                                                           {"count": 9})}]}
+    steps = {
+        "steps": [
+            {"op": "create", "newState": _thing("t", {"count": 1, "location": "westeurope"}, {"count": 9})}
+        ]
+    }
     doc = tmp_path / "preview.json"
     doc.write_text(json.dumps(steps))
     code = cli.run(["check", "--preview-json", str(doc), "--policy-pack", str(PACK), "--format", "json"])
@@ -81,9 +106,14 @@ def test_show_secrets_plaintext_never_printed(capsys, tmp_path, fmt):
 
 
 def test_secret_values_and_redaction():
-    reg = Registration(urn="u", type="t", name="n", custom=True,
-                       inputs={"a": {SIG_KEY: SECRET_SIG, "value": {"pw": "hunter22", "n": 4.0, "pin": 12345.0}}},
-                       outputs={"b": [{SIG_KEY: SECRET_SIG, "value": "tok-abc"}], "c": "public"})
+    reg = Registration(
+        urn="u",
+        type="t",
+        name="n",
+        custom=True,
+        inputs={"a": {SIG_KEY: SECRET_SIG, "value": {"pw": "hunter22", "n": 4.0, "pin": 12345.0}}},
+        outputs={"b": [{SIG_KEY: SECRET_SIG, "value": "tok-abc"}], "c": "public"},
+    )
     assert secret_values([reg]) >= {"hunter22", "12345", "12345.0", "tok-abc"}
     assert "public" not in secret_values([reg]) and "4" not in secret_values([reg])
     v = Violation("p", "1", "pol", "mandatory", "u", "d\npassword hunter22 and pin 12345 leak", "d")
@@ -98,29 +128,39 @@ def test_unknown_policy_name_in_pack_config_is_an_error(capsys, tmp_path):
     cfg.write_text(json.dumps({"thing-count-limt": "advisory", "all": "mandatory"}))
     code, out, err = _check(capsys, _export(tmp_path), "json", "--policy-pack-config", cfg)
     assert (code, out) == (2, "")
-    assert err.strip() == ("error: policy pack config names 1 policy that pack fixture-pack does not have: "
-                           "'thing-count-limt' (names are the kebab-case policy names of policies/CATALOG.md)")
+    assert err.strip() == (
+        "error: policy pack config names 1 policy that pack fixture-pack does not have: "
+        "'thing-count-limt' (names are the kebab-case policy names of policies/CATALOG.md)"
+    )
 
 
 def test_all_disabled_is_announced(capsys, tmp_path):
     cfg = tmp_path / "cfg.json"
     cfg.write_text(json.dumps({"all": "disabled"}))
-    code, out, err = _check(capsys, _export(tmp_path, _thing("big", {"count": 9})), "json",
-                            "--policy-pack-config", cfg)
+    code, out, err = _check(
+        capsys, _export(tmp_path, _thing("big", {"count": 9})), "json", "--policy-pack-config", cfg
+    )
     assert code == 0 and json.loads(out)["violations"] == []
-    assert err.strip() == ('warning: the policy pack config disables every policy ("all": "disabled"), the '
-                           "fail-closed guards too: nothing is judged and the exit code says nothing about DR posture")
+    assert err.strip() == (
+        'warning: the policy pack config disables every policy ("all": "disabled"), the '
+        "fail-closed guards too: nothing is judged and the exit code says nothing about DR posture"
+    )
 
 
 def test_disabled_guards_and_policies_are_announced():
     from posture.analyzer import PackInfo, PolicyMeta
 
-    metas = [PolicyMeta(n, "", "mandatory", None, "resource") for n in
-             ("a", "b", "rule-evaluation-failed", "stack-rule-evaluation-failed")]
+    metas = [
+        PolicyMeta(n, "", "mandatory", None, "resource")
+        for n in ("a", "b", "rule-evaluation-failed", "stack-rule-evaluation-failed")
+    ]
     info = PackInfo("pack", "1", metas, {})
-    reconciled = {"a": {"enforcementLevel": "disabled"}, "b": {"enforcementLevel": "mandatory"},
-                  "rule-evaluation-failed": {"enforcementLevel": "disabled"},
-                  "stack-rule-evaluation-failed": {"enforcementLevel": "mandatory"}}
+    reconciled = {
+        "a": {"enforcementLevel": "disabled"},
+        "b": {"enforcementLevel": "mandatory"},
+        "rule-evaluation-failed": {"enforcementLevel": "disabled"},
+        "stack-rule-evaluation-failed": {"enforcementLevel": "mandatory"},
+    }
     assert disabled_warnings(info, reconciled, {"a": "disabled", "rule-evaluation-failed": "disabled"}) == [
         "warning: the policy pack config disables the fail-closed guard(s) rule-evaluation-failed: a rule that "
         "cannot evaluate now passes silently",
@@ -141,7 +181,8 @@ def test_text_output_cannot_forge_lines_or_colour(capsys, tmp_path):
     assert "\x1b" not in out and "\r" not in out
     assert "    fixture-pack@v1.2.3 (passed)" not in out.splitlines()
     assert [ln for ln in out.splitlines() if ln.startswith("Summary:")] == [
-        "Summary: 2 resources, 1 mandatory and 1 advisory policy violations (mandatory violations: exit 1)"]
+        "Summary: 2 resources, 1 mandatory and 1 advisory policy violations (mandatory violations: exit 1)"
+    ]
     assert "\\x1b[32mSummary" in out  # shown, escaped
 
 
@@ -154,8 +195,10 @@ def test_for_text_keeps_description_and_reported_text_on_two_lines():
 def test_markdown_escaping_is_one_line_and_inert():
     text = _md("x\n## Heading [link](https://evil.example) ![img](x) **b** @team <b>&")
     assert "\n" not in text
-    assert text == ("x \\#\\# Heading \\[link\\](https://evil.example) \\!\\[img\\](x) \\*\\*b\\*\\* &#64;team "
-                    "&lt;b&gt;&amp;")
+    assert text == (
+        "x \\#\\# Heading \\[link\\](https://evil.example) \\!\\[img\\](x) \\*\\*b\\*\\* &#64;team "
+        "&lt;b&gt;&amp;"
+    )
     assert "\n" not in _code("a\n# b") and _code("a\n# b") == "`a # b`"
 
 
