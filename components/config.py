@@ -286,7 +286,7 @@ class CustomImageInput(_Input):
                     allowed="1-64 letters, digits, '.', '_' or '-'")
     sku: str = _f("Gallery image definition SKU.", pattern=r"^[A-Za-z0-9._-]{1,64}$",
                   allowed="1-64 letters, digits, '.', '_' or '-'")
-    version: str = _f("Image version (MAJOR.MINOR.PATCH).", "1.0.0", pattern=r"^\d+\.\d+\.\d+$",
+    version: str = _f("Image version (MAJOR.MINOR.PATCH).", "1.0.0", pattern=r"^[0-9]+\.[0-9]+\.[0-9]+$",
                       allowed='a version "MAJOR.MINOR.PATCH", e.g. "1.0.0"')
     os_type: Literal["Linux", "Windows"] = _f("Operating system of the image.", "Linux")
     hyper_v_generation: Literal["V1", "V2"] = _f(
@@ -355,7 +355,7 @@ class ConsistentSnapshotsInput(_Input):
         "Restore-point consistency (ApplicationConsistent = Azure's default when no mode is sent).",
         "ApplicationConsistent")
     copy_to_dr_region: bool = _f("Copy each set to the workload's DR region.", True)
-    points_in_time: list[Annotated[str, Field(pattern=r"^\d{8}t\d{4}z$")]] = _f(
+    points_in_time: list[Annotated[str, Field(pattern=r"^[0-9]{8}t[0-9]{4}z$")]] = _f(
         "Labels of the sets to keep, e.g. 20260101t0000z; add one to take a new set at the next"
         " `pulumi up`, remove one to retire it.", min_length=1,
         allowed='a non-empty list of labels "YYYYMMDDtHHMMz"')
@@ -440,7 +440,7 @@ class WorkloadInput(_Input):
     admin_username: str = _f("Admin user name.", "azureuser", pattern=r"^[a-z_][a-z0-9_-]{0,31}$",
                              allowed="1-32 lower-case letters, digits, '_' or '-', not starting with a digit")
     ssh_public_key: str | None = _f("OpenSSH public key for the admin user (required for ssh).", None,
-                                    pattern=r"^(ssh-rsa|ssh-ed25519|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+( .*)?$",
+                                    pattern=r"^(ssh-rsa|ssh-ed25519|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( .*)?$",
                                     allowed='an OpenSSH public key ("ssh-ed25519 AAAA…" or "ssh-rsa AAAA…")')
     public_ip: bool = _f("Give each VM a public IP (off by default).", False)
     zone: int | None = _f("Availability zone of the VMs and their disks (not with highAvailability; default"
@@ -463,7 +463,7 @@ class WorkloadInput(_Input):
                                           ge=1, le=V2_INSTANT_RESTORE_MAX, allowed="an integer from 1 to 30")
     backup_start_time_utc: str | None = _f(
         'Backup time (daily) or window start (hourly), "HH:MM" UTC on :00 or :30 (default 22:00 daily,'
-        ' 04:00 hourly).', None, pattern=r"^([01]\d|2[0-3]):(00|30)$",
+        ' 04:00 hourly).', None, pattern=r"^([01][0-9]|2[0-3]):(00|30)$",
         allowed='"HH:MM" (UTC) on a :00 or :30 boundary')
     backup_window_hours: int | None = _f("Hourly backup window length in hours (default 20).", None,
                                          ge=4, le=23, allowed="an integer from 4 to 23")
@@ -981,6 +981,8 @@ def _pydantic_problems(exc: ValidationError) -> list[str]:
         value = _MISSING if err["type"] == "missing" else err.get("input")
         if loc and loc[0] == "adminPassword":
             value = _Shown("[secret]") if value is not _MISSING else value
+        elif value is not _MISSING and _masked(loc, err["type"]):
+            value = _Shown("[value hidden]")
         # dict keys that fail their pattern are reported on the key itself
         if err["type"] == "string_pattern_mismatch" and loc and loc[-1] == "[key]":
             loc = loc[:-1]
@@ -1588,6 +1590,7 @@ def parse_stack_config(raw: Mapping[str, Any], *, location: str | None, project:
         problems.append(_problem("adminPassword", _MISSING,
                                  f"a secret password, required by password authentication ({names}):"
                                  " `pulumi config set --secret adminPassword`"))
+    problems.extend(_up_problems(cfg, vault, workloads))
     if problems:
         raise ConfigError(problems)
     assert stack_dr is not None
@@ -1597,6 +1600,25 @@ def parse_stack_config(raw: Mapping[str, Any], *, location: str | None, project:
         config_backup=cfg.config_backup, admin_password=cfg.admin_password, workloads=workloads,
         security=cfg.security, monitoring=cfg.monitoring,
     )
+
+
+def _up_problems(cfg: ProgramConfig, vault: Vault, workloads: dict[str, Workload]) -> list[str]:
+    """What Azure or Pulumi would refuse at `up` (components/config_checks.py, issue 13)."""
+    from .config_checks import Described, stack_problems
+
+    vault_groups = [(r, vault.existing_resource_groups.get(r, f"rg-{cfg.name_prefix}-backup-{r}"))
+                    for r in sorted({w.region for w in workloads.values()})]
+    return [_problem(path, _Shown(value) if isinstance(value, Described) else value, allowed)
+            for path, value, allowed in stack_problems(cfg.tags, workloads, vault_groups)]
+
+
+_SECRET_LOOKING = re.compile(r"pass(word)?|pwd|secret|token|credential|private|apikey|key$", re.I)
+
+
+def _masked(loc: tuple, err_type: str) -> bool:
+    """Whether a config error must not echo the value: an unknown key (a misspelt adminPassword is still a
+    password) or a secret-looking one."""
+    return err_type == "extra_forbidden" or any(isinstance(p, str) and _SECRET_LOOKING.search(p) for p in loc)
 
 
 def _runtime_config() -> tuple[dict[str, Any], set[str]]:

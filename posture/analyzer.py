@@ -41,6 +41,15 @@ LEVELS = ("advisory", "mandatory", "disabled", "remediate")
 START_TIMEOUT = 60.0
 
 
+def start_timeout() -> float:
+    """Seconds to wait for the pack's port line: START_TIMEOUT, or POSTURE_PACK_START_TIMEOUT."""
+    try:
+        value = float(os.environ.get("POSTURE_PACK_START_TIMEOUT", START_TIMEOUT))
+    except ValueError:
+        return START_TIMEOUT
+    return value if 0 < value < 3600 else START_TIMEOUT
+
+
 @dataclass(frozen=True)
 class Violation:
     policyPackName: str
@@ -343,14 +352,25 @@ class PolicyPackProcess:
         port_line: list[bytes] = []
         reader = threading.Thread(target=lambda: port_line.append(self._proc.stdout.readline()), daemon=True)
         reader.start()
-        reader.join(START_TIMEOUT)
+        timeout = start_timeout()
+        try:
+            reader.join(timeout)
+        except BaseException:  # interrupted (Ctrl-C, SIGTERM) while waiting: never leave the pack behind
+            self.close()
+            raise
         line = port_line[0].strip() if port_line else b""
         if not line.isdigit():
             # pulumi.policy reports a failing pack with `pulumi.log.error`, which, with no engine
-            # attached, prints to stdout: read both streams for the reason.
+            # attached, prints to stdout: read both streams for the reason. A pack still running without
+            # having printed a port is ended (close) and named as hung; it is never left behind.
             out = b""
-            if self._proc.poll() is not None or self._proc.wait(5) is not None:
-                out = line + b"\n" + self._proc.stdout.read()
+            try:
+                if self._proc.wait(5 if port_line else 0.5) is not None and port_line:
+                    out = line + b"\n" + self._proc.stdout.read()
+            except subprocess.TimeoutExpired:
+                self.close()
+                raise PostureError(f"{self.pack_dir}: policy pack failed to start: it printed no port within "
+                                   f"{timeout:g} s (POSTURE_PACK_START_TIMEOUT) and was stopped") from None
             detail = self._last_line(out.decode(errors="replace")) or self._stderr_tail()
             self.close()
             raise PostureError(f"{self.pack_dir}: policy pack failed to start: {detail}")

@@ -343,6 +343,39 @@ def _then_settle(fn: Callable[[], Any]) -> Callable[[], Any]:
     return program
 
 
+_NEVER_RETRIEVED = "Future exception was never retrieved"
+
+
+def _quiet_failed_run_futures() -> None:
+    """After a failed run: the SDK's resolver Futures (urn, id, outputs of every resource) all hold the run's
+    error, and no one awaits most of them, so asyncio logs "Future exception was never retrieved" with a
+    traceback for each when they are collected, long after the error was raised (issue 9 item 6: ~300 lines
+    after pytest's summary). The run's error has been raised to the caller already: on the capture's event
+    loop, drop exactly that message for plain Futures (Tasks and every other message still reach the
+    previous handler)."""
+    import asyncio
+
+    from pulumi.runtime.sync_await import _ensure_event_loop
+
+    loop = _ensure_event_loop()
+    if getattr(loop, "_posture_quiet_futures", False):
+        return
+    previous = loop.get_exception_handler()
+
+    def handler(lp, context):
+        fut = context.get("future")
+        if (context.get("message") == _NEVER_RETRIEVED and isinstance(fut, asyncio.Future)
+                and not isinstance(fut, asyncio.Task)):
+            return
+        if previous is not None:
+            previous(lp, context)
+        else:
+            lp.default_exception_handler(context)
+
+    loop.set_exception_handler(handler)
+    loop._posture_quiet_futures = True
+
+
 def run_in_mocks(
     fn: Callable[[], Any],
     *,
@@ -366,6 +399,9 @@ def run_in_mocks(
     try:
         with _cyclic_gc_paused():
             _sync_await(run_in_stack(_then_settle(fn)))
+    except BaseException:
+        _quiet_failed_run_futures()
+        raise
     finally:
         from pulumi.runtime import settings as rt_settings
 
@@ -408,7 +444,19 @@ def load_mocks(project_dir: Path, spec: Optional[str]):
         raise PostureError(
             f"{project_dir / 'pyproject.toml'}: [tool.posture] mocks = {spec!r} cannot be loaded: {e}"
         ) from None
-    return cls()
+    if not inspect.isclass(cls):
+        raise PostureError(f"{project_dir / 'pyproject.toml'}: [tool.posture] mocks = {spec!r} is a "
+                           f"{type(cls).__name__}, not a class (expected \"module:Class\" with new_resource and call)")
+    try:
+        mocks = cls()
+    except Exception as e:  # noqa: BLE001 - a user class that cannot be built is bad input
+        raise PostureError(f"{project_dir / 'pyproject.toml'}: [tool.posture] mocks = {spec!r} cannot be "
+                           f"instantiated: {type(e).__name__}: {e}") from None
+    missing = [m for m in ("new_resource", "call") if not callable(getattr(mocks, m, None))]
+    if missing:
+        raise PostureError(f"{project_dir / 'pyproject.toml'}: [tool.posture] mocks = {spec!r} lacks "
+                           f"{', '.join(missing)} (see pulumi.runtime.Mocks)")
+    return mocks
 
 
 def _top_level_names(directory: Path) -> set[str]:

@@ -1,19 +1,22 @@
 """`python -m posture`: the offline `pulumi preview --policy-pack` and a checker for exported state.
 
-Exit codes: 0 no mandatory violation; 1 a mandatory violation; 2 bad input.
+Exit codes: 0 no mandatory violation; 1 a mandatory violation; 2 bad input (usage, files, config, documents,
+a failing program); 3 the tool itself failed (an unexpected error, or the report could not be written):
+no verdict; 130 interrupted (Ctrl-C or SIGTERM; the pack process is ended first). Every error is one
+line on stderr, never a traceback (POSTURE_DEBUG=1 shows it).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
-from .errors import PostureError
+from .errors import EXIT_TOOL_FAILED, PostureError, one_line
 
 INSTALL_HINT = (
     "the Pulumi CLI is not installed (no `pulumi` on PATH). Install it from "
@@ -75,21 +78,35 @@ def _pack_dir(arg: str, project_dir: Optional[Path]) -> Path:
 def _load_pack_config(path: Optional[str]):
     if not path:
         return None
-    from .analyzer import load_policy_pack_config_file
+    from .analyzer import parse_policy_pack_config
+    from .inputs import MAX_CONFIG_BYTES, parse_json, read_text
 
-    load_policy_pack_config_file(path)  # validates shape and levels, with the file named in errors
-    text = Path(path).read_text()
-    return json.loads(text) if text.strip() else None
+    text = read_text(path, "policy pack config", MAX_CONFIG_BYTES)
+    if not text.strip():
+        return None
+    doc = parse_json(text, path, "policy pack config")
+    parse_policy_pack_config(doc, str(path))  # validates shape and levels, with the file named in errors
+    return doc
 
 
-def _analyze(resources, pack_dir: Path, cli_config):
+def _analyze(resources, pack_dir: Path, cli_config, *, judge_outputs: bool = False):
+    """Start the pack, configure it, analyze; violations carry no secret value (posture/safety.py).
+    With `judge_outputs` (state documents) each resource's outputs are analyzed as well as its inputs."""
+    from . import safety
     from .analyzer import PolicyPackProcess
 
     with PolicyPackProcess(pack_dir) as pack:
         info = pack.info()
-        pack.configure(cli_config)
+        safety.check_config_names(info, cli_config)
+        reconciled = pack.configure(cli_config)
+        for line in safety.disabled_warnings(info, reconciled, cli_config):
+            _error(line)
         violations = pack.analyze(resources)
-    return info, violations
+        if judge_outputs:
+            variants = safety.output_variants(resources)
+            if variants:
+                violations = safety.merge_output_findings(violations, pack.analyze(variants))
+    return info, safety.redact_violations(violations, resources)
 
 
 def _run_pulumi(args) -> int:
@@ -118,6 +135,81 @@ def _run_pulumi(args) -> int:
 
 
 def run(argv: Optional[Sequence[str]] = None) -> int:
+    """The CLI; never raises (argparse's --help/usage SystemExit aside): every failure is one line on stderr
+    and exit 2 (bad input) or 3 (the tool failed)."""
+    try:
+        return _run(argv)
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        _error("error: interrupted; no verdict")
+        return 130
+    except PostureError as e:
+        _error(f"error: {one_line(str(e))}")
+        return 2
+    except RecursionError:
+        _error("error: an input is nested too deeply to process")
+        return 2
+    except MemoryError:
+        _error("error: out of memory (an input is too large)")
+        return EXIT_TOOL_FAILED
+    except _OutputFailed as e:
+        _error(f"error: cannot write the report to stdout: {e}; no verdict")
+        return EXIT_TOOL_FAILED
+    except BaseException as e:  # noqa: BLE001 - fail closed: no traceback, and a code no verdict reads as pass
+        if os.environ.get("POSTURE_DEBUG"):
+            import traceback
+
+            traceback.print_exc()
+        _error(f"error: internal error ({type(e).__name__}: {one_line(str(e))[:300]}); no verdict "
+               "(exit 3; POSTURE_DEBUG=1 shows the traceback)")
+        return EXIT_TOOL_FAILED
+
+
+class _OutputFailed(Exception):
+    pass
+
+
+def _error(line: str) -> None:
+    try:
+        if sys.stderr is not None:
+            sys.stderr.write(line + "\n")
+            sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+
+
+def _write_stdout(text: str) -> None:
+    """Write the report; a closed, full or broken stdout is `_OutputFailed` (exit 3), and stdout is then
+    pointed at /dev/null so the interpreter's final flush cannot fail again."""
+    try:
+        if sys.stdout is None:
+            raise OSError("stdout is closed")
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except (OSError, ValueError) as e:
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 1)
+            os.close(devnull)
+        except OSError:
+            pass
+        reason = getattr(e, "strerror", None) or str(e) or type(e).__name__
+        raise _OutputFailed(reason) from None
+
+
+def _capture(project_dir: Path, stack: str):
+    """`capture_program`, with a program that calls `sys.exit()` reported as a failed program (exit 2)
+    instead of ending the engine with the program's code and no report."""
+    from .capture import capture_program
+
+    try:
+        return capture_program(project_dir, stack, preview=True)
+    except SystemExit as e:
+        raise PostureError(f"program failed: it called sys.exit({e.code!r}) before it finished") from None
+
+
+def _run(argv: Optional[Sequence[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     from . import report
 
@@ -131,8 +223,6 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
                                        "--json --show-sames > preview.json` and `python -m posture check "
                                        "--preview-json preview.json`")
                 return _run_pulumi(args)
-            from .capture import capture_program
-
             project_dir = Path(args.project_dir)
             cli_config = _load_pack_config(args.policy_pack_config)
             pack_dir = _pack_dir(args.policy_pack, project_dir)
@@ -140,7 +230,7 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
                 from . import changes
 
                 baseline = changes.read_baseline(args.baseline)
-            cap = capture_program(project_dir, args.stack, preview=True)
+            cap = _capture(project_dir, args.stack)
             info, violations = _analyze(cap.resources, pack_dir, cli_config)
             result = report.Result(
                 resources=cap.resources, violations=violations, packs=[info], gaps=report.PREVIEW_GAPS,
@@ -158,7 +248,8 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
             else:
                 resources, source = formats.read_preview_json(args.preview_json), "preview-json"
             stack = resources[0].urn.split("::")[0].removeprefix("urn:pulumi:") if resources else ""
-            info, violations = _analyze(resources, _pack_dir(args.policy_pack, None), cli_config)
+            info, violations = _analyze(resources, _pack_dir(args.policy_pack, None), cli_config,
+                                        judge_outputs=source == "stack-export")
             result = report.Result(
                 resources=resources, violations=violations, packs=[info], gaps=report.CHECK_GAPS,
                 source=source, stack=stack,
@@ -169,27 +260,32 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
                 model = changes.model_from_preview_json(args.preview_json)
                 changes.judge(result, model, _pack_dir(args.policy_pack, None), cli_config)
     except PostureError as e:
-        print(f"error: {e}", file=sys.stderr)
+        _error(f"error: {one_line(str(e))}")
         return 2
-    text = report.render(result, args.format, color=sys.stdout.isatty(),
+    if args.format == "text":  # one printable line per name and reported text (posture/safety.py)
+        from . import safety
+
+        regs, safe = safety.for_text(result.resources, result.violations)
+        result = report.Result(resources=regs, violations=safe, packs=result.packs, gaps=result.gaps,
+                               source=result.source, stack=result.stack,
+                               unavailable_secure_keys=result.unavailable_secure_keys)
+    text = report.render(result, args.format, color=bool(sys.stdout is not None and sys.stdout.isatty()),
                          project_dir=getattr(args, "project_dir", None))
     if args.command == "preview" and args.format == "markdown":  # the DR posture report (posture/report_dr.py)
         from . import renderers, report_dr
 
         report_md = report_dr.render_markdown(report_dr.build(cap.resources, args.stack))
         text = renderers.render_markdown(result, appendix=report_md)  # one comment-size budget for both
-    sys.stdout.write(text)
-    sys.stdout.flush()
+    _write_stdout(text)
     return result.exit_code()
 
 
 def _run_dr_document(args) -> int:
     """`runbook` and `report`: capture the program offline and render from its registrations."""
     from . import report_dr, runbook
-    from .capture import capture_program
 
     try:
-        cap = capture_program(Path(args.project_dir), args.stack, preview=True)
+        cap = _capture(Path(args.project_dir), args.stack)
         model = report_dr.build(cap.resources, args.stack)
         if args.command == "runbook":
             text = runbook.render(model)
@@ -201,12 +297,19 @@ def _run_dr_document(args) -> int:
             except OSError as e:
                 raise PostureError(f"--output {args.output}: cannot write: {e.strerror}") from None
         else:
-            sys.stdout.write(text)
+            _write_stdout(text)
     except PostureError as e:
-        print(f"error: {e}", file=sys.stderr)
+        _error(f"error: {one_line(str(e))}")
         return 2
     return 0
 
 
+def _terminate(signum, _frame):
+    raise KeyboardInterrupt  # unwinds through the context managers: the pack process is ended
+
+
 def main() -> None:
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminate)  # `timeout`, CI cancellation: end children, then exit
     raise SystemExit(run())

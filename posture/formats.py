@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .capture import SECRET_SIG, SIG_KEY, Registration
+from .capture import SECRET_SIG, SIG_KEY, UNKNOWN, Registration
 from .errors import PostureError
 
 REDACTED = "[secret]"
@@ -37,48 +37,89 @@ def _redact(value: Any, where: str = "") -> Any:
 
 
 def _load_json(path: str | Path, what: str) -> Any:
-    try:
-        text = Path(path).read_text()
-    except OSError as e:
-        raise PostureError(f"{path}: cannot read {what}: {e.strerror}") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as e:
-        raise PostureError(f"{path}: {what} is not valid JSON: {e.msg} (line {e.lineno})") from None
+    """Bounded size, strict UTF-8, depth/surrogate/number checks (`posture/inputs.py`)."""
+    from .inputs import load_json
+
+    return load_json(path, what)
 
 
-def _registration(res: Any, where: str) -> Registration:
+def _field(res: dict, key: str, kind: type | tuple[type, ...], where: str, default: Any) -> Any:
+    """`res[key]` if absent/null (→ default) or of `kind`; a present value of another type is an error."""
+    value = res.get(key)
+    if value is None:
+        return default
+    if not isinstance(value, kind):
+        names = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
+        names = names.replace("dict", "an object").replace("list", "a list").replace("str", "a string") \
+            .replace("bool", "true or false")
+        raise PostureError(f"{where}: `{key}` must be {names}, not {type(value).__name__}")
+    return value
+
+
+def _strings(res: dict, key: str, where: str) -> list[str]:
+    items = _field(res, key, list, where, [])
+    if not all(isinstance(x, str) for x in items):
+        raise PostureError(f"{where}: `{key}` must be a list of strings")
+    return list(items)
+
+
+def _has_unknown(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if v == UNKNOWN:
+            return True
+        if isinstance(v, dict):
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+    return False
+
+
+def _registration(res: Any, where: str, *, state: bool = False) -> Registration:
     if not isinstance(res, dict) or not isinstance(res.get("urn"), str) or not isinstance(res.get("type"), str):
         raise PostureError(f"{where}: each resource needs string `urn` and `type`")
     urn = res["urn"]
     parts = urn.split("::", 3)
     if len(parts) != 4 or not urn.startswith("urn:pulumi:"):
         raise PostureError(f"{where}: {urn!r} is not a Pulumi URN (urn:pulumi:<stack>::<project>::<type>::<name>)")
-    ct = res.get("customTimeouts")
+    at = f"{where}: {urn}"
+    ct = _field(res, "customTimeouts", dict, at, None)
+    inputs = _field(res, "inputs", dict, at, {})
+    outputs = _field(res, "outputs", dict, at, {})
+    if state:  # the engine resolves every unknown before it writes state: a sentinel here is a forged document
+        for key, value in (("inputs", inputs), ("outputs", outputs)):
+            if _has_unknown(value):
+                raise PostureError(f"{at}: `{key}` holds the unknown-value sentinel, which state never holds "
+                                   "(use `check --preview-json` for a preview)")
+    prop_deps = _field(res, "propertyDependencies", dict, at, {})
+    for k, v in prop_deps.items():
+        if v is not None and not (isinstance(v, list) and all(isinstance(x, str) for x in v)):
+            raise PostureError(f"{at}: `propertyDependencies.{k}` must be a list of URNs")
     return Registration(
         urn=urn,
         type=res["type"],
         name=parts[3],
-        custom=bool(res.get("custom", False)),
-        parent=res.get("parent") or "",
-        dependencies=list(res.get("dependencies") or []),
-        property_dependencies={k: list(v or []) for k, v in (res.get("propertyDependencies") or {}).items()},
+        custom=_field(res, "custom", bool, at, False),
+        parent=_field(res, "parent", str, at, ""),
+        dependencies=_strings(res, "dependencies", at),
+        property_dependencies={k: list(v or []) for k, v in prop_deps.items()},
         options={
-            "protect": bool(res.get("protect", False)),
-            "retainOnDelete": bool(res.get("retainOnDelete", False)),
-            "ignoreChanges": list(res.get("ignoreChanges") or []),
+            "protect": _field(res, "protect", bool, at, False),
+            "retainOnDelete": _field(res, "retainOnDelete", bool, at, False),
+            "ignoreChanges": _strings(res, "ignoreChanges", at),
             "deleteBeforeReplace": False,
             "deleteBeforeReplaceDefined": False,
-            "additionalSecretOutputs": list(res.get("additionalSecretOutputs") or []),
-            "aliases": [a for a in (res.get("aliases") or []) if isinstance(a, str)],
-            "provider": res.get("provider") or "",
-            "deletedWith": res.get("deletedWith") or "",
-            "customTimeouts": ct if isinstance(ct, dict) else None,
+            "additionalSecretOutputs": _strings(res, "additionalSecretOutputs", at),
+            "aliases": [a for a in _field(res, "aliases", list, at, []) if isinstance(a, str)],
+            "provider": _field(res, "provider", str, at, ""),
+            "deletedWith": _field(res, "deletedWith", str, at, ""),
+            "customTimeouts": ct,
         },
-        inputs=_redact(res.get("inputs") or {}, f"{where}: {urn} inputs"),
-        outputs=_redact(res.get("outputs") or {}, f"{where}: {urn} outputs"),
-        id=res.get("id") or None,
-        provider=res.get("provider") or "",
+        inputs=_redact(inputs, f"{at} inputs"),
+        outputs=_redact(outputs, f"{at} outputs"),
+        id=_field(res, "id", str, at, "") or None,
+        provider=_field(res, "provider", str, at, ""),
     )
 
 
@@ -91,13 +132,23 @@ def read_stack_export(path: str | Path) -> list[Registration]:
     version = doc.get("version")
     if version not in (3, 4):
         raise PostureError(f"{path}: deployment version {version!r} is not supported (supported: 3, 4)")
-    deployment = doc["deployment"] or {}
-    if not isinstance(deployment, dict):
+    deployment = doc["deployment"]
+    if not isinstance(deployment, dict):  # `[]`, `null`, `""` are not an empty stack: they are unreadable
         raise PostureError(f"{path}: `deployment` must be an object with a `resources` list")
-    resources = deployment.get("resources") or []
+    resources = deployment.get("resources")
+    if resources is None:
+        resources = []
     if not isinstance(resources, list):
         raise PostureError(f"{path}: `deployment.resources` must be a list")
-    return [_registration(r, str(path)) for r in resources if not (isinstance(r, dict) and r.get("delete"))]
+    out = []
+    for i, r in enumerate(resources):
+        if isinstance(r, dict) and r.get("delete") is not None and not isinstance(r.get("delete"), bool):
+            raise PostureError(f"{path}: deployment.resources[{i}].delete must be true or false, "
+                               f"not {type(r['delete']).__name__}")
+        if isinstance(r, dict) and r.get("delete") is True:
+            continue  # pending deletion: not part of the stack
+        out.append(_registration(r, str(path), state=True))
+    return out
 
 
 def read_preview_json(path: str | Path) -> list[Registration]:

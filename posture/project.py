@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
 
 from .errors import PostureError
 
@@ -50,19 +49,10 @@ def _project_schema() -> dict:
 
 
 def _read_yaml(path: Path, what: str) -> Any:
-    try:
-        text = path.read_text()
-    except FileNotFoundError:
-        raise PostureError(f"{path}: {what} not found") from None
-    except OSError as e:
-        raise PostureError(f"{path}: cannot read {what}: {e.strerror}") from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        raise PostureError(f"{path}: not valid YAML{where}: {problem}") from None
+    """Bounded, strict UTF-8, YAML 1.2 plain scalars like the Pulumi CLI (`posture/inputs.py`)."""
+    from .inputs import load_yaml
+
+    return load_yaml(path, what)
 
 
 def _namespaced(key: str, project_name: str) -> str:
@@ -76,7 +66,9 @@ def _read_tool_table(directory: Path) -> dict[str, Any]:
     if not path.is_file():
         return {}
     try:
-        data = tomllib.loads(path.read_text())
+        from .inputs import read_text
+
+        data = tomllib.loads(read_text(path, "pyproject.toml"))
     except tomllib.TOMLDecodeError as e:
         raise PostureError(f"{path}: not valid TOML: {e}") from None
     table = data.get("tool", {}).get("posture", {})
@@ -166,7 +158,7 @@ def config_value_to_string(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
-_STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
+_STACK_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}", re.ASCII)  # fullmatch: `$` would accept "dev\n"
 
 
 def stack_short_name(stack: str) -> str:
@@ -174,7 +166,7 @@ def stack_short_name(stack: str) -> str:
     like the CLI validates stack names."""
     parts = stack.split("/") if isinstance(stack, str) else [None]
     name = parts[-1]
-    if len(parts) > 3 or not all(isinstance(p, str) and _STACK_NAME.match(p) and p not in (".", "..")
+    if len(parts) > 3 or not all(isinstance(p, str) and _STACK_NAME.fullmatch(p) and p not in (".", "..")
                                  for p in parts):
         raise PostureError(
             f"stack name {stack!r} is invalid: use letters, digits, `-`, `_` or `.` (at most 100), "

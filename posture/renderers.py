@@ -23,6 +23,7 @@ import hashlib
 import json
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -34,10 +35,10 @@ from .report import Result
 SEVERITIES = ("critical", "high", "medium", "low", "unspecified")
 LEVEL_ORDER = {"mandatory": 0, "remediate": 1, "advisory": 2, "disabled": 3}
 BLOCKING = ("mandatory", "remediate")
-RULE_ID_RE = re.compile(r"^[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-\d+$")
-LEADING_ID_RE = re.compile(r"^\[(?P<id>[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-\d+)\]\s*")
+RULE_ID_RE = re.compile(r"^[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-[0-9]+$")
+LEADING_ID_RE = re.compile(r"^\[(?P<id>[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-[0-9]+)\]\s*")
 EXPIRED_RE = re.compile(
-    r" \(exemption for '(?P<resource>[^']*)' expired on (?P<expires>\d{4}-\d{2}-\d{2}): (?P<reason>.*)\)\s*$",
+    r" \(exemption for '(?P<resource>[^']*)' expired on (?P<expires>[0-9]{4}-[0-9]{2}-[0-9]{2}): (?P<reason>.*)\)\s*$",
     re.DOTALL,
 )
 SOURCE_LABELS = {
@@ -158,12 +159,27 @@ def _first_line(text: str) -> str:
 # ---------------------------------------------------------------- Markdown
 
 
+_MD_ESCAPE = re.compile(r"([\\*_\[\]!|~#])")
+_MENTION = re.compile(r"(?<![0-9A-Za-z_.-])@")  # where GitHub would read @user or @org/team
+
+
+def one_line(text: str) -> str:
+    """Text on one line: line breaks, tabs and every other control or format character (ANSI escapes, NUL,
+    U+2028/2029, bidi overrides) become a space, so no value can start a line of its own (issue 13)."""
+    return "".join(" " if (unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp")) else
+                   ("\ufffd" if unicodedata.category(ch) == "Cs" else ch) for ch in str(text))
+
+
 def _md(text: str) -> str:
-    """Inline text for a list item: HTML-significant characters escaped, backtick spans kept."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Inline text for a list item, on one line: HTML-significant characters as entities, Markdown
+    punctuation that could open a link, image, emphasis, table cell or heading backslash-escaped, `@` as an
+    entity (no mentions); backtick spans kept (a code span cannot hold a link or a heading)."""
+    text = one_line(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MENTION.sub("&#64;", _MD_ESCAPE.sub(r"\\\1", text))
 
 
 def _code(text: str) -> str:
+    text = one_line(text)
     fence = "``" if "`" in text else "`"
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{fence}{pad}{text}{pad}{fence}"

@@ -39,6 +39,8 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
+from .props import ShapeError, canonical_type
+
 PACK_NAME = "azure-iaas-dr-posture"
 FRAMEWORK_NAME = "azure-iaas-dr"
 FRAMEWORK_VERSION = "1"
@@ -183,7 +185,7 @@ EXEMPTIONS_SCHEMA: dict[str, Any] = {
         "properties": {
             "resource": {"type": "string", "minLength": 1},
             "reason": {"type": "string", "minLength": 1},
-            "expires": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+            "expires": {"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
         },
         "required": ["resource", "reason", "expires"],
         "additionalProperties": False,
@@ -204,7 +206,16 @@ class Exemption:
         return False
 
 
-def parse_exemptions(rule_name: str, raw: Any) -> tuple[Exemption, ...]:
+EXEMPTION_HORIZON_DAYS = 366
+"""An exemption may expire at most this many days after today: a "9999-12-31" exemption is a rule switched
+off, not an exemption."""
+
+
+def _matches_everything(pattern: str) -> bool:
+    return pattern.strip("*?") == "" or pattern.strip() in ("urn:pulumi:*",)
+
+
+def parse_exemptions(rule_name: str, raw: Any, *, critical: bool = False) -> tuple[Exemption, ...]:
     where = f"policy pack config {rule_name}.exemptions"
     if raw is None:
         return ()
@@ -229,6 +240,17 @@ def parse_exemptions(rule_name: str, raw: Any) -> tuple[Exemption, ...]:
             raise PolicyConfigError(
                 f"invalid {at}.expires: {entry['expires']!r} is not a YYYY-MM-DD date"
             ) from None
+        if critical and _matches_everything(entry["resource"]):
+            raise PolicyConfigError(
+                f"invalid {at}.resource: {entry['resource']!r} exempts every resource from a critical rule; name "
+                "the resources (a name, URN or a pattern with a fixed part such as 'rsv-sandbox-*')"
+            )
+        horizon = today() + _dt.timedelta(days=EXEMPTION_HORIZON_DAYS)
+        if expires > horizon:
+            raise PolicyConfigError(
+                f"invalid {at}.expires: {entry['expires']} is more than {EXEMPTION_HORIZON_DAYS} days away "
+                f"(latest allowed today: {horizon.isoformat()}); renew an exemption instead of making it permanent"
+            )
         out.append(Exemption(entry["resource"], entry["reason"], expires))
     return tuple(out)
 
@@ -289,6 +311,7 @@ class Rule:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "policy", None if self.kind == "change" else _build_policy(self))
+        KNOWN_TYPES.update(t for t in self.resource_types if t != "*")
 
     # -- config -------------------------------------------------------------------------------
     def config_schema(self) -> PolicyConfigSchema | None:
@@ -299,10 +322,18 @@ class Rule:
 
     def parse_config(self, raw: Mapping[str, Any] | None) -> RuleConfig:
         raw = raw or {}
+        allowed = {k.name for k in self.config} | ({"exemptions"} if self.exemptible else set())
+        unknown = sorted(k for k in raw if k not in allowed)
+        if unknown:  # a misspelt threshold would silently leave the default in force
+            raise PolicyConfigError(
+                f"invalid policy pack config {self.name}: unknown key(s) {', '.join(map(repr, unknown))}; "
+                f"allowed: {', '.join(sorted(allowed)) or 'none (only the enforcement level)'}"
+            )
         values = {}
         for key in self.config:
             values[key.name] = key.coerce(self.name, raw[key.name]) if key.name in raw else key.default
-        exemptions = parse_exemptions(self.name, raw.get("exemptions")) if self.exemptible else ()
+        exemptions = (parse_exemptions(self.name, raw.get("exemptions"), critical=self.severity == Severity.CRITICAL)
+                      if self.exemptible else ())
         return RuleConfig(values, exemptions)
 
     def remediation_steps(self) -> str:
@@ -322,12 +353,37 @@ def _begin(key: str) -> None:
     if getattr(_state, "key", None) != key:
         _state.key = key
         _state.failures = []
+        _state.exempted = []
+
+
+def take_exempted(key: str) -> list[tuple[str, str | None]]:
+    """Findings an active exemption suppressed (in this thread) for `key`: (text, resource urn), cleared."""
+    if getattr(_state, "key", None) != key:
+        return []
+    found = list(getattr(_state, "exempted", []))
+    _state.exempted = []
+    return found
+
+
+def _failure_detail(exc: BaseException) -> str:
+    """What the guard prints: our own messages (config errors, shape errors: they name keys and types,
+    never property values), else the exception type and where it was raised, never its text (it may
+    hold a property value, and property values may be secrets)."""
+    if isinstance(exc, PolicyConfigError):
+        return str(exc)
+    if isinstance(exc, ShapeError):
+        return f"a property is present but unreadable: {exc}; it is not treated as absent"
+    import traceback
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    ours = [f for f in frames if "site-packages" not in f.filename] or frames  # the rule's line, not the SDK's
+    where = f" at {os.path.basename(ours[-1].filename)}:{ours[-1].lineno}" if ours else ""
+    return f"{type(exc).__name__}{where} (message withheld: it may contain property values)"
 
 
 def _record_failure(rule: Rule, key: str, exc: BaseException) -> None:
     _begin(key)
-    detail = str(exc) if isinstance(exc, PolicyConfigError) else f"{type(exc).__name__}: {exc}"
-    _state.failures.append(f"rule {rule.id} ({rule.name}) failed to evaluate: {detail}")
+    _state.failures.append(f"rule {rule.id} ({rule.name}) failed to evaluate: {_failure_detail(exc)}")
 
 
 def take_failures(key: str) -> list[str]:
@@ -348,13 +404,17 @@ def stack_failure_key() -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def exempted_text(rule: Rule, cfg: RuleConfig, message: str, name: str | None, urn: str | None) -> str | None:
+def exempted_text(rule: Rule, cfg: RuleConfig, message: str, name: str | None, urn: str | None,
+                  report_urn: str | None = None) -> str | None:
     """The reported text `[<rule id>] <message>`, or None when an exemption that still applies covers
     the resource; an expired exemption is named at the end. Shared by CrossGuard and change rules."""
     text = f"[{rule.id}] {message}"
     for ex in cfg.exemptions:
         if ex.matches(name, urn):
-            if today() <= ex.expires:
+            if today() <= ex.expires:  # suppressed, never hidden: AZDR-SYS-003/004 report it as advisory
+                _state.exempted.append((
+                    f"{text} (suppressed by the exemption for '{ex.resource}' until {ex.expires.isoformat()}: "
+                    f"{ex.reason})", report_urn if report_urn is not None else urn))
                 return None
             text += f" (exemption for '{ex.resource}' expired on {ex.expires.isoformat()}: {ex.reason})"
             break
@@ -365,7 +425,7 @@ def _emit(
     rule: Rule, cfg: RuleConfig, report: ReportViolation, message: str, name: str | None, urn: str | None,
     report_urn: str | None,
 ) -> None:
-    text = exempted_text(rule, cfg, message, name, urn)
+    text = exempted_text(rule, cfg, message, name, urn, report_urn)
     if text is not None:
         report(text, report_urn)
 
@@ -379,6 +439,7 @@ def _resource_validate(rule: Rule) -> Callable[[ResourceValidationArgs, ReportVi
     types = frozenset(rule.resource_types)
 
     def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+        args.resource_type = canonical_type(args.resource_type)  # `.../v20240401:Vault` is a Vault
         if not any_type and args.resource_type not in types:
             return
         _begin(args.urn)
@@ -409,6 +470,8 @@ def _resource_validate(rule: Rule) -> Callable[[ResourceValidationArgs, ReportVi
 def _stack_validate(rule: Rule) -> Callable[[StackValidationArgs, ReportViolation], None]:
     def validate(args: StackValidationArgs, report: ReportViolation) -> None:
         _begin(_STACK_KEY)
+        for res in args.resources:  # parents and dependencies are these same objects
+            res.resource_type = canonical_type(res.resource_type)
         try:
             cfg = rule.parse_config(args.get_config())
             try:
@@ -458,8 +521,44 @@ def _build_policy(rule: Rule) -> Policy:
 # --------------------------------------------------------------------------------------------
 
 
+KNOWN_TYPES: set[str] = set()
+"""Every type some rule judges or joins (filled as rules are built)."""
+
+JUDGED_MODULES = ("azure-native:compute:", "azure-native:recoveryservices:")
+"""Modules whose every resource may carry DR posture: a type of theirs no rule knows is reported."""
+
+ACKNOWLEDGED_TYPES = frozenset({
+    # compute/recoveryservices types the pack knows and deliberately does not judge: they hold no copy of
+    # data and no redundancy setting of their own (images and restore points are judged through the
+    # GalleryImageVersion / Snapshot / VM rules and the program's own checks).
+    "azure-native:compute:Gallery",
+    "azure-native:compute:GalleryImage",
+    "azure-native:compute:RestorePointCollection",
+    "azure-native:compute:RestorePoint",
+    "azure-native:compute:VirtualMachineExtension",
+    "azure-native:compute:ProximityPlacementGroup",
+    "azure-native:compute:SshPublicKey",
+    "azure-native:compute:DiskEncryptionSet",
+    "azure-native:compute:DiskAccess",
+    # Site Recovery plumbing (issue 14): a fabric is a region's container, a recovery plan orders failover; the
+    # replication itself (policy, mappings, protected items, network mappings) is judged by AZDR-ASR-*.
+    "azure-native:recoveryservices:ReplicationFabric",
+    "azure-native:recoveryservices:ReplicationRecoveryPlan",
+})
+
+
+def unjudged_type(resource_type: str) -> bool:
+    """A compute/recoveryservices type that no rule knows (after dropping an API version)."""
+    t = canonical_type(resource_type)
+    return t.startswith(JUDGED_MODULES) and t not in KNOWN_TYPES and t not in ACKNOWLEDGED_TYPES
+
+
 def _guard_resource_check(args: ResourceValidationArgs, _cfg: RuleConfig) -> Iterable[str]:
     yield from take_failures(args.urn)
+    if unjudged_type(args.resource_type):
+        yield (f"resource type {args.resource_type} is in a module this pack judges "
+               f"({', '.join(m.rstrip(':') for m in JUDGED_MODULES)}) but no rule knows it: its DR posture is "
+               "not verified; report it so a rule (or an acknowledgement) is added")
 
 
 def _guard_stack_check(_args: StackValidationArgs, _cfg: RuleConfig) -> Iterable[Finding]:
@@ -495,8 +594,53 @@ _GUARD_COMMON: dict[str, Any] = dict(
 )
 
 
+def _exempted_resource_check(args: ResourceValidationArgs, _cfg: RuleConfig) -> Iterable[str]:
+    for text, _urn in take_exempted(args.urn):
+        yield text
+
+
+def _exempted_stack_check(args: StackValidationArgs, _cfg: RuleConfig) -> Iterable[Finding]:
+    by_urn = {r.urn: r for r in args.resources}
+    for text, urn in take_exempted(_STACK_KEY):
+        yield Finding(text, by_urn.get(urn) if urn else None)
+
+
+_EXEMPTED_COMMON: dict[str, Any] = {
+    **_GUARD_COMMON,
+    "severity": Severity.LOW,
+    "enforcement": EnforcementLevel.ADVISORY,
+    "rationale": (
+        "The seed's 'Backup and disaster recovery' section asks for backups that survive a regional disaster; "
+        "an exemption accepts a known gap for a while, and a gap that no output shows is forgotten. Every "
+        "finding an active exemption suppresses is reported here, as advisory, with the exemption's pattern, "
+        "reason and expiry, so every format (text, JSON, Markdown, SARIF) still shows it."
+    ),
+    "remediation": "Fix the resource before the exemption expires, or renew the exemption with a new reason.",
+    "tags": ("exemptions",),
+}
+
+
 def guard_rules() -> list[Rule]:
-    """The two guard rules; build them after every other rule (fresh objects each call)."""
+    """The guard rules; build them after every other rule (fresh objects each call). The exemption reports
+    (advisory) come first, the two mandatory fail-closed guards last."""
+    exempted_resource = Rule(
+        id="AZDR-SYS-003",
+        name="exempted-findings",
+        title="Every finding an active exemption suppresses is reported, with its exemption.",
+        kind="resource",
+        resource_types=("*",),
+        check=_exempted_resource_check,
+        **_EXEMPTED_COMMON,
+    )
+    exempted_stack = Rule(
+        id="AZDR-SYS-004",
+        name="exempted-stack-findings",
+        title="Every stack finding an active exemption suppresses is reported, with its exemption.",
+        kind="stack",
+        resource_types=("*",),
+        check=_exempted_stack_check,
+        **_EXEMPTED_COMMON,
+    )
     resource_guard = Rule(
         id="AZDR-SYS-001",
         name="rule-evaluation-failed",
@@ -515,4 +659,4 @@ def guard_rules() -> list[Rule]:
         check=_guard_stack_check,
         **_GUARD_COMMON,
     )
-    return [resource_guard, stack_guard]
+    return [exempted_resource, exempted_stack, resource_guard, stack_guard]

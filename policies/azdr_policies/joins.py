@@ -162,12 +162,21 @@ class Graph:
             name = as_str(value)
             if not name:
                 return Ref(None, "missing")
+            rg = as_str(read(res, "resourceGroupName"))
             for t in types:
-                hits = self.by_name.get((t, name.lower()))
+                hits = [h for h in self.by_name.get((t, name.lower()), ()) if _same_group(rg, h)]
                 if hits:
                     return Ref(hits[0], "id", name)
             return Ref(None, "external", name)
         return self.by_ref_id(value, types)
+
+
+def _same_group(rg: str | None, target: PolicyResource) -> bool:
+    """A name join holds only within one resource group: ARM names a child by (resource group, parent name),
+    so a same-named vault in a sandbox group is another vault. When either group is not a known string (a
+    preview unknown, or not set) the name alone decides, as before."""
+    other = as_str(read(target, "resourceGroupName"))
+    return rg is None or other is None or rg.lower() == other.lower()
 
 
 # --------------------------------------------------------------------------------------------

@@ -300,15 +300,15 @@ CASES = {
         ['azure-iaas-dr:workloads.r.backupDataDiskLuns: [0]: only with backupScope "selectedDataDisks"']),
     "unknown-key": (
         {"workloads": {"r": wl(vmcount=2)}},
-        ["azure-iaas-dr:workloads.r.vmcount: 2: unknown key; allowed keys: " + ", ".join(sorted(
+        ["azure-iaas-dr:workloads.r.vmcount: [value hidden]: unknown key; allowed keys: " + ", ".join(sorted(
             f.alias for f in c.WorkloadInput.model_fields.values()))]),
     "unknown-top-key": (
         {"vaults": {}},
-        ["azure-iaas-dr:vaults: {}: unknown key; allowed keys: adminPassword, configBackup, drRegion, monitoring, "
+        ["azure-iaas-dr:vaults: [value hidden]: unknown key; allowed keys: adminPassword, configBackup, drRegion, monitoring, "
          "namePrefix, protect, retainOnDelete, security, tags, vault, workloads"]),
     "snake-case-key": (
         {"workloads": {"r": wl(vm_count=2)}},
-        ["azure-iaas-dr:workloads.r.vm_count: 2: unknown key; allowed keys: " + ", ".join(sorted(
+        ["azure-iaas-dr:workloads.r.vm_count: [value hidden]: unknown key; allowed keys: " + ", ".join(sorted(
             f.alias for f in c.WorkloadInput.model_fields.values()))]),
     "missing-tier": (
         {"workloads": {"r": {"sshPublicKey": KEY}}},
@@ -336,7 +336,7 @@ CASES = {
          'is "ssh"']),
     "bad-ssh-key": (
         {"workloads": {"r": wl(sshPublicKey="hunter2")}},
-        ['azure-iaas-dr:workloads.r.sshPublicKey: "hunter2": an OpenSSH public key ("ssh-ed25519 AAAA…" or '
+        ['azure-iaas-dr:workloads.r.sshPublicKey: [value hidden]: an OpenSSH public key ("ssh-ed25519 AAAA…" or '
          '"ssh-rsa AAAA…")']),
     "password-without-secret": (
         {"workloads": {"r": {"tier": "reporting", "authentication": "password"}}},
@@ -482,7 +482,7 @@ def test_load_stack_config_reads_the_engine_shaped_runtime_config(monkeypatch):
         with pytest.raises(c.ConfigError) as exc:
             c.load_stack_config("azure-iaas-dr")
         assert exc.value.problems == [
-            "azure-iaas-dr:typo: 1: unknown key; allowed keys: adminPassword, configBackup, drRegion, monitoring, "
+            "azure-iaas-dr:typo: [value hidden]: unknown key; allowed keys: adminPassword, configBackup, drRegion, monitoring, "
             "namePrefix, protect, retainOnDelete, security, tags, vault, workloads"]
     finally:
         rc.set_all_config({}, [])

@@ -111,7 +111,11 @@ def test_exemption_and_expiry_over_grpc(pack):
         return {**only, "vault-storage-geo-redundant": {"exemptions": [
             {"resource": "rsv", "reason": "moving to GRS vault in Q3", "expires": expires}]}}
 
-    assert _run(pack, lrs, ex("2026-06-15")) == []
+    # an active exemption suppresses the mandatory finding, and AZDR-SYS-003 still shows it, as advisory (issue 13)
+    assert _run(pack, lrs, ex("2026-06-15")) == [
+        ("exempted-findings", "advisory", VURN,
+         "Every finding an active exemption suppresses is reported, with its exemption.\n[AZDR-SYS-003] "
+         f"{LRS_MSG} (suppressed by the exemption for 'rsv' until 2026-06-15: moving to GRS vault in Q3)")]
     got = _run(pack, lrs, ex("2026-06-14"))
     assert got == [("vault-storage-geo-redundant", "mandatory", VURN,
                     f"{GRS_DESC}\n{LRS_MSG} (exemption for 'rsv' expired on 2026-06-14: moving to GRS vault in Q3)")]

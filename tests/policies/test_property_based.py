@@ -1,6 +1,7 @@
 """Property-based robustness: random and malformed props (missing keys, wrong types, floats for
-ints, unknown sentinels, secrets) through EVERY rule. No rule may crash: a fail-closed record
-counts as a crash here, and an UnknownValueError may escape only from rules whose declared
+ints, unknown sentinels, secrets) through EVERY rule. No rule may crash: the only fail-closed record
+allowed is a present-but-unreadable property (props.ShapeError, issue 13: it reaches the guard instead of
+reading as Azure's default), and an UnknownValueError may escape only from rules whose declared
 unknown mode is `advisory` (the servicer turns it into an advisory diagnostic)."""
 
 import copy
@@ -86,6 +87,7 @@ def props(draw):
     return base
 
 
+UNREADABLE = "failed to evaluate: a property is present but unreadable: "
 RESOURCE_RULES = [r for r in RULES if r.kind == "resource"]
 STACK_RULES = [r for r in RULES if r.kind == "stack"]
 COMMON = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -105,7 +107,7 @@ def test_no_resource_rule_crashes(p, pick):
         except UnknownValueError:
             assert rule.unknown == "advisory", f"{rule.id} let an unknown escape but declares {rule.unknown}"
             continue
-        assert res.failures == [], f"{rule.id} crashed on {p!r}: {res.failures}"
+        assert all(UNREADABLE in f for f in res.failures), f"{rule.id} crashed on {p!r}: {res.failures}"
         for message, _urn in res.violations:
             assert message.startswith(f"[{rule.id}] "), message
 
@@ -128,7 +130,7 @@ def test_no_stack_rule_crashes(ps, picks, links):
         except UnknownValueError:
             assert rule.unknown == "advisory", f"{rule.id} let an unknown escape but declares {rule.unknown}"
             continue
-        assert res.failures == [], f"{rule.id} crashed: {res.failures}"
+        assert all(UNREADABLE in f for f in res.failures), f"{rule.id} crashed: {res.failures}"
         urns = {r.urn for r in resources}
         for message, urn in res.violations:
             assert message.startswith(f"[{rule.id}] ") and (urn is None or urn in urns)

@@ -55,7 +55,7 @@ CASES = [
     Case("AZDR-RSV-001", "fail-lrs-even-when-zrs-allowed", mutate(V, RED, "LocallyRedundant"),
          [_grs_fail("'LocallyRedundant'", ZRS_OK)], name="rsv", config={"allowZoneRedundant": True}),
     Case("AZDR-RSV-001", "fail-invalid", mutate(V, RED, "Invalid"), [_grs_fail("'Invalid'")], name="rsv"),
-    Case("AZDR-RSV-001", "fail-wrong-type", mutate(V, RED, 3), [_grs_fail("3")], name="rsv"),
+    # a wrong-typed redundancy (3) is present-but-unreadable: the guard reports it (tests/policies/test_fail_closed_shapes.py)
     # audit W3: a region without a pair has no GRS; the vault is judged by its region's capabilities
     Case("AZDR-RSV-001", "pass-unpaired-region-zone-redundant",
          mutate(mutate(mutate(V, "location", "polandcentral"), RED, "ZoneRedundant"), CRR, "Disabled"), name="rsv"),

@@ -194,7 +194,7 @@ def posture(*args, env=None):
 GAPS_PREVIEW = """\
 <details><summary>What the offline engine cannot see (9)</summary>
 
-- no provider Check: azure-native defaults, autonaming (*Name properties), location and validation are not \
+- no provider Check: azure-native defaults, autonaming (\\*Name properties), location and validation are not \
 applied to inputs
 - no default provider resources (pulumi:providers:azure-native) and no provider on Analyze
 - no prior state: no diff, no replace/delete steps; every resource is analyzed as a create
