@@ -45,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stack", default="dev", help="stack name (reads Pulumi.<stack>.yaml; default dev)")
     p.add_argument("--engine", choices=["offline", "pulumi"], default="offline")
     p.add_argument("--project-dir", metavar="DIR", default=".", help="project directory (default .)")
+    p.add_argument("--secure-placeholder", metavar="TEXT", default=None,
+                   help="value given to the program for {secure: ...} config keys (default: an unknown secret)")
 
     rb = sub.add_parser("runbook", help="write the recovery runbook (Markdown) of the declared resources")
     rb.add_argument("--stack", default="dev", help="stack name (reads Pulumi.<stack>.yaml; default dev)")
@@ -130,7 +132,7 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
             project_dir = Path(args.project_dir)
             cli_config = _load_pack_config(args.policy_pack_config)
             pack_dir = _pack_dir(args.policy_pack, project_dir)
-            cap = capture_program(project_dir, args.stack, preview=True)
+            cap = capture_program(project_dir, args.stack, preview=True, secure_placeholder=args.secure_placeholder)
             info, violations = _analyze(cap.resources, pack_dir, cli_config)
             result = report.Result(
                 resources=cap.resources, violations=violations, packs=[info], gaps=report.PREVIEW_GAPS,
