@@ -225,8 +225,15 @@ def coverage(graph: Graph) -> Coverage:
 
 
 def location(res: PolicyResource) -> Any:
-    """The resource's `location` (normalized), MISSING or UNKNOWN."""
+    """The resource's `location` (normalized), MISSING or UNKNOWN. An azure-native resource without one inherits
+    its provider's `location` config, as the provider's Check does (issue 12: the engine sends the provider
+    resource with its config)."""
     value = read(res, "location")
+    if value is MISSING and res.resource_type.startswith("azure-native:"):
+        provider = getattr(res, "provider", None)
+        props = getattr(provider, "props", None) if provider is not None else None
+        if props is not None:
+            value = known(lambda: get(props, "location"))
     if value is UNKNOWN:
         return UNKNOWN
     text = as_str(value)
