@@ -313,7 +313,11 @@ def nic_subnets(graph: Graph, nic: PolicyResource) -> list[SubnetRef]:
     for conf in items(read(nic, "ipConfigurations")):
         value = at(conf, "subnet.id")
         if value is MISSING:
-            continue
+            # `subnet` given but its id absent (an inline subnet's id read from the network's outputs before Azure
+            # assigns it): the dependency names the network, as for an unknown id
+            if at(conf, "subnet") is MISSING or not (subnet_deps or vnet_deps):
+                continue
+            value = UNKNOWN
         if isinstance(value, str) and value:
             ref = ref_by_id_or_name(graph, value, SUBNET_TYPE, "subnets", "subnetName")
             if ref.target is not None:
@@ -356,6 +360,8 @@ def subnet_nsg(graph: Graph, sub: SubnetRef) -> Ref:
         value = at(sub.inline, "networkSecurityGroup.id")
         deps = graph.deps(target, "subnets", (NSG_TYPE,))
         with_nsg = [s for s in _inline_subnets(target) if at(s, "networkSecurityGroup") is not MISSING]
+        if value is MISSING and at(sub.inline, "networkSecurityGroup") is not MISSING and deps:
+            value = UNKNOWN  # an NSG object whose id is not there yet: the dependency names it
         if value is UNKNOWN and not (len(deps) == 1 and len(with_nsg) == 1):
             return Ref(None, "unknown")
     if value is MISSING:
