@@ -180,8 +180,13 @@ def add_default_providers(registrations, config: dict[str, str], stack: str, pro
                     inputs[key] = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
                                    "value": inputs[key]}
             pid = UNKNOWN if preview else f"{name}-id"
+            options = {"protect": False, "retainOnDelete": False, "ignoreChanges": [], "deleteBeforeReplace": False,
+                       "deleteBeforeReplaceDefined": False, "additionalSecretOutputs": [], "replaceOnChanges": [],
+                       "aliases": [], "provider": "", "deletedWith": "", "version": version, "importId": "",
+                       "customTimeouts": None}
             providers[urn] = Registration(urn=urn, type=f"{PROVIDER_TYPE_PREFIX}{package}", name=name, custom=True,
-                                          inputs=inputs, outputs=dict(inputs), id=None if preview else pid)
+                                          options=options, inputs=inputs, outputs=dict(inputs),
+                                          id=None if preview else pid)
             first_user[urn] = i
         prov = providers[urn]
         r.provider = f"{urn}::{prov.id or UNKNOWN}"
