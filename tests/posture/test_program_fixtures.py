@@ -151,3 +151,19 @@ def test_diagram_does_not_label_a_same_region_vault_dr():
     cap = capture_program(PROGRAMS / "vault-names", "dev")
     diagram = report_dr.mermaid(report_dr.build(cap.resources, "dev"))
     assert '["westeurope"]' in diagram and "westeurope (DR)" not in diagram
+
+
+def test_arm_mocks_answer_unknown_for_functions_that_read_azure():
+    from components.arm_mocks import ArmMocks
+    from posture.capture import run_in_mocks
+
+    def program():
+        import pulumi
+        import pulumi_azure_native as an
+
+        pulumi.export("sub", an.authorization.get_client_config_output().subscription_id)
+        pulumi.export("vm", an.compute.get_virtual_machine_output(resource_group_name="rg", vm_name="vm").id)
+
+    cap = run_in_mocks(program, project="p", stack="s", preview=True, mocks=ArmMocks())
+    assert cap.stack_outputs == {"sub": "00000000-0000-0000-0000-000000000000", "vm": UNKNOWN}
+    assert cap.unknown_invokes == ["azure-native:compute:getVirtualMachine"]
