@@ -8,7 +8,8 @@ and component tests.
   absent (autonaming), the Pulumi name; ``location`` and every other input are echoed; ``type`` is the ARM
   type;
 * ``azure-native:authorization:getClientConfig`` is answered with a fixed client config, and
-  ``azure-native:resources:getResourceGroup`` with an existing group in ``westeurope``.
+  ``azure-native:resources:getResourceGroup`` with an existing group in ``westeurope``; any other function
+  returns ``None``: its result is unknown offline (see ``posture.preview_mocks``).
 
 Never returns an empty id (that would make every ``.apply`` on ``.id`` silently skip).
 """
@@ -161,7 +162,7 @@ class ArmMocks(pulumi.runtime.Mocks):
             outputs["type"] = _arm_type((_ARM.get(args.typ) or _generic(args.typ))[0])
         return rid, outputs
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any] | None:
         self.calls.append(args.token)
         if args.token == "azure-native:authorization:getClientConfig":
             return {"clientId": CLIENT_ID, "objectId": OBJECT_ID, "subscriptionId": SUBSCRIPTION_ID,
@@ -171,7 +172,7 @@ class ArmMocks(pulumi.runtime.Mocks):
             return {"id": f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{rg}", "name": rg,
                     "location": "westeurope", "type": "Microsoft.Resources/resourceGroups",
                     "properties": {"provisioningState": "Succeeded"}}
-        return {}
+        return None  # any other function reads Azure: unknown offline (the offline engine answers "unknown")
 
 
 class _Gap(dict):

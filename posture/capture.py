@@ -73,6 +73,8 @@ class Capture:
     stack: str
     preview: bool
     unavailable_secure_keys: list[str] = field(default_factory=list)
+    unknown_invokes: list[str] = field(default_factory=list)
+    """Function tokens whose result the offline engine could not know (answered unknown)."""
 
     def by_urn(self) -> dict[str, Registration]:
         return {r.urn: r for r in self.resources}
@@ -129,6 +131,10 @@ def _make_monitor_class():
             self.registrations: list[Registration] = []
             self.registered_outputs: dict[str, dict[str, Any]] = {}
             self._lock = threading.Lock()
+            self.duplicate_urns: list[str] = []  # the engine rejects these (posture.preview_mocks)
+            self.unknown_invokes: list[str] = []  # invokes answered "unknown" (the mocks returned None)
+            self._urns: set[str] = set()
+            self.rg_locations: dict[str, str] = {}  # declared resource group name -> literal location
 
         def make_urn(self, parent: str, type_: str, name: str) -> str:
             from pulumi.runtime.settings import get_project, get_stack
@@ -136,6 +142,12 @@ def _make_monitor_class():
             return engine_urn(get_stack(), get_project(), parent, type_, name)
 
         def RegisterResource(self, request):
+            from . import preview_mocks
+
+            loc = preview_mocks.inherited_location(request, self.rg_locations)
+            if loc:  # the provider's Check fills it in before the engine (and the pack) see the inputs
+                request.object.update({"location": loc})
+            preview_mocks.note_resource_group(request, self.rg_locations)
             response = super().RegisterResource(request)
             reg = Registration(
                 urn=response.urn,
@@ -157,8 +169,21 @@ def _make_monitor_class():
                 provider=request.provider,
             )
             with self._lock:
-                self.registrations.append(reg)
+                if reg.urn in self._urns:
+                    self.duplicate_urns.append(reg.urn)
+                else:
+                    self._urns.add(reg.urn)
+                    self.registrations.append(reg)
             return response
+
+        def Invoke(self, request):
+            if request.tok == "pulumi:pulumi:getResource":
+                return super().Invoke(request)
+            from .preview_mocks import answer_invoke
+
+            with self._lock:
+                tokens = self.unknown_invokes
+            return answer_invoke(self.mocks, request, tokens)
 
         def RegisterResourceOutputs(self, request):
             with self._lock:
@@ -243,13 +268,14 @@ class _RecordingEngine:
         return empty_pb2.Empty()
 
 
-def _configure(mocks, monitor, engine, project: str, stack: str, preview: bool, config: dict[str, str]):
+def _configure(mocks, monitor, engine, project: str, stack: str, preview: bool, config: dict[str, str],
+               secret_keys: Optional[list[str]] = None):
     from pulumi.runtime import config as rt_config
     from pulumi.runtime import settings as rt_settings
     from pulumi.runtime.mocks import MockSettings
 
     rt_settings.set_root_resource(None)  # else the previous run's Stack stays root
-    rt_config.set_all_config(dict(config), [])  # set_config mutates a shared default dict
+    rt_config.set_all_config(dict(config), list(secret_keys or []))  # set_config mutates a shared default dict
     features = set(monitor.GetDeploymentInfo(empty_pb2.Empty()).supportedFeatures)
     settings = MockSettings(
         monitor=monitor,
@@ -384,6 +410,8 @@ def run_in_mocks(
     stack: str = "stack",
     preview: bool = True,
     mocks: Any = None,
+    secret_keys: Optional[list[str]] = None,
+    monitor_out: Optional[list] = None,
 ) -> Capture:
     """Run `fn` as a Pulumi program (inside a root Stack) under recording mocks.
 
@@ -395,17 +423,28 @@ def run_in_mocks(
 
     monitor = _make_monitor_class()(mocks if mocks is not None else EchoMocks())
     engine = _RecordingEngine()
-    _configure(monitor.mocks, monitor, engine, project, stack, preview, _stringify_config(config or {}))
+    _configure(monitor.mocks, monitor, engine, project, stack, preview, _stringify_config(config or {}),
+               secret_keys)
+    if monitor_out is not None:
+        monitor_out.append(monitor)
     try:
         with _cyclic_gc_paused():
             _sync_await(run_in_stack(_then_settle(fn)))
     except BaseException:
         _quiet_failed_run_futures()
+        if monitor.duplicate_urns:  # the engine stops at the duplicate, before anything it caused
+            from .preview_mocks import duplicate_urn_error
+
+            raise duplicate_urn_error(monitor.duplicate_urns) from None
         raise
     finally:
         from pulumi.runtime import settings as rt_settings
 
         rt_settings.set_root_resource(None)
+    if monitor.duplicate_urns:
+        from .preview_mocks import duplicate_urn_error
+
+        raise duplicate_urn_error(monitor.duplicate_urns)
 
     regs = list(monitor.registrations)
     # The root Stack first, then the program's construction order (RPCs run on threads, so the
@@ -425,13 +464,17 @@ def run_in_mocks(
         project=project,
         stack=stack,
         preview=preview,
+        unknown_invokes=list(monitor.unknown_invokes),
     )
 
 
 def load_mocks(project_dir: Path, spec: Optional[str]):
-    """Instantiate the `module:Class` mocks named in `[tool.posture] mocks`, or the echo mocks."""
+    """Instantiate the `module:Class` mocks named in `[tool.posture] mocks`, or the preview mocks (unknown ids
+    and computed outputs during preview, as the engine gives them: `posture.preview_mocks`)."""
     if not spec:
-        return EchoMocks()
+        from .preview_mocks import PreviewMocks
+
+        return PreviewMocks()
     if not isinstance(spec, str) or spec.count(":") != 1:
         raise PostureError(
             f"{project_dir / 'pyproject.toml'}: [tool.posture] mocks = {spec!r}: expected \"module:Class\""
@@ -512,38 +555,59 @@ def capture_program(
     *,
     preview: bool = True,
     config_override: Optional[dict[str, Any]] = None,
+    secure_placeholder: Optional[str] = None,
 ) -> Capture:
     """Run the project's unchanged program for `stack` under recording mocks.
 
+    `{secure: ...}` config values cannot be decrypted offline: they reach the program as secrets whose value is
+    unknown (the engine's unknown sentinel: it stays unknown in every input it flows into), or as
+    `secure_placeholder` when given; `Capture.unavailable_secure_keys` names them.
+
     Raises `PostureError` for bad project/stack files, config errors raised by the program
-    (`pulumi.RunError`) and any other program failure (message "program failed: ...").
+    (`pulumi.RunError`), duplicate URNs and any other program failure (message "program failed: ...").
     """
     import runpy
 
     import pulumi
 
+    from . import preview_mocks
+
     project = load_project(project_dir)
     stack = stack_short_name(stack)  # `org/project/dev` → `dev`, as in URNs and `Pulumi.dev.yaml`
     stack_config = load_stack_config(project, stack)
     config: dict[str, Any] = dict(stack_config.values)
+    secure = list(stack_config.unavailable_secure_keys)
+    for key in secure:
+        config[key] = preview_mocks.UNKNOWN if secure_placeholder is None else secure_placeholder
     if config_override:
         config.update(_stringify_config(config_override))
 
+    monitors: list = []
     with _program_environment(project.directory):
         mocks = load_mocks(project.directory, project.tool.get("mocks"))
 
         def program():
             runpy.run_path(str(project.main), run_name="__main__")
 
+        def note() -> str:
+            text = preview_mocks.unknown_invoke_note(monitors[0].unknown_invokes if monitors else [])
+            return f" ({text})" if text else ""
+
         try:
             cap = run_in_mocks(
-                program, config=config, project=project.name, stack=stack, preview=preview, mocks=mocks
+                program, config=config, project=project.name, stack=stack, preview=preview, mocks=mocks,
+                secret_keys=secure, monitor_out=monitors,
             )
         except pulumi.RunError as e:
-            raise PostureError(str(e).strip() or type(e).__name__) from None
+            raise PostureError((str(e).strip() or type(e).__name__) + note()) from None
         except PostureError:
             raise
         except Exception as e:  # noqa: BLE001 - any program failure is bad input for the CLI
-            raise PostureError(_program_failure(e, project.main)) from None
-    cap.unavailable_secure_keys = list(stack_config.unavailable_secure_keys)
+            raise PostureError(_program_failure(e, project.main) + note()) from None
+    # What the engine adds around the program: default providers and the provider's location default.
+    cap.resources = preview_mocks.add_default_providers(cap.resources, config, stack, project.name, preview,
+                                                        frozenset(secure))
+    for token in cap.unknown_invokes:
+        cap.diagnostics.append(LogEntry("warning", f"invoke {token}: " + preview_mocks.unknown_invoke_note([token])))
+    cap.unavailable_secure_keys = secure
     return cap

@@ -50,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--project-dir", metavar="DIR", default=".", help="project directory (default .)")
     p.add_argument("--baseline", metavar="EXPORT",
                    help="`pulumi stack export` of the deployed stack: also judge the change with the change rules")
+    p.add_argument("--secure-placeholder", metavar="TEXT", default=None,
+                   help="value given to the program for {secure: ...} config keys (default: an unknown secret)")
 
     rb = sub.add_parser("runbook", help="write the recovery runbook (Markdown) of the declared resources")
     rb.add_argument("--stack", default="dev", help="stack name (reads Pulumi.<stack>.yaml; default dev)")
@@ -198,13 +200,13 @@ def _write_stdout(text: str) -> None:
         raise _OutputFailed(reason) from None
 
 
-def _capture(project_dir: Path, stack: str):
+def _capture(project_dir: Path, stack: str, secure_placeholder: Optional[str] = None):
     """`capture_program`, with a program that calls `sys.exit()` reported as a failed program (exit 2)
     instead of ending the engine with the program's code and no report."""
     from .capture import capture_program
 
     try:
-        return capture_program(project_dir, stack, preview=True)
+        return capture_program(project_dir, stack, preview=True, secure_placeholder=secure_placeholder)
     except SystemExit as e:
         raise PostureError(f"program failed: it called sys.exit({e.code!r}) before it finished") from None
 
@@ -230,7 +232,7 @@ def _run(argv: Optional[Sequence[str]] = None) -> int:
                 from . import changes
 
                 baseline = changes.read_baseline(args.baseline)
-            cap = _capture(project_dir, args.stack)
+            cap = _capture(project_dir, args.stack, secure_placeholder=args.secure_placeholder)
             info, violations = _analyze(cap.resources, pack_dir, cli_config)
             result = report.Result(
                 resources=cap.resources, violations=violations, packs=[info], gaps=report.PREVIEW_GAPS,

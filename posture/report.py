@@ -10,13 +10,13 @@ from .analyzer import PackInfo, Violation
 from .capture import SECRET_SIG, SIG_KEY, Registration
 
 PREVIEW_GAPS = [
-    "no provider Check: azure-native defaults, autonaming (*Name properties), location and "
-    "validation are not applied to inputs",
-    "no default provider resources (pulumi:providers:azure-native) and no provider on Analyze",
+    "no provider Check: azure-native defaults, autonaming (*Name properties) and validation are not "
+    "applied to inputs (only the inherited location is)",
+    "functions that read Azure (invokes) return unknown; a real preview calls Azure",
     "no prior state: no diff, no replace/delete steps; every resource is analyzed as a create",
-    "resource outputs come from the mocks, not from Azure",
+    "resource outputs come from the mocks (by default unknown in preview unless given as inputs), not from Azure",
     "stack transforms are not run by the mock monitor",
-    "secure config ({secure: ...}) cannot be decrypted offline",
+    "secure config ({secure: ...}) cannot be decrypted offline: the program gets an unknown secret",
     "stack tags are not sent to the policy pack",
     "Remediate is not called",
 ]

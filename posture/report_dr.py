@@ -284,7 +284,7 @@ def _policy(r: Registration) -> Policy:
     daily = count("dailySchedule")
     if daily is None and ret.get("retentionPolicyType") == "SimpleRetentionPolicy":
         daily = _num(_get(ret, "retentionDuration", "count"))
-    return Policy(name=r.inputs.get("policyName", r.name), policy_type=p.get("policyType"), frequency=freq,
+    return Policy(name=r.inputs.get("policyName"), policy_type=p.get("policyType"), frequency=freq,
                   interval_hours=interval, daily_days=daily, weekly_weeks=count("weeklySchedule"),
                   monthly_months=count("monthlySchedule"), yearly_years=count("yearlySchedule"),
                   instant_restore_days=_num(p.get("instantRpRetentionRangeInDays")), archive=_archive(p))
@@ -301,7 +301,7 @@ def _archive(p: dict) -> Optional[str]:
 
 def _vault(r: Registration) -> Vault:
     rs = _get(r.inputs, "properties", "redundancySettings") or {}
-    return Vault(name=r.inputs.get("vaultName", r.outputs.get("name")), resource_group=r.inputs.get("resourceGroupName"),
+    return Vault(name=r.inputs.get("vaultName"), resource_group=r.inputs.get("resourceGroupName"),
                  location=r.inputs.get("location"), redundancy=rs.get("standardTierStorageRedundancy"),
                  cross_region_restore=rs.get("crossRegionRestore"))
 
@@ -349,7 +349,7 @@ def build(resources: list[Registration], stack: str = "", pairs: Optional[dict[s
         os_disk = sp.get("osDisk") or {}
         vm_id = r.id
         vm = Vm(
-            name=r.inputs.get("vmName", r.outputs.get("name")), resource_group=r.inputs.get("resourceGroupName"),
+            name=r.inputs.get("vmName"), resource_group=r.inputs.get("resourceGroupName"),
             location=r.inputs.get("location"), size=_get(r.inputs, "hardwareProfile", "vmSize"), id=vm_id,
             availability_set_id=_get(r.inputs, "availabilitySet", "id"),
             security_type=_get(r.inputs, "securityProfile", "securityType"),
@@ -798,8 +798,12 @@ def mermaid(m: Model) -> str:
     regions: dict[str, list[str]] = {}
     edges: list[str] = []
 
-    def node(region: str, nid: str, label: str) -> None:
+    dr_targets: set[str] = set()  # regions that receive a copy (a same-region vault is not "DR")
+
+    def node(region: str, nid: str, label: str, dr: bool = False) -> None:
         regions.setdefault(region, [])
+        if dr:
+            dr_targets.add(region)
         entry = f'    {nid}["{_label(label)}"]'
         if entry not in regions[region]:
             regions[region].append(entry)
@@ -809,7 +813,7 @@ def mermaid(m: Model) -> str:
         node(vr, f"vault_{_mid(str(v.name))}", f"vault {show(v.name)}<br/>{v.redundancy or '?'}")
         pair = m.dr_region_of(v.location)
         if v.redundancy == "GeoRedundant" and pair:
-            node(pair, f"vault2_{_mid(str(v.name))}", f"{show(v.name)} secondary copy<br/>CRR {v.cross_region_restore}")
+            node(pair, f"vault2_{_mid(str(v.name))}", f"{show(v.name)} secondary copy<br/>CRR {v.cross_region_restore}", dr=True)
             edges.append(f"  vault_{_mid(str(v.name))} -. geo-replication .-> vault2_{_mid(str(v.name))}")
     for w in m.workloads:
         s = workload_summary(m, w)
@@ -823,13 +827,13 @@ def mermaid(m: Model) -> str:
         dr_regions = sorted({show(x.dr_region, "region") for vm in w.vms for x in vm.snapshot_sets if x.dr_region})
         for r in dr_regions:
             cid = f"copies_{_mid(w.name)}" + (f"_{_mid(r)}" if len(dr_regions) > 1 else "")
-            node(r, cid, f"{w.name} restore point / snapshot copies")
+            node(r, cid, f"{w.name} restore point / snapshot copies", dr=True)
             edges.append(f'  {wid} -- "consistent sets" --> {cid}')
         if w.image is not None:
             others = [(n, c) for n, c, _ in w.image.target_regions if show(n, "region") != s["region"]]
             for name, count in others:
                 iid = f"img_{_mid(w.name)}" + (f"_{_mid(show(name, 'region'))}" if len(others) > 1 else "")
-                node(show(name, "region"), iid, f"{w.name} image replicas x{count}")
+                node(show(name, "region"), iid, f"{w.name} image replicas x{count}", dr=True)
                 edges.append(f"  {wid} -. image .-> {iid}")
         asr = m.site_recovery.get(w.name)
         if asr is not None:
@@ -844,12 +848,12 @@ def mermaid(m: Model) -> str:
         node(r, "cfg", f"config backup {show(m.config_store.account)}<br/>{m.config_store.sku}")
         pair = m.dr_region_of(m.config_store.location)
         if pair:
-            node(pair, "cfg2", "config backup secondary (read access)")
+            node(pair, "cfg2", "config backup secondary (read access)", dr=True)
             edges.append("  cfg -. geo-replication .-> cfg2")
     primary = {show(w.region, "region") for w in m.workloads}
     for i, (region, nodes) in enumerate(sorted(regions.items(), key=lambda kv: (kv[0] not in primary, kv[0]))):
-        role = "primary" if region in primary else "DR"
-        lines.append(f'  subgraph r{i}["{_label(region)} ({role})"]')
+        role = " (primary)" if region in primary else " (DR)" if region in dr_targets else ""
+        lines.append(f'  subgraph r{i}["{_label(region)}{role}"]')
         lines.extend("  " + n for n in nodes)
         lines.append("  end")
     lines.extend(edges)

@@ -26,3 +26,45 @@ def copy_project(dest: Path, config: dict, stack: str = "dev") -> Path:
     doc["config"].update(config)
     stack_file.write_text(yaml.safe_dump(doc))
     return dest
+
+
+#: Issue 12: small self-contained Pulumi programs of public azure-native patterns (tests/fixtures/programs/<name>/,
+#: each with Pulumi.yaml, __main__.py and Pulumi.dev.yaml) and the exact verdict of the pack on their `dev` stack:
+#: the exit code and the set of (rule id, resource name, enforcement level). Plain projects, so the real-engine
+#: differential test can run them under `pulumi preview --policy-pack policies` too.
+PROGRAMS = ROOT / "tests" / "fixtures" / "programs"
+PROGRAM_FIXTURES: dict[str, dict] = {
+    # item 1 (+2): VM template shape; the FQDN invoke waits on vm.id (unknown in preview); a secure admin password
+    "vm-template": {"exit": 1, "secure_keys": ["fx-vm-template:adminPassword"], "violations": {
+        ("AZDR-COV-001", "vm", "mandatory"), ("AZDR-CMP-004", "vm", "advisory"), ("AZDR-CMP-006", "vm", "advisory")}},
+    # item 1: load-balancer example shape; an output-form invoke with known arguments (unknown offline)
+    "load-balancer": {"exit": 1, "unknown_invokes": ["azure-native:network:getPublicIPAddress"], "violations": {
+        ("AZDR-COV-001", "web-1", "mandatory"), ("AZDR-COV-001", "web-2", "mandatory")}},
+    # item 3: VM location inherited from azure-native:location, vault in another region
+    "inherited-location": {"exit": 1, "violations": {
+        ("AZDR-COV-001", "app-vm", "mandatory"), ("AZDR-CMP-004", "app-vm", "advisory"),
+        ("AZDR-RSV-004", "backup-vault", "advisory"), ("AZDR-RSV-005", "backup-vault", "advisory"),
+        ("AZDR-RSV-006", "backup-vault", "advisory")}},
+    # item 4: NSG on an inline subnet; NSG on a NIC by literal id; a Subnet resource
+    "inline-subnet-nsg": {"exit": 1, "violations": {
+        ("AZDR-PRQ-002", "web-vm", "mandatory"), ("AZDR-PRQ-002", "db-vm", "mandatory"),
+        ("AZDR-CMP-004", "web-vm", "advisory"), ("AZDR-CMP-004", "db-vm", "advisory"),
+        ("AZDR-RSV-004", "backup-vault", "advisory"), ("AZDR-RSV-005", "backup-vault", "advisory"),
+        ("AZDR-RSV-006", "backup-vault", "advisory")}},
+    # item 5: an application account is out of scope; a DR-images account is judged
+    "storage-accounts": {"exit": 1, "violations": {
+        ("AZDR-STG-001", "images", "mandatory"), ("AZDR-STG-002", "images", "mandatory")}},
+    # item 6: Uniform scale set and classic azure VM: not judged (advisory); Flexible without profile: nothing
+    "unjudged-vms": {"exit": 0, "violations": {
+        ("AZDR-COV-004", "web-uniform", "advisory"), ("AZDR-COV-004", "legacy-vm", "advisory")}},
+    # item 7: one URN twice: rejected (exit 2, no verdict)
+    "duplicate-urns": {"exit": 2, "violations": set()},
+    # item 8: vault_name="swaggerExample", autonamed resource group (see the runbook test)
+    "vault-names": {"exit": 1, "violations": {
+        ("AZDR-RSV-002", "vault", "mandatory"), ("AZDR-RSV-004", "vault", "advisory"),
+        ("AZDR-RSV-005", "vault", "advisory"), ("AZDR-RSV-006", "vault", "advisory")}},
+    # item 9: an untagged single VM without an osDisk block and with a VHD data disk
+    "standalone-vm": {"exit": 1, "violations": {
+        ("AZDR-COV-001", "vm", "mandatory"), ("AZDR-CMP-001", "vm", "mandatory"), ("AZDR-CMP-004", "vm", "advisory"),
+        ("AZDR-CMP-006", "vm", "advisory")}},
+}

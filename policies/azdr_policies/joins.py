@@ -234,8 +234,15 @@ def coverage(graph: Graph) -> Coverage:
 
 
 def location(res: PolicyResource) -> Any:
-    """The resource's `location` (normalized), MISSING or UNKNOWN."""
+    """The resource's `location` (normalized), MISSING or UNKNOWN. An azure-native resource without one inherits
+    its provider's `location` config, as the provider's Check does (issue 12: the engine sends the provider
+    resource with its config)."""
     value = read(res, "location")
+    if value is MISSING and res.resource_type.startswith("azure-native:"):
+        provider = getattr(res, "provider", None)
+        props = getattr(provider, "props", None) if provider is not None else None
+        if props is not None:
+            value = known(lambda: get(props, "location"))
     if value is UNKNOWN:
         return UNKNOWN
     text = as_str(value)
@@ -245,3 +252,149 @@ def location(res: PolicyResource) -> Any:
 def ids_in(value: Any, key: str = "id") -> list[Any]:
     """`[x[key] for x in value]` for a list of sub-resources, unknowns as UNKNOWN."""
     return [at(x, key) for x in items(value)]
+
+
+# --------------------------------------------------------------------------------------------
+# Network: VM -> NICs -> subnets -> NSGs, in every shape azure-native accepts (issue 12)
+# --------------------------------------------------------------------------------------------
+
+VIRTUAL_NETWORK = "azure-native:network:VirtualNetwork"
+NIC_TYPE = "azure-native:network:NetworkInterface"
+SUBNET_TYPE = "azure-native:network:Subnet"
+NSG_TYPE = "azure-native:network:NetworkSecurityGroup"
+
+
+def _arm_segment(rid: str, collection: str) -> str | None:
+    """The name after `/<collection>/` in an ARM id (case-insensitive), or None."""
+    parts = rid.strip("/").split("/")
+    for i, p in enumerate(parts[:-1]):
+        if p.lower() == collection.lower():
+            return parts[i + 1]
+    return None
+
+
+def _named(graph: Graph, type_: str, key: str, name: str) -> PolicyResource | None:
+    """The resource of `type_` whose name input `key` (or `name` output) is `name`."""
+    for res in graph.of(type_):
+        for path in (key, "name"):
+            value = as_str(read(res, path))
+            if value and value.lower() == name.lower():
+                return res
+    return None
+
+
+@dataclass(frozen=True)
+class SubnetRef:
+    """A NIC's subnet: a `network:Subnet` resource, or a subnet declared inline in `VirtualNetwork.subnets`."""
+    ref: Ref
+    vnet: PolicyResource | None = None
+    inline: Any = MISSING
+    """The inline subnet object (a proxied mapping) when the subnet is declared in `vnet.subnets`."""
+
+    @property
+    def label(self) -> str:
+        if self.vnet is not None:
+            name = as_str(at(self.inline, "name")) or "?"
+            return f"subnet '{name}' of virtual network '{self.vnet.name}'"
+        return f"subnet '{self.ref.target.name}'" if self.ref.target is not None else "subnet"
+
+
+def ref_by_id_or_name(graph: Graph, value: Any, type_: str, collection: str, key: str) -> Ref:
+    """An id value: a resource by id, else (a literal ARM id or a bare name) by its name segment."""
+    ref = graph.by_ref_id(value, (type_,))
+    if ref.status != "external":
+        return ref
+    name = _arm_segment(ref.raw, collection) if "/" in ref.raw else ref.raw
+    hit = _named(graph, type_, key, name) if name else None
+    return Ref(hit, "id", ref.raw) if hit is not None else ref
+
+
+def _inline_subnets(vnet: PolicyResource) -> list[Any]:
+    return [s for s in items(read(vnet, "subnets"))]
+
+
+def nic_subnets(graph: Graph, nic: PolicyResource) -> list[SubnetRef]:
+    """The subnets of `nic`'s IP configurations: `Subnet` resources (dependency, id, literal id) and inline
+    subnets of a `VirtualNetwork` (dependency on the network, then the subnet name in the id)."""
+    out: list[SubnetRef] = []
+    subnet_deps = graph.deps(nic, "ipConfigurations", (SUBNET_TYPE,))
+    vnet_deps = graph.deps(nic, "ipConfigurations", (VIRTUAL_NETWORK,))
+    for conf in items(read(nic, "ipConfigurations")):
+        value = at(conf, "subnet.id")
+        if value is MISSING:
+            # `subnet` given but its id absent (an inline subnet's id read from the network's outputs before Azure
+            # assigns it): the dependency names the network, as for an unknown id
+            if at(conf, "subnet") is MISSING or not (subnet_deps or vnet_deps):
+                continue
+            value = UNKNOWN
+        if isinstance(value, str) and value:
+            ref = ref_by_id_or_name(graph, value, SUBNET_TYPE, "subnets", "subnetName")
+            if ref.target is not None:
+                out.append(SubnetRef(ref))
+                continue
+            vnet_name, sub_name = _arm_segment(value, "virtualNetworks"), _arm_segment(value, "subnets")
+            vnet = _named(graph, VIRTUAL_NETWORK, "virtualNetworkName", vnet_name) if vnet_name else None
+            if vnet is None and len(vnet_deps) == 1:
+                vnet = vnet_deps[0]
+            if vnet is not None and sub_name:
+                hit = next((s for s in _inline_subnets(vnet) if same_text(at(s, "name"), sub_name)), None)
+                if hit is not None:
+                    out.append(SubnetRef(Ref(vnet, "id", value), vnet, hit))
+                    continue
+            out.append(SubnetRef(ref))
+            continue
+        # unknown during preview: the dependency names the target
+        if len(subnet_deps) == 1 and not vnet_deps:
+            out.append(SubnetRef(Ref(subnet_deps[0], "dep")))
+        elif len(vnet_deps) == 1 and not subnet_deps:
+            inline = _inline_subnets(vnet_deps[0])
+            if len(inline) == 1:
+                out.append(SubnetRef(Ref(vnet_deps[0], "dep"), vnet_deps[0], inline[0]))
+            elif any(at(s, "networkSecurityGroup") is not MISSING for s in inline):
+                out.append(SubnetRef(Ref(None, "unknown")))  # which inline subnet (some hold an NSG) is unknown
+        else:
+            out.append(SubnetRef(Ref(None, "unknown")))
+    return out
+
+
+def subnet_nsg(graph: Graph, sub: SubnetRef) -> Ref:
+    """The NSG of a subnet (a `Subnet` resource or an inline subnet)."""
+    if sub.vnet is None:
+        assert sub.ref.target is not None
+        target = sub.ref.target
+        value = read(target, "networkSecurityGroup.id")
+        deps = graph.deps(target, "networkSecurityGroup", (NSG_TYPE,))
+    else:
+        target = sub.vnet
+        value = at(sub.inline, "networkSecurityGroup.id")
+        deps = graph.deps(target, "subnets", (NSG_TYPE,))
+        with_nsg = [s for s in _inline_subnets(target) if at(s, "networkSecurityGroup") is not MISSING]
+        if value is MISSING and at(sub.inline, "networkSecurityGroup") is not MISSING and deps:
+            value = UNKNOWN  # an NSG object whose id is not there yet: the dependency names it
+        if value is UNKNOWN and not (len(deps) == 1 and len(with_nsg) == 1):
+            return Ref(None, "unknown")
+    if value is MISSING:
+        return Ref(None, "missing")
+    if value is UNKNOWN:
+        return Ref(deps[0], "dep") if len(deps) == 1 else Ref(None, "unknown")
+    return ref_by_id_or_name(graph, value, NSG_TYPE, "networkSecurityGroups", "networkSecurityGroupName")
+
+
+def nic_nsg(graph: Graph, nic: PolicyResource) -> Ref:
+    """The NSG on a NIC (dependency, id, literal id or name)."""
+    value = read(nic, "networkSecurityGroup.id")
+    if value is MISSING:
+        return Ref(None, "missing")
+    deps = graph.deps(nic, "networkSecurityGroup", (NSG_TYPE,))
+    if value is UNKNOWN:
+        return Ref(deps[0], "dep") if len(deps) == 1 else Ref(None, "unknown")
+    return ref_by_id_or_name(graph, value, NSG_TYPE, "networkSecurityGroups", "networkSecurityGroupName")
+
+
+def vm_nics(graph: Graph, vm: PolicyResource) -> list[Ref]:
+    """The VM's network interfaces: dependencies of `networkProfile`, else ids (literal ids by name)."""
+    deps = graph.deps(vm, "networkProfile", (NIC_TYPE,))
+    if deps:
+        return [Ref(n, "dep") for n in deps]
+    return [ref_by_id_or_name(graph, i, NIC_TYPE, "networkInterfaces", "networkInterfaceName")
+            for i in (at(n, "id") for n in items(read(vm, "networkProfile.networkInterfaces")))]

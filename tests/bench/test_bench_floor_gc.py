@@ -9,7 +9,7 @@ import json
 import bench.run as run
 from bench.report import render
 
-from test_bench_fleet import _dump, _row
+from test_bench_fleet import _dump, _program_registrations, _row
 
 META = {"date": "2026-01-01 00:00 UTC", "command": "make bench",
         "machine": {"cpu": "cpu", "cores": "2", "memory": "4 GiB", "os": "Linux", "python": "3.11"},
@@ -36,7 +36,7 @@ def test_floor_gc_paused_like_the_capture(tmp_path, monkeypatch, fleet_capture):
     assert seen == [False]
     assert gc.isenabled()
     assert sorted(res) == ["floor_resources", "floor_rss_mib", "floor_s"]
-    assert res["floor_resources"] == len(cap.resources)
+    assert res["floor_resources"] == len(_program_registrations(cap))
 
 
 def test_floor_default_gc(tmp_path, monkeypatch, fleet_capture):
@@ -84,6 +84,6 @@ def test_floor_sends_the_same_alias_urns(fleet_capture):
     floor = run_in_mocks(lambda: run.replay(_dump(cap)), project=cap.project, stack=cap.stack, preview=True,
                          mocks=EchoMocks())
     got = {r.urn: r.options["aliases"] for r in floor.resources}
-    want = {r.urn: r.options["aliases"] for r in cap.resources}
+    want = {r.urn: r.options["aliases"] for r in _program_registrations(cap)}
     assert got == want
     assert sum(len(v) for v in want.values()) > 500

@@ -97,6 +97,8 @@ def test_dev_stack_critical_path():
     w = "urn:pulumi:dev::azure-iaas-dr::azure-iaas-dr:workload_compute:WorkloadCompute$"
     s = "urn:pulumi:dev::azure-iaas-dr::azure-iaas-dr:restore_points:ConsistentSnapshots$"
     assert critical_path(cap.resources) == [
+        # the engine's default provider is created first: every azure-native resource waits for it
+        "urn:pulumi:dev::azure-iaas-dr::pulumi:providers:azure-native::default_3_29_0",
         w + "azure-iaas-dr:resource_group:ResourceGroup$azure-native:resources:ResourceGroup::workload-database-rg",
         w + "azure-native:network:VirtualNetwork::workload-database-vnet",
         w + "azure-native:network:Subnet::workload-database-subnet",

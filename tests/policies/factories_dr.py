@@ -89,9 +89,12 @@ def gallery_image_version_props() -> dict[str, Any]:
     }
 
 
-def storage_account_props(sku: str = "Standard_RAGRS") -> dict[str, Any]:
-    return {"resourceGroupName": RG, "location": "westeurope", "accountName": "stdrimages", "kind": "StorageV2",
-            "sku": {"name": sku}}
+def storage_account_props(sku: str = "Standard_RAGRS", purpose: str | None = "configuration-backup") -> dict[str, Any]:
+    props: dict[str, Any] = {"resourceGroupName": RG, "location": "westeurope", "accountName": "stdrimages",
+                             "kind": "StorageV2", "sku": {"name": sku}}
+    if purpose is not None:
+        props["tags"] = {"dr-purpose": purpose}
+    return props
 
 
 def blob_service_props(enabled: Any = True, days: Any = 14) -> dict[str, Any]:

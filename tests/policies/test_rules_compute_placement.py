@@ -37,13 +37,22 @@ CASES = [
     Case("AZDR-CMP-003", "pass-non-ha-left-to-cmp-004", NON_HA, name="vm"),
     Case("AZDR-CMP-003", "fail-ha-standalone", STANDALONE, [_ha()], name="vm"),
     Case("AZDR-CMP-003", "fail-ha-empty-zones", mutate(STANDALONE, "zones", []), [_ha()], name="vm"),
-    Case("AZDR-CMP-003", "fail-untagged-standalone", mutate(STANDALONE, "tags", DELETE),
-         [_ha("it has no dr-high-availability tag (judged as high availability)")], name="vm"),
+    # issue 12: nothing says an untagged VM needs HA: CMP-004's advisory, unless the estate sets untaggedMeansHa
+    Case("AZDR-CMP-003", "pass-untagged-tags-missing-left-to-cmp-004", mutate(STANDALONE, "tags", DELETE), name="vm"),
+    Case("AZDR-CMP-003", "fail-untagged-standalone-untagged-means-ha", mutate(STANDALONE, "tags", DELETE),
+         [_ha("it has no dr-high-availability tag (untaggedMeansHa: judged as high availability)")], name="vm",
+         config={"untaggedMeansHa": True}),
     Case("AZDR-CMP-004", "pass-non-ha-zonal", mutate(NON_HA, "zones", ["2"]), name="vm"),
     Case("AZDR-CMP-004", "pass-ha-standalone-left-to-cmp-003", STANDALONE, name="vm"),
     Case("AZDR-CMP-004", "fail-non-ha-all-premium", NON_HA, [PREMIUM_MSG], name="vm"),
     Case("AZDR-CMP-004", "fail-non-ha-standard-ssd", mutate(NON_HA, OS_SKU, "StandardSSD_LRS"), [OTHER_MSG], name="vm"),
     Case("AZDR-CMP-004", "fail-non-ha-os-sku-missing", mutate(NON_HA, OS_SKU, DELETE), [OTHER_MSG], name="vm"),
+    Case("AZDR-CMP-004", "fail-untagged-standalone-tags-missing", mutate(STANDALONE, "tags", DELETE),
+         ["[AZDR-CMP-004] VM 'vm' is standalone and has no dr-high-availability tag: if its workload needs high "
+          "availability, a host or rack fault takes it down; tag it dr-high-availability='true' and place it in an "
+          "availability zone or an availability set, or tag it 'false' to accept the risk"], name="vm"),
+    Case("AZDR-CMP-004", "pass-untagged-left-to-cmp-003-by-config", mutate(STANDALONE, "tags", DELETE), name="vm",
+         config={"untaggedMeansHa": True}),
 ]
 
 
@@ -125,7 +134,15 @@ CASES += [
     Case("AZDR-CMP-006", "fail-database-lrs", VM,
          [_vm_disk("osDisk", "'Premium_LRS'"), _vm_disk("dataDisks[0] (lun 0)", "'Premium_LRS'")], name="vm"),
     Case("AZDR-CMP-006", "fail-os-sku-missing", mutate(ZRS_VM, OS_SKU, DELETE),
-         [_vm_disk("osDisk", "not set (Azure picks an LRS type)")], name="vm"),
+         ["[AZDR-CMP-006] VM 'vm' storageProfile.osDisk has no managedDisk.storageAccountType (Azure picks an LRS "
+          f"type) on a non-zonal VM but {TIER}: {FIX}"], name="vm"),
+    Case("AZDR-CMP-006", "fail-os-disk-block-missing", mutate(ZRS_VM, "storageProfile.osDisk", DELETE),
+         ["[AZDR-CMP-006] VM 'vm' storageProfile.osDisk is not set (Azure creates the OS disk with an LRS type) on a "
+          f"non-zonal VM but {TIER}: {FIX}"], name="vm"),
+    Case("AZDR-CMP-006", "pass-vhd-disks-left-to-cmp-001-sku-missing",
+         mutate(mutate(ZRS_VM, "storageProfile.osDisk", {"name": "os", "createOption": "FromImage",
+                                                         "vhd": {"uri": "https://st.blob.core.windows.net/vhds/os.vhd"}}),
+                "storageProfile.dataDisks", []), name="vm"),
     Case("AZDR-CMP-006", "fail-untagged-strictest", mutate(mutate(ZRS_VM, "tags", DELETE), OS_SKU, "Standard_LRS"),
          [_vm_disk("osDisk", "'Standard_LRS'", "it has no dr-tier tag (judged by the strictest default)")], name="vm"),
     Case("AZDR-CMP-006", "fail-configured-tier", mutate(mutate(ZRS_VM, "tags.dr-tier", "reporting"), OS_SKU,

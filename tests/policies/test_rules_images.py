@@ -170,14 +170,23 @@ CASES += [Case("AZDR-STG-001", f"pass-{s}", storage_account_props(s), name="st")
 CASES += [
     Case("AZDR-STG-001", "fail-lrs", storage_account_props("Standard_LRS"), [_st("'Standard_LRS'")], name="st"),
     Case("AZDR-STG-001", "fail-zrs", storage_account_props("Standard_ZRS"), [_st("'Standard_ZRS'")], name="st"),
-    Case("AZDR-STG-001", "fail-sku-missing", mutate(storage_account_props(), "sku", DELETE), [_st("not set")],
+    Case("AZDR-STG-001", "fail-sku-missing", mutate(storage_account_props(), "sku", DELETE),
+         [_st("not set").replace("is not set", "has no sku (sku.name is required)")], name="st"),
+    # scope (issue 12): only accounts tagged as holding DR images, templates or configuration backups
+    Case("AZDR-STG-001", "pass-application-account-out-of-scope", storage_account_props("Standard_LRS", purpose=None),
          name="st"),
+    Case("AZDR-STG-001", "pass-other-purpose-out-of-scope", storage_account_props("Standard_LRS", purpose="app-logs"),
+         name="st"),
+    Case("AZDR-STG-001", "fail-images-purpose", storage_account_props("Standard_LRS", purpose="images"),
+         [_st("'Standard_LRS'")], name="st"),
+    Case("AZDR-STG-001", "pass-configured-purposes", storage_account_props("Standard_LRS", purpose="images"),
+         name="st", config={"drPurposes": "configuration-backup"}),
 ]
 
 
-def blob(svc=None, *, dep=True, account_name="stdrimages"):
+def blob(svc=None, *, dep=True, account_name="stdrimages", purpose="configuration-backup"):
     def build():
-        st = stack_resource(ST_T, "st", {**storage_account_props(), "name": "stdrimages"})
+        st = stack_resource(ST_T, "st", {**storage_account_props(purpose=purpose), "name": "stdrimages"})
         out = [st]
         if svc is not None:
             out.append(stack_resource(BLOB_T, "st-blob", {**svc, "accountName": account_name},
@@ -217,6 +226,10 @@ CASES += [
     Case("AZDR-STG-002", "fail-days-missing-below-configured-minimum", blob(blob_service_props(days=None)),
          [_sd("keeps deleted blobs 7 days (days not set) on 'st-blob', fewer than 8: set deleteRetentionPolicy.days "
               "to 8-365")], config={"minimumRetentionDays": 8}),
+    Case("AZDR-STG-002", "pass-application-account-out-of-scope", blob(None, purpose=None)),
+    Case("AZDR-STG-002", "fail-unknown-purpose", blob(None, purpose=UNK),
+         [_sd("has a dr-purpose tag that is unknown during preview: whether it holds DR images or templates cannot "
+              "be verified")]),
     Case("AZDR-STG-002", "fail-unknown-enabled", blob(blob_service_props(enabled=UNKNOWN_BOOLEAN_VALUE)),
          [_sd("blob soft delete on 'st-blob' is unknown during preview: it cannot be verified")]),
 ]

@@ -87,8 +87,8 @@ CASES += [
     Case("AZDR-CMP-004", "pass-unknown-disk-list-skipped", mutate(NON_HA, "storageProfile.dataDisks",
                                                                   UNKNOWN_ARRAY_VALUE), name="vm"),
     Case("AZDR-CMP-004", "pass-unknown-ha-tag-skipped", mutate(NON_HA, "tags.dr-high-availability", UNK), name="vm"),
-    Case("AZDR-CMP-004", "pass-ha-tag-missing-judged-by-cmp-003",
-         mutate(NON_HA, "tags.dr-high-availability", DELETE), name="vm"),
+    Case("AZDR-CMP-004", "pass-ha-tag-missing-judged-by-cmp-003-when-configured",
+         mutate(NON_HA, "tags.dr-high-availability", DELETE), name="vm", config={"untaggedMeansHa": True}),
     Case("AZDR-SNP-003", "pass-unknown-target-location-left-to-snp-002", copy("pass-dr", UNK)),
     Case("AZDR-SNP-003", "pass-target-location-missing-not-compared", copy("pass-dr", None)),
     Case("AZDR-SNP-003", "pass-source-location-missing-not-compared", copy("pass-dr", "eastus", src_loc=None)),
@@ -106,11 +106,12 @@ CASES += [
          [f"[AZDR-BKP-006] policy 'pol' keeps daily recovery points not set days; Azure allows 7-9999: set {DAILY} "
           f"within that range"], name="pol"),
     Case("AZDR-CMP-001", "pass-data-disks-missing", mutate(VM, "storageProfile.dataDisks", DELETE), name="vm"),
-    Case("AZDR-CMP-003", "fail-ha-tag-missing-standalone",
+    Case("AZDR-CMP-003", "fail-ha-tag-missing-standalone-when-configured",
          mutate(mutate(VM, "availabilitySet", DELETE), "tags.dr-high-availability", DELETE),
          ["[AZDR-CMP-003] VM 'vm' is standalone (no zones, availability set or scale set) but it has no "
-          "dr-high-availability tag (judged as high availability): a host or rack fault takes it down; put it in an "
-          "availability set of at least 2 VMs or in an availability zone"], name="vm"),
+          "dr-high-availability tag (untaggedMeansHa: judged as high availability): a host or rack fault takes it "
+          "down; put it in an availability set of at least 2 VMs or in an availability zone"], name="vm",
+         config={"untaggedMeansHa": True}),
 ]
 
 

@@ -16,6 +16,9 @@ OUTER = P + "fixture:app:Outer::app"
 INNER = P + "fixture:app:Outer$fixture:app:Inner::app-inner"
 INNER_THING = P + "fixture:app:Outer$fixture:app:Inner$fixture:index:Thing::app-inner-thing"
 CONSUMER = P + "fixture:app:Outer$fixture:index:Thing::app-consumer"
+# The engine's default providers (issue 12), registered before their first user with the package's config.
+AZ_PROVIDER = P + "pulumi:providers:azure-native::default_3_29_0"
+FX_PROVIDER = P + "pulumi:providers:fixture::default"
 SECRET = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "value": "s3cr3t"}
 
 
@@ -30,7 +33,18 @@ def update():
 
 
 def test_urns_as_the_engine_forms_them_with_full_nested_chain(preview):
-    assert [r.urn for r in preview.resources] == [STACK, RG, OUTER, INNER, INNER_THING, CONSUMER]
+    assert [r.urn for r in preview.resources] == [STACK, AZ_PROVIDER, RG, OUTER, INNER, FX_PROVIDER, INNER_THING,
+                                                  CONSUMER]
+
+
+def test_default_providers_with_their_config_and_references(preview, update):
+    by = preview.by_urn()
+    assert by[AZ_PROVIDER].inputs == {"location": "westeurope", "version": "3.29.0"}
+    assert by[FX_PROVIDER].inputs == {}
+    assert (by[AZ_PROVIDER].custom, by[AZ_PROVIDER].id, by[AZ_PROVIDER].parent) == (True, None, "")
+    assert by[RG].provider == AZ_PROVIDER + "::" + UNKNOWN  # a provider being created: id unknown in preview
+    assert by[CONSUMER].provider == FX_PROVIDER + "::" + UNKNOWN
+    assert update.by_urn()[RG].provider == AZ_PROVIDER + "::default_3_29_0-id"
 
 
 def test_engine_urn_drops_root_stack_and_keeps_full_parent_chain():
@@ -47,25 +61,30 @@ def test_parents_dependencies_and_property_dependencies(preview):
     by = preview.by_urn()
     assert {u: r.parent for u, r in by.items()} == {
         STACK: "", RG: STACK, OUTER: STACK, INNER: OUTER, INNER_THING: INNER, CONSUMER: OUTER,
+        AZ_PROVIDER: "", FX_PROVIDER: "",
     }
     consumer = by[CONSUMER]
     assert consumer.dependencies == [RG, INNER_THING]
     assert consumer.property_dependencies == {
         "count": [], "labels": [], "location": [RG], "ratio": [], "resourceGroupName": [RG], "token": [],
     }
-    assert [r.custom for r in preview.resources] == [False, True, False, False, True, True]
+    assert [r.custom for r in preview.resources] == [False, True, True, False, False, True, True, True]
 
 
 def test_inputs_exactly_as_serialized_with_unknowns_in_preview(preview, update):
     consumer = preview.by_urn()[CONSUMER]
+    # The group is autonamed (its name is not an input): unknown in preview, as the engine gives it; its location
+    # is the provider's default (azure-native:location), filled in before its outputs exist.
     assert consumer.inputs == {
-        "resourceGroupName": "rg", "location": UNKNOWN, "count": 2.0, "ratio": 0.5,
+        "resourceGroupName": UNKNOWN, "location": "westeurope", "count": 2.0, "ratio": 0.5,
         "labels": {"a": "b"}, "token": SECRET,
     }
+    assert preview.by_urn()[RG].inputs == {"location": "westeurope", "tags": {"owner": "fixture"}}
     assert isinstance(consumer.inputs["count"], float)
-    # Not a preview: the output the mock did not return is absent, not unknown.
+    # Not a preview: the default mocks echo inputs and add `name`.
     assert update.by_urn()[CONSUMER].inputs == {
-        "resourceGroupName": "rg", "count": 2.0, "ratio": 0.5, "labels": {"a": "b"}, "token": SECRET,
+        "resourceGroupName": "rg", "location": "westeurope", "count": 2.0, "ratio": 0.5, "labels": {"a": "b"},
+        "token": SECRET,
     }
     assert preview.by_urn()[INNER_THING].inputs == {"size": 2.0, "kind": "inner"}
 
@@ -80,13 +99,18 @@ def test_options_recorded(preview):
     assert by[RG].options["customTimeouts"] is None
 
 
-def test_outputs_ids_stack_outputs_and_secure_keys(preview):
+def test_outputs_ids_stack_outputs_and_secure_keys(preview, update):
     by = preview.by_urn()
-    assert by[INNER_THING].id == "app-inner-thing-id"
-    assert by[INNER_THING].outputs == {"size": 2.0, "kind": "inner", "name": "app-inner-thing"}
-    assert by[INNER].id is None and by[INNER].outputs == {"thingId": "app-inner-thing-id"}
+    # Preview: a resource being created has an unknown id and only the outputs the program gave as inputs.
+    assert by[INNER_THING].id is None
+    assert by[INNER_THING].outputs == {"size": 2.0, "kind": "inner"}
+    assert by[INNER].id is None and by[INNER].outputs == {"thingId": UNKNOWN}
     assert by[OUTER].outputs == {}
-    assert preview.stack_outputs == {"rgName": "rg", "owner": "team-a", "settings": {"tier": "gold", "sizes": [1.0, 2.0]}}
+    assert preview.stack_outputs == {"rgName": UNKNOWN, "owner": "team-a",
+                                     "settings": {"tier": "gold", "sizes": [1.0, 2.0]}}
+    up = update.by_urn()
+    assert (up[INNER_THING].id, up[INNER].outputs) == ("app-inner-thing-id", {"thingId": "app-inner-thing-id"})
+    assert up[INNER_THING].outputs == {"size": 2.0, "kind": "inner", "name": "app-inner-thing"}
     assert by[STACK].outputs == preview.stack_outputs
     assert preview.unavailable_secure_keys == ["mini:apiToken"]
     assert [(d.severity, d.message) for d in preview.diagnostics] == [("warning", "fixture warning: owner is team-a")]

@@ -37,18 +37,19 @@ def test_preview_json_passing_stack_exits_0():
     assert code == 0, err
     doc = json.loads(out)
     assert list(doc) == ["resources", "violations", "summary"]
-    assert [r["name"] for r in doc["resources"]] == ["mini-dev", "rg", "app", "app-inner", "app-inner-thing", "app-consumer"]
-    assert doc["resources"][5]["inputs"]["location"] == "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+    assert [r["name"] for r in doc["resources"]] == ["mini-dev", "rg", "app", "app-inner", "app-inner-thing", "app-consumer",
+                                                     "default_3_29_0", "default"]  # tree order: providers last
+    assert doc["resources"][5]["inputs"]["location"] == "westeurope"  # the provider's default location
+    assert doc["resources"][5]["inputs"]["resourceGroupName"] == "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
     assert doc["resources"][5]["parent"] == "urn:pulumi:dev::mini::fixture:app:Outer::app"
     # the pack received the secret's value (see test_posture_analyzer); the output never shows it
     assert doc["resources"][5]["inputs"]["token"] == "[secret]"
     assert "s3cr3t" not in out
-    assert [(v["policyName"], v["enforcementLevel"]) for v in doc["violations"]] == [
-        ("thing-count-limit", "advisory"), ("things-protected", "advisory"),
-    ]
+    # the location is the provider's default (azure-native:location), known: no preview advisory for it
+    assert [(v["policyName"], v["enforcementLevel"]) for v in doc["violations"]] == [("things-protected", "advisory")]
     assert set(doc["violations"][0]) == {"policyPackName", "policyName", "enforcementLevel", "resourceUrn", "message"}
     s = doc["summary"]
-    assert (s["mandatory"], s["advisory"], s["exitCode"], s["unavailableSecureKeys"]) == (0, 2, 0, ["mini:apiToken"])
+    assert (s["mandatory"], s["advisory"], s["exitCode"], s["unavailableSecureKeys"]) == (0, 1, 0, ["mini:apiToken"])
     assert s["policyPacks"] == [{"name": "fixture-pack", "version": "1.2.3"}]
     assert any("no provider Check" in g for g in s["gaps"])
     # deterministic
@@ -68,7 +69,7 @@ def test_preview_text_mandatory_violation_exits_1():
         "          count 3 exceeds maxCount 2.\n"
         "          resource: urn:pulumi:big::mini::fixture:app:Outer$fixture:index:Thing::app-consumer\n"
     ) in out
-    assert out.rstrip().endswith("Summary: 6 resources, 1 mandatory and 2 advisory policy violations "
+    assert out.rstrip().endswith("Summary: 8 resources, 1 mandatory and 2 advisory policy violations "
                                  "(mandatory violations: exit 1)")
 
 

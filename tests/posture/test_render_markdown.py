@@ -194,13 +194,13 @@ def posture(*args, env=None):
 GAPS_PREVIEW = """\
 <details><summary>What the offline engine cannot see (9)</summary>
 
-- no provider Check: azure-native defaults, autonaming (\\*Name properties), location and validation are not \
-applied to inputs
-- no default provider resources (pulumi:providers:azure-native) and no provider on Analyze
+- no provider Check: azure-native defaults, autonaming (*Name properties) and validation are not applied to \
+inputs (only the inherited location is)
+- functions that read Azure (invokes) return unknown; a real preview calls Azure
 - no prior state: no diff, no replace/delete steps; every resource is analyzed as a create
-- resource outputs come from the mocks, not from Azure
+- resource outputs come from the mocks (by default unknown in preview unless given as inputs), not from Azure
 - stack transforms are not run by the mock monitor
-- secure config ({secure: ...}) cannot be decrypted offline
+- secure config ({secure: ...}) cannot be decrypted offline: the program gets an unknown secret
 - stack tags are not sent to the policy pack
 - Remediate is not called
 - secure config keys unavailable offline: mini:apiToken
@@ -230,7 +230,7 @@ def test_cli_preview_markdown_on_the_fixture_is_exact():
     fix = "— **Fix:** Lower `replicas` or raise `maxCount`. [docs](https://example.invalid/thing-count-limit)"
     assert out == (
         "## :x: Policy results for stack `big`: failed\n\n"
-        "Violations: **1** mandatory, **2** advisory · 6 resources · policy pack `fixture-pack@v1.2.3` · "
+        "Violations: **1** mandatory, **2** advisory · 8 resources · policy pack `fixture-pack@v1.2.3` · "
         "offline preview of the program\n\n"
         "Mandatory violations block this change (exit code 1).\n\n"
         "### Unspecified (3)\n\n"

@@ -192,11 +192,24 @@ def _all_premium(props) -> bool:
     return True
 
 
-def check_ha_placement(args: ResourceValidationArgs, _cfg: RuleConfig) -> Iterable[str]:
+UNTAGGED_KEY = ConfigKey(
+    "untaggedMeansHa", "boolean", False,
+    f"Judge VMs without a {HA_TAG} tag as high-availability workloads (AZDR-CMP-003, mandatory) instead of "
+    f"reporting them with the standalone advisory (AZDR-CMP-004). Set it on both rules.")
+
+
+def _judged_as_ha(props, cfg: RuleConfig) -> bool | None:
+    """True/False as CMP-003 judges the VM; an untagged VM follows `untaggedMeansHa`."""
+    ha = wants_ha(props)
+    return bool(cfg["untaggedMeansHa"]) if ha is None else ha
+
+
+def check_ha_placement(args: ResourceValidationArgs, cfg: RuleConfig) -> Iterable[str]:
     ha = wants_ha(args.props)
-    if ha is False or _placed(args.props):
+    if not _judged_as_ha(args.props, cfg) or _placed(args.props):
         return
-    why = "its workload asks for high availability" if ha else f"it has no {HA_TAG} tag (judged as high availability)"
+    why = ("its workload asks for high availability" if ha else
+           f"it has no {HA_TAG} tag (untaggedMeansHa: judged as high availability)")
     yield (
         f"VM '{args.name}' is standalone (no zones, availability set or scale set) but {why}: a host or rack fault "
         f"takes it down; put it in an availability set of at least 2 VMs or in an availability zone"
@@ -234,18 +247,26 @@ compute.VirtualMachine("db-1", resource_group_name=rg.name,
         "zones count as zonal. An unknown dr-high-availability tag skips the rule."
     ),
     missing=(
-        "No zones, availabilitySet or virtualMachineScaleSet means standalone (Azure default). No "
-        "dr-high-availability tag means the strictest default: the workload is judged as high availability."
+        "No zones, availabilitySet or virtualMachineScaleSet means standalone (Azure default). A VM without a "
+        "dr-high-availability tag is left to the AZDR-CMP-004 advisory (nothing says the workload needs HA); an "
+        "estate that wants untagged VMs judged as HA sets untaggedMeansHa on both rules."
     ),
     check=check_ha_placement,
+    config=(UNTAGGED_KEY,),
     tags=("compute", "availability"),
 )
 
 
-def check_standalone(args: ResourceValidationArgs, _cfg: RuleConfig) -> Iterable[str]:
-    if wants_ha(args.props) is not False or _placed(args.props):
-        return  # HA (or untagged) workloads: AZDR-CMP-003
-    if _all_premium(args.props):
+def check_standalone(args: ResourceValidationArgs, cfg: RuleConfig) -> Iterable[str]:
+    if _judged_as_ha(args.props, cfg) is not False or _placed(args.props):
+        return  # HA workloads (and untagged ones with untaggedMeansHa): AZDR-CMP-003
+    if wants_ha(args.props) is None:
+        yield (
+            f"VM '{args.name}' is standalone and has no {HA_TAG} tag: if its workload needs high availability, a "
+            f"host or rack fault takes it down; tag it {HA_TAG}='true' and place it in an availability zone or an "
+            f"availability set, or tag it 'false' to accept the risk"
+        )
+    elif _all_premium(args.props):
         yield (
             f"VM '{args.name}' is standalone: with all disks on Premium SSD it has the single-instance SLA but no "
             f"protection from a host or rack fault; use an availability zone or an availability set if the "
@@ -288,10 +309,12 @@ compute.VirtualMachine("report-1", resource_group_name=rg.name, zones=["1"],
         "and cannot tell which message applies)."
     ),
     missing=(
-        "Applies only to VMs tagged dr-high-availability 'false' (untagged VMs are judged by AZDR-CMP-003). A disk "
-        "without storageAccountType (Azure picks one by VM size) or attached by id counts as not Premium SSD."
+        "Applies to VMs tagged dr-high-availability 'false' and to untagged VMs (unless untaggedMeansHa, then "
+        "AZDR-CMP-003 judges them). A disk without storageAccountType (Azure picks one by VM size) or attached by "
+        "id counts as not Premium SSD."
     ),
     check=check_standalone,
+    config=(UNTAGGED_KEY,),
     tags=("compute", "availability"),
 )
 
@@ -391,13 +414,21 @@ def check_disk_redundancy(args: ResourceValidationArgs, cfg: RuleConfig) -> Iter
             shown = "not set (Standard_LRS)" if sku is MISSING else show(sku)
             yield f"disk '{args.name}' is {shown} and not zonal but {why}: {fix}"
         return
+    if get(args.props, "storageProfile.osDisk") is MISSING:
+        # No osDisk block: Azure creates the OS disk from the image with a type it picks by VM size (an LRS type).
+        # https://learn.microsoft.com/azure/virtual-machines/disks-redundancy
+        yield (f"VM '{args.name}' storageProfile.osDisk is not set (Azure creates the OS disk with an LRS type) on a "
+               f"non-zonal VM but {why}: {fix}")
     for label, disk in _disks(args.props):
+        if get(disk, "vhd") is not MISSING:
+            continue  # an unmanaged (VHD) disk has no disk SKU: AZDR-CMP-001 reports it
         sku = get(disk, "managedDisk.storageAccountType")
         if sku is MISSING and at(disk, "managedDisk.id") is not MISSING:
             continue  # an attached Disk resource: judged on its own
         if not _is_zrs(sku):
-            shown = "not set (Azure picks an LRS type)" if sku is MISSING else show(sku)
-            yield f"VM '{args.name}' storageProfile.{label} is {shown} on a non-zonal VM but {why}: {fix}"
+            what = ("has no managedDisk.storageAccountType (Azure picks an LRS type)" if sku is MISSING
+                    else f"is {show(sku)}")
+            yield f"VM '{args.name}' storageProfile.{label} {what} on a non-zonal VM but {why}: {fix}"
 
 
 DISK_REDUNDANCY = Rule(
@@ -432,7 +463,8 @@ compute.DataDiskArgs(lun=0, create_option=compute.DiskCreateOptionTypes.EMPTY, d
     missing=(
         "No dr-tier tag: judged as a tier that requires ZRS (strictest default). A VM disk without "
         "storageAccountType fails (Azure picks an LRS type by VM size) unless it attaches a Disk by id (judged on "
-        "the Disk). A Disk without sku is Standard_LRS (fails)."
+        "the Disk); a VM without an osDisk block fails the same way; unmanaged (vhd) disks are left to "
+        "AZDR-CMP-001. A Disk without sku is Standard_LRS (fails)."
     ),
     check=check_disk_redundancy,
     config=(

@@ -317,4 +317,79 @@ policies = [rs.ProtectionPolicy(f"vm-daily-{i}", resource_group_name=rg.name, va
 )
 
 
-RULES = [VM_PROTECTED, VM_V2_POLICY, VMS_PER_POLICY]
+# ---- AZDR-COV-004 (stack, advisory) ------------------------------------------------------------
+
+SCALE_SET = "azure-native:compute:VirtualMachineScaleSet"
+CLASSIC_VM_TYPES = ("azure:compute:VirtualMachine", "azure:compute:LinuxVirtualMachine",
+                    "azure:compute:WindowsVirtualMachine", "azure:compute:LinuxVirtualMachineScaleSet",
+                    "azure:compute:WindowsVirtualMachineScaleSet", "azure:compute:ScaleSet",
+                    "azure:compute:OrchestratedVirtualMachineScaleSet")
+LEARN_FLEX = "https://learn.microsoft.com/azure/virtual-machine-scale-sets/virtual-machine-scale-sets-orchestration-modes"
+
+
+def check_unjudged_compute(args: StackValidationArgs, _cfg: RuleConfig) -> Iterable[Finding]:
+    """A gate never says "passed" about what it did not look at (issue 12)."""
+    graph = Graph(args.resources)
+    for res in graph.of(*CLASSIC_VM_TYPES):
+        yield Finding(
+            f"'{res.name}' ({res.resource_type}, the classic azure provider) was not judged: this pack reads "
+            f"azure-native resources only, so its backup protection, placement and disks are unverified; declare it "
+            f"with pulumi_azure_native.compute or review it by hand", res)
+    for vmss in graph.of(SCALE_SET):
+        mode = read(vmss, "orchestrationMode")
+        profile = read(vmss, "virtualMachineProfile")
+        if mode is UNKNOWN:
+            yield Finding(f"scale set '{vmss.name}' was not judged: its orchestrationMode is unknown during preview", vmss)
+        elif same_text(mode, "Flexible") and profile is MISSING:
+            continue  # Flexible without a profile: its VMs are VirtualMachine resources, judged like any VM
+        elif same_text(mode, "Flexible"):
+            yield Finding(
+                f"scale set '{vmss.name}' (Flexible) was not judged for the instances it creates from its "
+                f"virtualMachineProfile: the pack judges only VirtualMachine resources (VMs declared with "
+                f"virtual_machine_scale_set=SubResourceArgs(id=<scale set>.id) are judged)", vmss)
+        else:
+            shown = "not set (Uniform)" if mode is MISSING else show(mode)
+            yield Finding(
+                f"scale set '{vmss.name}' (orchestrationMode {shown}) was not judged: the pack judges VirtualMachine "
+                f"resources only, so its instances' backup protection, placement and disks are unverified", vmss)
+
+
+UNJUDGED_COMPUTE = Rule(
+    id="AZDR-COV-004",
+    name="compute-not-judged",
+    title="VMs the pack cannot judge (classic azure provider VMs, scale-set instances) are reported, not passed.",
+    severity=Severity.MEDIUM,
+    enforcement=EnforcementLevel.ADVISORY,
+    kind="stack",
+    resource_types=(SCALE_SET, *CLASSIC_VM_TYPES),
+    seed_section="Steps to enable a backup",
+    rationale=(
+        "The seed's 'Steps to enable a backup' selects every VM for a backup policy. The pack verifies that for "
+        "azure-native VirtualMachine resources; a VM declared through another provider, or created by a scale set "
+        "from its profile, would otherwise pass silently. A gate never says 'passed' about what it did not look at."
+    ),
+    remediation=(
+        "Declare VMs with pulumi_azure_native.compute.VirtualMachine (for a Flexible scale set: VMs with "
+        "virtual_machine_scale_set set), or review these resources by hand and exempt them."
+    ),
+    snippet="""
+import pulumi_azure_native.compute as compute
+
+vmss = compute.VirtualMachineScaleSet("web", resource_group_name=rg.name,
+    orchestration_mode=compute.OrchestrationMode.FLEXIBLE, platform_fault_domain_count=1)
+compute.VirtualMachine("web-1", resource_group_name=rg.name,
+    virtual_machine_scale_set=compute.SubResourceArgs(id=vmss.id), **vm_args)
+""",
+    links=(LEARN_FLEX, LEARN_MATRIX),
+    unknown="fail",
+    unknown_note="An unknown orchestrationMode is reported as not judged (at the rule's advisory level).",
+    missing=(
+        "orchestrationMode not set is judged as Uniform (not judged). A Flexible scale set without "
+        "virtualMachineProfile has no instances of its own: its VMs are judged as VirtualMachine resources."
+    ),
+    check=check_unjudged_compute,
+    tags=("coverage", "backup"),
+)
+
+
+RULES = [VM_PROTECTED, VM_V2_POLICY, VMS_PER_POLICY, UNJUDGED_COMPUTE]

@@ -32,7 +32,6 @@ from ..props import (
     show,
 )
 from ..regions import capabilities, normalize_region, paired_region
-from .site_recovery import is_site_recovery_cache
 
 BLOB_SERVICE = "azure-native:storage:BlobServiceProperties"
 
@@ -310,14 +309,33 @@ compute.GalleryImageVersionPublishingProfileArgs(target_regions=[
 GEO_SKUS = ("Standard_GRS", "Standard_RAGRS", "Standard_GZRS", "Standard_RAGZRS", "StandardV2_GRS", "StandardV2_GZRS")
 
 
-def check_storage_geo(args: ResourceValidationArgs, _cfg: RuleConfig) -> Iterable[str]:
-    if is_site_recovery_cache(args.props):
-        return  # a Site Recovery cache must NOT be geo-redundant: AZDR-ASR-005 judges it
+PURPOSE_TAG = "dr-purpose"
+DEFAULT_DR_PURPOSES = "configuration-backup,images,templates"
+
+
+def holds_dr_data(props, cfg: RuleConfig) -> bool:
+    """Whether a storage account holds DR images, templates or configuration backups: its `dr-purpose` tag (set by
+    this project, e.g. on the configuration-backup account) is one of `drPurposes`. An ordinary application
+    account is out of scope (issue 12). Unknown tags raise (the rule's unknown mode applies)."""
+    purpose = get(props, f"tags.{PURPOSE_TAG}")
+    wanted = {p.strip().lower() for p in str(cfg["drPurposes"]).split(",") if p.strip()}
+    return isinstance(purpose, str) and purpose.strip().lower() in wanted
+
+
+PURPOSES_KEY = ConfigKey("drPurposes", "string", DEFAULT_DR_PURPOSES,
+                         "Comma-separated dr-purpose tag values of storage accounts that hold DR images, templates or "
+                         "configuration backups (only those are judged).")
+
+
+def check_storage_geo(args: ResourceValidationArgs, cfg: RuleConfig) -> Iterable[str]:
+    if not holds_dr_data(args.props, cfg):
+        return
     sku = get(args.props, "sku.name")
     if any(same_text(sku, s) for s in GEO_SKUS):
         return
+    shown = "has no sku (sku.name is required)" if sku is MISSING else f"is {show(sku)}"
     yield (
-        f"storage account '{args.name}' is {show(sku)}: images and templates in it die with the region; use a "
+        f"storage account '{args.name}' {shown}: images and templates in it die with the region; use a "
         f"geo-redundant sku ({', '.join(GEO_SKUS)})"
     )
 
@@ -348,11 +366,12 @@ storage.StorageAccount("stdrimages", resource_group_name=rg.name, kind=storage.K
     unknown="advisory",
     unknown_note="The sku is normally literal; an unknown value yields the SDK advisory.",
     missing=(
-        "sku is required by Azure; not set fails. Every storage account in the stack is judged (this program "
-        "declares storage accounts only for images, templates and configuration backups); exempt others. A Site "
-        "Recovery cache (tag dr-purpose: site-recovery-cache) is not judged here: AZDR-ASR-005 keeps it off GRS."
+        "sku is required by Azure; not set fails. Only accounts whose dr-purpose tag is one of drPurposes (this "
+        "program tags its configuration-backup account) are judged; other accounts are out of scope. "
+        "A Site Recovery cache (tag dr-purpose: site-recovery-cache) is out of scope here: AZDR-ASR-005 judges it."
     ),
     check=check_storage_geo,
+    config=(PURPOSES_KEY,),
     tags=("storage", "redundancy"),
 )
 
@@ -372,8 +391,13 @@ def check_blob_soft_delete(args: StackValidationArgs, cfg: RuleConfig) -> Iterab
             unjoined += 1
     minimum = cfg["minimumRetentionDays"]
     for account in graph.of(STORAGE_ACCOUNT):
-        if known(lambda a=account: is_site_recovery_cache(a.props)) is True:
-            continue  # soft delete is not supported on a Site Recovery cache: AZDR-ASR-005 judges it
+        in_scope = known(lambda a=account: holds_dr_data(a.props, cfg))
+        if in_scope is UNKNOWN:
+            yield Finding(f"storage account '{account.name}' has a {PURPOSE_TAG} tag that is unknown during preview: "
+                          f"whether it holds DR images or templates cannot be verified", account)
+            continue
+        if not in_scope:
+            continue  # not an account of DR images, templates or configuration backups
         services = by_account.get(account.urn, [])
         if not services:
             note = (f" ({unjoined} blob service(s) have an unknown accountName without a dependency and could not be "
@@ -437,11 +461,12 @@ storage.BlobServiceProperties("stdrimages-blob", resource_group_name=rg.name, ac
     ),
     missing=(
         "No BlobServiceProperties, or deleteRetentionPolicy.enabled not set, means soft delete is off (the ARM "
-        "default): fails. days not set means 7 (Azure default). A Site Recovery cache (tag dr-purpose: "
-        "site-recovery-cache) is not judged: soft delete is unsupported there (AZDR-ASR-005)."
+        "default): fails. days not set means 7 (Azure default). Only accounts whose dr-purpose tag is one of "
+        "drPurposes are judged. A Site Recovery cache (tag dr-purpose: site-recovery-cache) is out of scope here: AZDR-ASR-005 judges it."
     ),
     check=check_blob_soft_delete,
     config=(
+        PURPOSES_KEY,
         ConfigKey("minimumRetentionDays", "integer", 7, "Fewest days deleted blobs are kept (Azure allows 1-365).",
                   minimum=1, maximum=365),
     ),

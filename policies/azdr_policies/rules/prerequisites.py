@@ -21,7 +21,7 @@ from pulumi_policy import EnforcementLevel, PolicyResource, ResourceValidationAr
 
 from ..facts import SITE_RECOVERY_SERVICE_TAGS
 from ..framework import Finding, Rule, RuleConfig
-from ..joins import UNKNOWN, Graph, Ref, at, items, location, read
+from ..joins import UNKNOWN, Graph, Ref, at, coverage, items, location, nic_nsg, nic_subnets, read, subnet_nsg, vm_nics
 from ..props import (
     MISSING,
     NETWORK_INTERFACE,
@@ -259,30 +259,20 @@ def check_backup_egress(args: StackValidationArgs, _cfg: RuleConfig) -> Iterable
         region = location(vm)
         holders: list[tuple[str, Ref]] = []  # (where, NSG reference)
         problems: list[str] = []
-        nic_refs = [Ref(n, "dep") for n in graph.deps(vm, "networkProfile", (NETWORK_INTERFACE,))]
-        if not nic_refs:
-            nic_refs = [graph.by_ref_id(i, (NETWORK_INTERFACE,))
-                        for i in (at(n, "id") for n in items(read(vm, "networkProfile.networkInterfaces")))]
-        for nic_ref in nic_refs:
+        for nic_ref in vm_nics(graph, vm):
             nic = nic_ref.target
             if nic is None:
                 if nic_ref.status == "unknown":
                     problems.append("a network interface reference is unknown during preview and has no dependency")
                 continue
-            holders.append((f"network interface '{nic.name}'",
-                            graph.ref(nic, "networkSecurityGroup", "networkSecurityGroup.id", (NETWORK_SECURITY_GROUP,))))
-            subnets = [Ref(s, "dep") for s in graph.deps(nic, "ipConfigurations", (SUBNET,))]
-            if not subnets:
-                subnets = [graph.by_ref_id(at(c, "subnet.id"), (SUBNET,)) for c in items(read(nic, "ipConfigurations"))]
-            for sref in subnets:
-                if sref.target is None:
-                    if sref.status == "unknown":
+            holders.append((f"network interface '{nic.name}'", nic_nsg(graph, nic)))
+            for sub in nic_subnets(graph, nic):
+                if sub.ref.target is None:
+                    if sub.ref.status == "unknown":
                         problems.append(f"the subnet of network interface '{nic.name}' is unknown during preview and "
                                         f"has no dependency")
                     continue
-                holders.append((f"subnet '{sref.target.name}'",
-                                graph.ref(sref.target, "networkSecurityGroup", "networkSecurityGroup.id",
-                                          (NETWORK_SECURITY_GROUP,))))
+                holders.append((sub.label, subnet_nsg(graph, sub)))
         for where, ref in holders:
             if ref.target is None:
                 if ref.status == "unknown":
