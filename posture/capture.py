@@ -129,6 +129,7 @@ def _make_monitor_class():
             self.registrations: list[Registration] = []
             self.registered_outputs: dict[str, dict[str, Any]] = {}
             self._lock = threading.Lock()
+            self.observer: Any = None  # see run_in_mocks
 
         def make_urn(self, parent: str, type_: str, name: str) -> str:
             from pulumi.runtime.settings import get_project, get_stack
@@ -158,6 +159,8 @@ def _make_monitor_class():
             )
             with self._lock:
                 self.registrations.append(reg)
+            if self.observer is not None:
+                self.observer.registered(reg)  # e.g. the pack's Analyze, while the program goes on
             return response
 
         def RegisterResourceOutputs(self, request):
@@ -351,26 +354,40 @@ def run_in_mocks(
     stack: str = "stack",
     preview: bool = True,
     mocks: Any = None,
+    observer: Any = None,
 ) -> Capture:
     """Run `fn` as a Pulumi program (inside a root Stack) under recording mocks.
 
     `config` maps namespaced keys to values (non-strings are passed as the engine does: JSON).
     Exceptions raised by `fn` (or by its outputs) propagate unchanged.
+
+    `observer` (e.g. `posture.analyzer.PackEvaluation`), if given: `observer.registered(reg)` is called with
+    each registration as it is recorded (on the SDK's RPC threads, while the program runs; it must not raise),
+    and `observer.program_done(resources)` once with the final, ordered registrations after a successful run,
+    before the one garbage collection after the program (so work it hands to another process overlaps it).
     """
     from pulumi.runtime.stack import run_in_stack
     from pulumi.runtime.sync_await import _sync_await
 
     monitor = _make_monitor_class()(mocks if mocks is not None else EchoMocks())
+    monitor.observer = observer
     engine = _RecordingEngine()
     _configure(monitor.mocks, monitor, engine, project, stack, preview, _stringify_config(config or {}))
     try:
         with _cyclic_gc_paused():
             _sync_await(run_in_stack(_then_settle(fn)))
+            cap = _recorded_capture(monitor, engine, project, stack, preview)
+            if observer is not None:
+                observer.program_done(cap.resources)
     finally:
         from pulumi.runtime import settings as rt_settings
 
         rt_settings.set_root_resource(None)
+    return cap
 
+
+def _recorded_capture(monitor, engine, project: str, stack: str, preview: bool) -> Capture:
+    """The run's registrations in the engine's order, with the components' registered outputs."""
     regs = list(monitor.registrations)
     # The root Stack first, then the program's construction order (RPCs run on threads, so the
     # order they reach the monitor varies from run to run); URN breaks ties.
@@ -464,8 +481,9 @@ def capture_program(
     *,
     preview: bool = True,
     config_override: Optional[dict[str, Any]] = None,
+    observer: Any = None,
 ) -> Capture:
-    """Run the project's unchanged program for `stack` under recording mocks.
+    """Run the project's unchanged program for `stack` under recording mocks (`observer`: see `run_in_mocks`).
 
     Raises `PostureError` for bad project/stack files, config errors raised by the program
     (`pulumi.RunError`) and any other program failure (message "program failed: ...").
@@ -489,7 +507,8 @@ def capture_program(
 
         try:
             cap = run_in_mocks(
-                program, config=config, project=project.name, stack=stack, preview=preview, mocks=mocks
+                program, config=config, project=project.name, stack=stack, preview=preview, mocks=mocks,
+                observer=observer,
             )
         except pulumi.RunError as e:
             raise PostureError(str(e).strip() or type(e).__name__) from None

@@ -80,16 +80,6 @@ def _load_pack_config(path: Optional[str]):
     return json.loads(text) if text.strip() else None
 
 
-def _analyze(resources, pack_dir: Path, cli_config):
-    from .analyzer import PolicyPackProcess
-
-    with PolicyPackProcess(pack_dir) as pack:
-        info = pack.info()
-        pack.configure(cli_config)
-        violations = pack.analyze(resources)
-    return info, violations
-
-
 def _run_pulumi(args) -> int:
     """Hand over to `pulumi preview --policy-pack` (same stack, pack and pack config); pulumi's exit code."""
     exe = shutil.which("pulumi")
@@ -130,8 +120,11 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
             project_dir = Path(args.project_dir)
             cli_config = _load_pack_config(args.policy_pack_config)
             pack_dir = _pack_dir(args.policy_pack, project_dir)
-            cap = capture_program(project_dir, args.stack, preview=True)
-            info, violations = _analyze(cap.resources, pack_dir, cli_config)
+            from .analyzer import PackEvaluation
+
+            with PackEvaluation(pack_dir, cli_config) as pack:  # the pack evaluates while the program runs
+                cap = capture_program(project_dir, args.stack, preview=True, observer=pack)
+                info, violations = pack.info(), pack.violations(cap.resources)
             result = report.Result(
                 resources=cap.resources, violations=violations, packs=[info], gaps=report.PREVIEW_GAPS,
                 source="program", stack=args.stack, unavailable_secure_keys=cap.unavailable_secure_keys,
@@ -139,13 +132,19 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
         else:
             from . import formats
 
+            from .analyzer import PackEvaluation, check_processes
+
             cli_config = _load_pack_config(args.policy_pack_config)
-            if args.stack_export:
-                resources, source = formats.read_stack_export(args.stack_export), "stack-export"
-            else:
-                resources, source = formats.read_preview_json(args.preview_json), "preview-json"
+            document = args.stack_export or args.preview_json
+            # the pack processes start while the document is read
+            with PackEvaluation(_pack_dir(args.policy_pack, None), cli_config,
+                                processes=check_processes(document)) as pack:
+                if args.stack_export:
+                    resources, source = formats.read_stack_export(args.stack_export), "stack-export"
+                else:
+                    resources, source = formats.read_preview_json(args.preview_json), "preview-json"
+                info, violations = pack.run(resources)
             stack = resources[0].urn.split("::")[0].removeprefix("urn:pulumi:") if resources else ""
-            info, violations = _analyze(resources, _pack_dir(args.policy_pack, None), cli_config)
             result = report.Result(
                 resources=resources, violations=violations, packs=[info], gaps=report.CHECK_GAPS,
                 source=source, stack=stack,
