@@ -593,7 +593,7 @@ def main(argv: list[str] | None = None) -> int:
         rows = []
         for n in sizes:
             print(f"bench: {n} VMs ...", file=sys.stderr, flush=True)
-            rows.append(measure(n, serial=not a.no_serial, default_gc=not a.no_default_gc,
+            rows.append(measure(n, per_rule=not a.no_rules, serial=not a.no_serial, default_gc=not a.no_default_gc,
                                 check_baseline=None if a.check_baseline == "none" else a.check_baseline))
             r = rows[-1]
             print(f"  {r['resources']} resources: preview {r['preview_s']:.2f}s (capture {r['capture_s']:.2f}s,"

@@ -214,6 +214,20 @@ def test_a_pack_that_dies_is_a_clear_error():
             ev.violations([_reg("a")])
 
 
+def test_the_stack_request_serialized_one_resource_at_a_time_is_the_whole_request(fleet_capture):
+    from pulumi.runtime.proto import analyzer_pb2
+
+    from posture.analyzer import analyze_stack_request, analyze_stack_request_bytes
+
+    resources = fleet_capture.resources
+    by_urn = fleet_capture.by_urn()
+    data = analyze_stack_request_bytes(resources, by_urn)
+    whole = analyze_stack_request(resources, by_urn)
+    assert analyzer_pb2.AnalyzeStackRequest.FromString(data) == whole
+    assert len(data) == whole.ByteSize() > 128 * len(resources)  # multi-byte lengths are encoded too
+    assert analyze_stack_request_bytes([], {}) == b""
+
+
 def test_two_processes_for_a_big_document_only(tmp_path, monkeypatch):
     small, big = tmp_path / "small.json", tmp_path / "big.json"
     small.write_text("{}")
