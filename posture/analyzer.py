@@ -629,7 +629,6 @@ class PackEvaluation:
         self._errors: list[Optional[BaseException]] = [None] * processes
         self._ready = threading.Event()
         self._threads: list[threading.Thread] = []
-        self._reconciled: Optional[dict[str, dict[str, Any]]] = None
         self._head_start = False
 
     # -- lifecycle
@@ -641,9 +640,7 @@ class PackEvaluation:
                 pack = self.packs[i]
                 pack.start()
                 pack.info()
-                reconciled = pack.configure(self.cli_config)
-                if i == 0:
-                    self._reconciled = reconciled
+                pack.configure(self.cli_config)
             except BaseException as e:  # noqa: BLE001 - raised by info()/violations() in the caller's thread
                 self._errors[i] = e
             finally:
@@ -679,11 +676,6 @@ class PackEvaluation:
     def info(self) -> PackInfo:
         self._raise_start_error()
         return self.packs[0].info()
-
-    def reconciled_config(self) -> dict[str, dict[str, Any]]:
-        self._raise_start_error()
-        assert self._reconciled is not None
-        return self._reconciled
 
     # -- sending
     def _acquire(self, weight: int) -> int:

@@ -74,7 +74,7 @@ def test_preview_while_the_program_runs_equals_the_reference_on_a_fleet(fleet_ca
     cap, got, _ = streamed_preview(pack_dir, _fleet())
     assert got == expected
     if pack_dir == PACK:
-        assert len(got) == 4  # the fleet's findings at 10 VMs (bench/RESULTS.md), so the order is pinned
+        assert len(got) == 4  # the fleet's findings at 10 VMs (bench/RESULTS-issue6.md), so the order is pinned
         assert len({v.resourceUrn for v in got}) >= 2
 
 
