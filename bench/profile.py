@@ -1,7 +1,8 @@
 """cProfile of the offline preview of an N-VM fleet (issue 6, item 4): ``python -m bench.run --profile N``.
 
-Profiles program capture and the pack's Analyze/AnalyzeStack calls (client side: marshalling and gRPC
-waits; the pack's own time shows as waits, and per rule in bench/RESULTS.md). Writes
+Profiles the preview as `python -m posture preview` runs it (issue 17): the program with the pack evaluating
+beside it (client side: marshalling and sending each Analyze, the AnalyzeStack request; the pack's own time runs
+in its own process and shows here only as the wait after the program, and per rule in bench/RESULTS.md). Writes
 ``bench/profile-<N>.txt``: the top functions by cumulative and by own time, and the share of time spent in
 our code (components/, posture/, __main__.py) versus the SDKs.
 """
@@ -26,18 +27,17 @@ def profile_preview(n_vms: int, top: int = 30) -> Path:
     import pulumi  # noqa: F401 - as in the benchmark, outside the measurement
 
     from bench.fleet import fleet_config
-    from posture.analyzer import PolicyPackProcess
+    from posture.analyzer import PackEvaluation
     from posture.capture import capture_program
 
     prof = cProfile.Profile()
     t0 = time.perf_counter()
     prof.enable()
-    cap = capture_program(ROOT, "dev", config_override=fleet_config(n_vms))
-    t_capture = time.perf_counter() - t0
-    with PolicyPackProcess(ROOT / "policies") as pack:
-        pack.configure(None)
-        pack.analyze(cap.resources)
-    prof.disable()
+    with PackEvaluation(ROOT / "policies") as pack:
+        cap = capture_program(ROOT, "dev", config_override=fleet_config(n_vms), observer=pack)
+        t_capture = time.perf_counter() - t0
+        pack.violations(cap.resources)
+        prof.disable()
     total = time.perf_counter() - t0
 
     out = io.StringIO()
@@ -49,11 +49,12 @@ def profile_preview(n_vms: int, top: int = 30) -> Path:
         "asyncio": _share(stats, "asyncio/"),
         "our components/": _share(stats, str(ROOT / "components")),
         "our posture/": _share(stats, str(ROOT / "posture")),
+        "of which posture/analyzer.py": _share(stats, str(ROOT / "posture" / "analyzer.py")),
         "grpc / protobuf": _share(stats, site + "grpc/") + _share(stats, site + "google/"),
     }
     header = [
         f"# cProfile: offline preview of a {n_vms}-VM fleet ({len(cap.resources)} resources)",
-        f"# wall under the profiler: capture {t_capture:.1f} s, total {total:.1f} s",
+        f"# wall under the profiler: capture (pack evaluating beside it) {t_capture:.1f} s, total {total:.1f} s",
         "# own time by origin (s): " + ", ".join(f"{k} {v:.1f}" for k, v in shares.items()),
         "",
     ]

@@ -148,10 +148,92 @@ def rule_timings(resources, repeat: int = 1) -> list[dict[str, Any]]:
 def _registration_dump(r) -> dict[str, Any]:
     return {"urn": r.urn, "type": r.type, "name": r.name, "custom": r.custom, "parent": r.parent,
             "dependencies": r.dependencies, "property_dependencies": r.property_dependencies,
-            "options": r.options, "inputs": r.inputs, "outputs": r.outputs}
+            "options": r.options, "inputs": r.inputs, "outputs": r.outputs, "id": r.id, "provider": r.provider}
+
+
+def _pack_cpu_s(pid: int) -> float | None:
+    """utime + stime of a live process (seconds), from /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def worker_preview(n_vms: int, dump: Path, per_rule: bool) -> dict[str, Any]:
+    """The preview as `python -m posture preview` runs it (issue 17): the pack starts beside the program, each
+    resource's Analyze is sent as it registers, AnalyzeStack when the program is done (before the collection
+    after it); then the rest of what the report needs, outside the timers."""
+    import pulumi  # noqa: F401 - the shared fixed cost, outside the timers
+
+    t0 = time.perf_counter()
+    from bench.fleet import fleet_config
+    from posture.analyzer import PackEvaluation
+    from posture.capture import capture_program
+
+    ready: list[float] = []
+    with PackEvaluation(PACK_DIR) as ev:
+        import threading
+
+        threading.Thread(target=lambda: (ev._ready.wait(), ready.append(time.perf_counter() - t0)),  # noqa: SLF001
+                         daemon=True).start()
+        cap = capture_program(ROOT, STACK, config_override=fleet_config(n_vms), observer=ev)
+        t_capture = time.perf_counter() - t0
+        violations = ev.violations(cap.resources)
+        t_tail = time.perf_counter() - t0 - t_capture
+        pid = ev.packs[0]._proc.pid  # noqa: SLF001
+        pack_rss, pack_cpu = _proc_hwm_mib(pid), _pack_cpu_s(pid)
+    t_preview = time.perf_counter() - t0
+    rss = _maxrss_mib(resource.RUSAGE_SELF)
+
+    from posture.analyzer import analyze_request, analyze_stack_request
+
+    by_urn = cap.by_urn()
+    sizes = [analyze_request(r, by_urn).ByteSize() for r in cap.resources]
+    row = _preview_row(n_vms, cap, violations, per_rule, dump)
+    row.update({
+        "capture_s": t_capture, "tail_s": t_tail, "preview_s": t_preview, "pack_start_s": ready[0] if ready else None,
+        "pack_cpu_s": pack_cpu, "rss_mib": rss, "pack_rss_mib": pack_rss,
+        "rpc": {"Analyze": {"calls": len(sizes), "max_bytes": max(sizes, default=0)},
+                "AnalyzeStack": {"calls": 1, "max_bytes": analyze_stack_request(cap.resources, by_urn).ByteSize()}},
+        "violation_list": [list(v.as_event().values()) for v in violations],
+    })
+    return row
+
+
+def _preview_row(n_vms: int, cap, violations, per_rule: bool, dump: Path | None) -> dict[str, Any]:
+    from pulumi_policy import policy as pp
+
+    from posture.analyzer import MAX_MESSAGE
+    from posture.graph import critical_path
+
+    by_rule: dict[str, int] = {}
+    for v in violations:
+        by_rule[v.policyName] = by_rule.get(v.policyName, 0) + 1
+    types: dict[str, int] = {}
+    for r in cap.resources:
+        types[r.type] = types.get(r.type, 0) + 1
+    if dump is not None:
+        dump.write_text(json.dumps({"project": cap.project, "stack": cap.stack,
+                                    "resources": [_registration_dump(r) for r in cap.resources]}))
+    chain = critical_path(cap.resources)
+    return {
+        "vms": n_vms,
+        "resources": len(cap.resources),
+        "custom_resources": sum(1 for r in cap.resources if r.custom),
+        "types": types,
+        "violations": len(violations),
+        "violations_by_rule": by_rule,
+        "critical_path": [cap.by_urn()[u].type + "::" + cap.by_urn()[u].name for u in chain],
+        "engine_max_message": MAX_MESSAGE,
+        "pack_max_message": pp._MAX_RPC_MESSAGE_SIZE,  # noqa: SLF001
+        "rules": rule_timings(cap.resources, repeat=3) if per_rule else [],
+    }
+
+
+def worker_preview_serial(n_vms: int) -> dict[str, Any]:
+    """Today's path before issue 17, for comparison in the same run: the whole program first, then the pack
+    (start, Configure, one blocking Analyze per resource, AnalyzeStack). Keys are prefixed ``serial_``."""
     import pulumi  # noqa: F401 - the shared fixed cost, outside the timers
 
     t0 = time.perf_counter()
@@ -161,7 +243,7 @@ def worker_preview(n_vms: int, dump: Path, per_rule: bool) -> dict[str, Any]:
     cap = capture_program(ROOT, STACK, config_override=fleet_config(n_vms))
     t_capture = time.perf_counter() - t0
 
-    from posture.analyzer import MAX_MESSAGE, PolicyPackProcess
+    from posture.analyzer import PolicyPackProcess
 
     rpc: dict[str, dict[str, float]] = {}
     t1 = time.perf_counter()
@@ -194,40 +276,11 @@ def worker_preview(n_vms: int, dump: Path, per_rule: bool) -> dict[str, Any]:
     finally:
         pack.close()
     t_pack = time.perf_counter() - t1
-
-    from pulumi_policy import policy as pp
-
-    from posture.graph import critical_path
-
-    chain = critical_path(cap.resources)
-    by_rule: dict[str, int] = {}
-    for v in violations:
-        by_rule[v.policyName] = by_rule.get(v.policyName, 0) + 1
-    rules = rule_timings(cap.resources, repeat=3) if per_rule else []
-    dump.write_text(json.dumps({"project": cap.project, "stack": cap.stack,
-                                "resources": [_registration_dump(r) for r in cap.resources]}))
-    types: dict[str, int] = {}
-    for r in cap.resources:
-        types[r.type] = types.get(r.type, 0) + 1
     return {
-        "vms": n_vms,
-        "resources": len(cap.resources),
-        "custom_resources": sum(1 for r in cap.resources if r.custom),
-        "types": types,
-        "capture_s": t_capture,
-        "pack_start_s": t_start,
-        "analyze_s": t_analyze,
-        "pack_s": t_pack,
-        "rpc": rpc,
-        "violations": len(violations),
-        "violations_by_rule": by_rule,
-        "critical_path": [cap.by_urn()[u].type + "::" + cap.by_urn()[u].name for u in chain],
-        "engine_max_message": MAX_MESSAGE,
-        "pack_max_message": pp._MAX_RPC_MESSAGE_SIZE,  # noqa: SLF001
-        "rules": rules,
-        "rss_mib": _maxrss_mib(resource.RUSAGE_SELF),
-        # VmHWM of the pack process (RUSAGE_CHILDREN would count the forked copy of this process)
-        "pack_rss_mib": pack_rss if pack_rss is not None else _maxrss_mib(resource.RUSAGE_CHILDREN),
+        "serial_capture_s": t_capture, "serial_pack_start_s": t_start, "serial_analyze_s": t_analyze,
+        "serial_pack_s": t_pack, "serial_preview_s": t_capture + t_pack, "serial_rpc": rpc,
+        "serial_rss_mib": _maxrss_mib(resource.RUSAGE_SELF), "serial_pack_rss_mib": pack_rss,
+        "serial_violation_list": [list(v.as_event().values()) for v in violations],
     }
 
 
@@ -349,6 +402,65 @@ def worker_floor(dump: Path, gc_paused: bool = True) -> dict[str, Any]:
     return {"floor_s": t_floor, "floor_resources": counted[0] + 1, "floor_rss_mib": _maxrss_mib(resource.RUSAGE_SELF)}
 
 
+#: `check` is compared with the code before issue 17 (this commit's `posture/`, run from a `git archive` of it).
+CHECK_BASELINE = "ac1e3fb"
+CHECK_ROUNDS = 2
+
+
+def _baseline_tree(rev: str, into: Path) -> Path:
+    """``posture/`` of ``rev`` unpacked under ``into`` (``python -m posture`` run there is that code)."""
+    import io
+    import tarfile
+
+    proc = subprocess.run(["git", "archive", "--format=tar", rev, "posture"], cwd=ROOT, capture_output=True)
+    if proc.returncode != 0:
+        raise BenchError(f"--check-baseline {rev}: git archive failed: {proc.stderr.decode(errors='replace').strip()}")
+    with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as tar:
+        tar.extractall(into, filter="data")
+    return into
+
+
+def _timed_check(cwd: Path, export: Path, out: Path) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB, the CLI process; its pack processes are reported by the CLI's own
+    children) of ``python -m posture check --stack-export`` run from ``cwd``."""
+    cmd = [sys.executable, "-m", "posture", "check", "--stack-export", str(export), "--policy-pack", str(PACK_DIR),
+           "--format", "json"]
+    with out.open("w") as f:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=f, stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": ""})
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - t0
+    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 1):
+        raise BenchError(f"posture check in {cwd} failed (exit {code}): {err.strip().splitlines()[-1:] or ''}")
+    return elapsed, usage.ru_maxrss / 1024.0
+
+
+def worker_check(dump: Path, baseline: str, rounds: int = CHECK_ROUNDS) -> dict[str, Any]:
+    """`posture check --stack-export` of the fleet's state (``bench.export``), today's code (``baseline``) and
+    this tree's, alternately, ``rounds`` times each in the same run; the outputs must be identical."""
+    from bench.export import write_stack_export
+    from posture.capture import Registration
+
+    doc = json.loads(dump.read_text())
+    regs = [Registration(**r) for r in doc["resources"]]
+    with tempfile.TemporaryDirectory(prefix="bench-check-") as tmp:
+        export = write_stack_export(regs, Path(tmp) / "export.json")
+        base = _baseline_tree(baseline, Path(tmp) / "baseline")
+        old_s, new_s, old_rss, new_rss = [], [], [], []
+        for i in range(rounds):
+            order = [("old", base), ("new", ROOT)] if i % 2 == 0 else [("new", ROOT), ("old", base)]
+            for kind, cwd in order:
+                elapsed, rss = _timed_check(cwd, export, Path(tmp) / f"{kind}.json")
+                (old_s if kind == "old" else new_s).append(elapsed)
+                (old_rss if kind == "old" else new_rss).append(rss)
+        same = (Path(tmp) / "old.json").read_bytes() == (Path(tmp) / "new.json").read_bytes()
+        size = export.stat().st_size
+    return {"check_baseline": baseline, "check_export_bytes": size, "check_old_s": old_s, "check_new_s": new_s,
+            "check_old_rss_mib": max(old_rss), "check_new_rss_mib": max(new_rss), "check_same_output": same}
+
+
 # ============================================================== orchestration
 
 
@@ -367,14 +479,23 @@ def _run_worker(args: list[str]) -> dict[str, Any]:
         out_path.unlink(missing_ok=True)
 
 
-def measure(n_vms: int, *, per_rule: bool = True) -> dict[str, Any]:
-    """Both workers for one fleet size, each in a fresh subprocess."""
+def measure(n_vms: int, *, per_rule: bool = True, serial: bool = True, default_gc: bool = True,
+            check_baseline: str | None = CHECK_BASELINE) -> dict[str, Any]:
+    """The workers for one fleet size, each in a fresh subprocess: the preview, today's serial preview
+    (``serial``), the floor, the floor with the default GC (``default_gc``) and `check` of the fleet's state
+    against ``check_baseline`` (None: not measured)."""
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         dump = Path(tmp) / "capture.json"
         row = _run_worker(["preview", str(n_vms), "--dump", str(dump)] + ([] if per_rule else ["--no-rules"]))
+        if serial:
+            row.update(_run_worker(["preview-serial", str(n_vms)]))
+            row["serial_same_violations"] = row.pop("serial_violation_list") == row["violation_list"]
+        row.pop("violation_list", None)
         row.update(_run_worker(["floor", str(n_vms), "--dump", str(dump)]))
-        row.update(_run_worker(["floor-default-gc", str(n_vms), "--dump", str(dump)]))
-    row["preview_s"] = row["capture_s"] + row["pack_s"]
+        if default_gc:
+            row.update(_run_worker(["floor-default-gc", str(n_vms), "--dump", str(dump)]))
+        if check_baseline:
+            row.update(_run_worker(["check", str(n_vms), "--dump", str(dump), "--check-baseline", check_baseline]))
     return row
 
 
@@ -439,12 +560,21 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--dump", help=argparse.SUPPRESS)
     p.add_argument("--result", help=argparse.SUPPRESS)
     p.add_argument("--no-rules", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--check-baseline", default=CHECK_BASELINE, metavar="REV",
+                   help=f"git revision whose posture/ is today's code for the check comparison (default "
+                        f"{CHECK_BASELINE}, before issue 17); 'none' skips the check")
+    p.add_argument("--no-serial", action="store_true", help="skip today's serial preview (comparison only)")
+    p.add_argument("--no-default-gc", action="store_true", help="skip the floor with the default GC")
     a = p.parse_args(argv)
     try:
         if a.worker:
             kind, n = a.worker
             if kind == "preview":
                 res = worker_preview(int(n), Path(a.dump), not a.no_rules)
+            elif kind == "preview-serial":
+                res = worker_preview_serial(int(n))
+            elif kind == "check":
+                res = worker_check(Path(a.dump), a.check_baseline)
             else:
                 res = worker_floor(Path(a.dump), gc_paused=kind != "floor-default-gc")
             Path(a.result).write_text(json.dumps(res))
@@ -463,11 +593,13 @@ def main(argv: list[str] | None = None) -> int:
         rows = []
         for n in sizes:
             print(f"bench: {n} VMs ...", file=sys.stderr, flush=True)
-            rows.append(measure(n))
+            rows.append(measure(n, per_rule=not a.no_rules, serial=not a.no_serial, default_gc=not a.no_default_gc,
+                                check_baseline=None if a.check_baseline == "none" else a.check_baseline))
             r = rows[-1]
             print(f"  {r['resources']} resources: preview {r['preview_s']:.2f}s (capture {r['capture_s']:.2f}s,"
-                  f" pack {r['pack_s']:.2f}s), floor {r['floor_s']:.2f}s (default GC"
-                  f" {r['floor_default_gc_s']:.2f}s)", file=sys.stderr, flush=True)
+                  f" after it {r['tail_s']:.2f}s), serial {r.get('serial_preview_s', 0):.2f}s,"
+                  f" floor {r['floor_s']:.2f}s, check old {r.get('check_old_s')} new {r.get('check_new_s')}",
+                  file=sys.stderr, flush=True)
             # written after every size, so a long run leaves its partial results
             Path(a.out).write_text(render(rows, meta))
             if a.json_out:

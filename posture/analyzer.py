@@ -300,14 +300,19 @@ def timeout_seconds(value: Any, where: str) -> float:
     )
 
 
-def _provider(reg: Registration, by_urn: dict[str, Registration]):
-    from pulumi.runtime.proto import analyzer_pb2
-
+def _provider_of(reg: Registration, by_urn: dict[str, Registration]) -> Optional[Registration]:
+    """The registration of `reg`'s provider reference (`urn::id`), if it is among `by_urn`."""
     ref = reg.provider or (reg.options or {}).get("provider") or ""
     if not ref:
         return None
     prov_urn = ref.rsplit("::", 1)[0] if ref.count("::") >= 4 else ref
-    prov = by_urn.get(prov_urn)
+    return by_urn.get(prov_urn)
+
+
+def _provider(reg: Registration, by_urn: dict[str, Registration]):
+    from pulumi.runtime.proto import analyzer_pb2
+
+    prov = _provider_of(reg, by_urn)
     if prov is None:
         return None
     return analyzer_pb2.AnalyzerProviderResource(
@@ -500,31 +505,346 @@ class PolicyPackProcess:
         ]
 
     def analyze(self, resources: Iterable[Registration]) -> list[Violation]:
-        """One Analyze per registration (inputs), then one AnalyzeStack (outputs)."""
-        from pulumi.runtime.proto import analyzer_pb2
+        """One Analyze per registration (inputs), then one AnalyzeStack (outputs), one call at a time.
 
+        The reference path: `PackEvaluation` returns exactly this list, in this order (tests pin it)."""
         resources = list(resources)
         by_urn = {r.urn: r for r in resources}
         out: list[Violation] = []
         for r in resources:
-            req = analyzer_pb2.AnalyzeRequest(
-                type=r.type, properties=_struct(r.inputs), urn=r.urn, name=r.name, options=_options(r),
-            )
-            prov = _provider(r, by_urn)
-            if prov is not None:
-                req.provider.CopyFrom(prov)
-            out.extend(self._violations(self._call("Analyze", req), r.urn))
-        stack_req = analyzer_pb2.AnalyzeStackRequest()
-        for r in resources:
-            ar = analyzer_pb2.AnalyzerResource(
-                type=r.type, properties=_struct(r.outputs), urn=r.urn, name=r.name, options=_options(r),
-                parent=r.parent or "", dependencies=list(r.dependencies),
-            )
-            prov = _provider(r, by_urn)
-            if prov is not None:
-                ar.provider.CopyFrom(prov)
-            for k, urns in r.property_dependencies.items():
-                ar.propertyDependencies[k].urns.extend(urns)
-            stack_req.resources.append(ar)
-        out.extend(self._violations(self._call("AnalyzeStack", stack_req), ""))
+            out.extend(self._violations(self._call("Analyze", analyze_request(r, by_urn)), r.urn))
+        out.extend(self._violations(self._call("AnalyzeStack", analyze_stack_request(resources, by_urn)), ""))
         return out
+
+
+def analyze_request(r: Registration, by_urn: dict[str, Registration]):
+    """The engine's `AnalyzeRequest` for one registration (its inputs)."""
+    from pulumi.runtime.proto import analyzer_pb2
+
+    req = analyzer_pb2.AnalyzeRequest(
+        type=r.type, properties=_struct(r.inputs), urn=r.urn, name=r.name, options=_options(r),
+    )
+    prov = _provider(r, by_urn)
+    if prov is not None:
+        req.provider.CopyFrom(prov)
+    return req
+
+
+def _stack_resource(r: Registration, by_urn: dict[str, Registration]):
+    from pulumi.runtime.proto import analyzer_pb2
+
+    ar = analyzer_pb2.AnalyzerResource(
+        type=r.type, properties=_struct(r.outputs), urn=r.urn, name=r.name, options=_options(r),
+        parent=r.parent or "", dependencies=list(r.dependencies),
+    )
+    prov = _provider(r, by_urn)
+    if prov is not None:
+        ar.provider.CopyFrom(prov)
+    for k, urns in r.property_dependencies.items():
+        ar.propertyDependencies[k].urns.extend(urns)
+    return ar
+
+
+def analyze_stack_request(resources: list[Registration], by_urn: dict[str, Registration]):
+    """The engine's `AnalyzeStackRequest` (outputs, parent, dependencies, property dependencies)."""
+    from pulumi.runtime.proto import analyzer_pb2
+
+    stack_req = analyzer_pb2.AnalyzeStackRequest()
+    for r in resources:
+        stack_req.resources.append(_stack_resource(r, by_urn))
+    return stack_req
+
+
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, n = n & 0x7F, n >> 7
+        if n:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
+
+
+def analyze_stack_request_bytes(resources: list[Registration], by_urn: dict[str, Registration]) -> bytes:
+    """`analyze_stack_request(...)` serialized, one resource at a time: a repeated message field on the wire is
+    its elements' encodings one after another (tag, length, bytes), so no message of the whole stack is built
+    (at 1,000 VMs it is 42 MB, built at the program's peak of memory) and no element is copied into one."""
+    from pulumi.runtime.proto import analyzer_pb2
+
+    number = analyzer_pb2.AnalyzeStackRequest.DESCRIPTOR.fields_by_name["resources"].number
+    tag = _varint(number << 3 | 2)  # wire type 2: length-delimited
+    parts = []
+    for r in resources:
+        data = _stack_resource(r, by_urn).SerializeToString()
+        parts.append(tag + _varint(len(data)) + data)
+    return b"".join(parts)
+
+
+# ---------------------------------------------------------------- the pack while resources arrive (issue 17)
+
+#: A document at least this big is checked on two pack processes (a 100-VM stack export is about 5 MB). Below it
+#: the second process's start-up (imports, about 0.3 s of CPU) costs more than it saves.
+TWO_PROCESSES_BYTES = 1024 * 1024
+
+
+def check_processes(document: str | Path) -> int:
+    """Pack processes for checking `document`: two (both cores) for a big one on a machine with two cores or
+    more, else one. An unreadable document gets one (its read error is reported as usual)."""
+    try:
+        size = os.path.getsize(document)
+    except OSError:
+        return 1
+    return 2 if size >= TWO_PROCESSES_BYTES and (os.cpu_count() or 1) >= 2 else 1
+
+
+#: `PackEvaluation.run` on several processes: the share of Analyze calls sent ahead of the stack request.
+HEAD_START_DIVISOR = 10
+
+#: Calls in flight per pack process when there are several: enough to keep each one busy, few enough that the
+#: next request goes to whichever process is free (load balance).
+WINDOW = 8
+
+
+@dataclass(frozen=True)
+class _Failed:
+    """A request that could not be sent (a gRPC future is itself an exception: not usable as the marker)."""
+
+    error: Exception
+
+
+class PackEvaluation:
+    """The pack evaluated while the resources arrive, on one or more processes of the same pack.
+
+    `PolicyPackProcess.analyze` starts when every resource is known and makes one call at a time. Here the pack
+    processes start (port, info, Configure) in background threads while the caller runs the program or reads a
+    document; `add` sends a resource's Analyze as soon as it is known, as a gRPC future, to the process with the
+    fewest calls in flight; `add_stack` sends AnalyzeStack; `violations` waits and returns exactly what
+    `PolicyPackProcess.analyze` returns for the same resources, in the same order (each resource's Analyze
+    violations in the given order, then AnalyzeStack's). An Analyze answer depends only on its request and the
+    pack's config (the servicer keeps nothing between requests; the fail-closed bookkeeping of our pack is per
+    request and thread, `azdr_policies.framework`), so which process answers, and when, changes nothing.
+
+    One process (the preview: the program keeps the other core busy): calls are never held back, so the program
+    never waits for the pack. Several (a document check: the pack is the whole cost): each has at most `WINDOW`
+    calls in flight, and AnalyzeStack counts as a whole window, so its process takes no Analyze until the stack is
+    done while the others carry on.
+
+    Errors (pack start-up, config, marshalling, RPCs) are raised by `info` and `violations`, the first one in the
+    order `PolicyPackProcess.analyze` would have met it; `add` never raises (it runs inside the SDK's threads)."""
+
+    def __init__(self, pack_dir: str | Path, cli_config: Optional[dict[str, Any]] = None, processes: int = 1,
+                 python: str = sys.executable):
+        if processes < 1:
+            raise ValueError("processes must be >= 1")
+        self.packs = [PolicyPackProcess(pack_dir, python) for _ in range(processes)]
+        self.cli_config = cli_config
+        self._window = None if processes == 1 else WINDOW
+        self._cond = threading.Condition()  # guards _in_flight, _sent, _known
+        self._in_flight = [0] * processes
+        self.calls = [0] * processes  # calls sent to each process (tests, bench)
+        self._sent: dict[int, tuple[Registration, Any, Optional[Registration]]] = {}  # id(reg) -> (reg, future|error, provider)
+        self._known: dict[str, Registration] = {}
+        self._stack: Optional[tuple[list[int], Any]] = None
+        self._errors: list[Optional[BaseException]] = [None] * processes
+        self._ready = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._head_start = False
+        self.reconciled_config: dict[str, dict[str, Any]] = {}  # what the first process was configured with
+
+    # -- lifecycle
+    def start(self) -> "PackEvaluation":
+        pending = [len(self.packs)]
+
+        def bring_up(i: int) -> None:
+            try:
+                pack = self.packs[i]
+                pack.start()
+                pack.info()
+                reconciled = pack.configure(self.cli_config)
+                if i == 0:
+                    self.reconciled_config = reconciled
+            except BaseException as e:  # noqa: BLE001 - raised by info()/violations() in the caller's thread
+                self._errors[i] = e
+            finally:
+                with self._cond:
+                    pending[0] -= 1
+                    if pending[0] == 0:
+                        self._ready.set()
+
+        for i in range(len(self.packs)):
+            t = threading.Thread(target=bring_up, args=(i,), name=f"policy-pack-{i}", daemon=True)
+            t.start()
+            self._threads.append(t)
+        return self
+
+    def close(self) -> None:
+        for t in self._threads:
+            t.join()
+        for pack in self.packs:
+            pack.close()
+
+    def __enter__(self) -> "PackEvaluation":
+        return self.start() if not self._threads else self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _raise_start_error(self) -> None:
+        self._ready.wait()
+        for e in self._errors:
+            if e is not None:
+                raise e
+
+    def info(self) -> PackInfo:
+        self._raise_start_error()
+        return self.packs[0].info()
+
+    # -- sending
+    def _acquire(self, weight: int) -> int:
+        """The process for the next call (fewest in flight), waiting while every window is full; during a head
+        start (`run`), the last process, without a window."""
+        with self._cond:
+            if self._head_start:
+                i = len(self._in_flight) - 1
+                self._in_flight[i] += weight
+                self.calls[i] += 1
+                return i
+            if self._window is not None:
+                while min(self._in_flight) >= self._window:
+                    self._cond.wait()
+            i = min(range(len(self._in_flight)), key=self._in_flight.__getitem__)
+            self._in_flight[i] += weight
+            self.calls[i] += 1
+            return i
+
+    def _raw_callable(self, i: int, method: str):
+        from pulumi.runtime.proto import analyzer_pb2
+
+        service = analyzer_pb2.DESCRIPTOR.services_by_name["Analyzer"].full_name
+        return self.packs[i]._channel.unary_unary(  # noqa: SLF001
+            f"/{service}/{method}", request_serializer=None,
+            response_deserializer=analyzer_pb2.AnalyzeResponse.FromString)
+
+    def _call_async(self, method: str, request, weight: int = 1):
+        i = self._acquire(weight)
+
+        def release(_future, i=i) -> None:
+            with self._cond:
+                self._in_flight[i] -= weight
+                self._cond.notify_all()
+
+        try:
+            if isinstance(request, bytes):  # already serialized (AnalyzeStack): sent as it is
+                future = self._raw_callable(i, method).future(request, timeout=600)
+            else:
+                future = getattr(self.packs[i]._stub, method).future(request, timeout=600)  # noqa: SLF001
+        except BaseException:
+            release(None)
+            raise
+        future.add_done_callback(release)
+        return future
+
+    def _started(self) -> bool:
+        """Wait until every process is configured; False if one failed (its error is raised later)."""
+        self._ready.wait()
+        return all(e is None for e in self._errors)
+
+    def _send(self, reg: Registration, by_urn: dict[str, Registration]) -> None:
+        prov = _provider_of(reg, by_urn)
+        sent: Any = None
+        try:
+            request = analyze_request(reg, by_urn)  # marshalled before waiting: the pack may still be starting
+            if self._started():
+                sent = self._call_async("Analyze", request)
+        except Exception as e:  # noqa: BLE001 - e.g. a bad customTimeouts value: raised in order by violations()
+            sent = _Failed(e)
+        with self._cond:
+            self._sent[id(reg)] = (reg, sent, prov)
+
+    def add(self, reg: Registration) -> None:
+        """Send `reg`'s Analyze now (its inputs and options are final once it is registered). Thread-safe."""
+        with self._cond:
+            if id(reg) in self._sent:
+                return
+            self._known.setdefault(reg.urn, reg)
+        self._send(reg, self._known)
+
+    def add_stack(self, resources: list[Registration]) -> None:
+        """Send AnalyzeStack for `resources` (final: outputs included), e.g. while the caller tidies up."""
+        resources = list(resources)
+        by_urn = {r.urn: r for r in resources}
+        sent: Any = None
+        try:
+            request = analyze_stack_request_bytes(resources, by_urn)
+            if self._started():
+                sent = self._call_async("AnalyzeStack", request, weight=self._window or 1)
+        except Exception as e:  # noqa: BLE001 - raised by violations()
+            sent = _Failed(e)
+        self._stack = ([id(r) for r in resources], sent)
+
+    # -- results
+    def _result(self, method: str, sent: Any, urn: str) -> list[Violation]:
+        import grpc
+
+        if isinstance(sent, _Failed):
+            raise sent.error
+        try:
+            response = sent.result()
+        except grpc.RpcError as e:
+            detail = e.details() if hasattr(e, "details") else str(e)
+            raise PostureError(f"{self.packs[0].pack_dir}: policy pack {method} failed: {detail}") from None
+        return self.packs[0]._violations(response, urn)  # noqa: SLF001
+
+    def violations(self, resources: Iterable[Registration]) -> list[Violation]:
+        """Every resource's Analyze violations in the order of `resources`, then AnalyzeStack's: the list
+        `PolicyPackProcess.analyze(resources)` returns. Sends what was not sent yet, or was sent with a
+        different provider in view (a provider registered after the resource that uses it)."""
+        self._raise_start_error()
+        resources = list(resources)
+        by_urn = {r.urn: r for r in resources}
+        for r in resources:
+            with self._cond:
+                entry = self._sent.get(id(r))
+            if entry is None or _provider_of(r, by_urn) is not entry[2]:
+                self._send(r, by_urn)
+        if self._stack is None or self._stack[0] != [id(r) for r in resources]:
+            self.add_stack(resources)
+        assert self._stack is not None
+        out: list[Violation] = []
+        for r in resources:
+            with self._cond:
+                sent = self._sent[id(r)][1]
+            out.extend(self._result("Analyze", sent, r.urn))
+        out.extend(self._result("AnalyzeStack", self._stack[1], ""))
+        return out
+
+    def run(self, resources: Iterable[Registration]) -> tuple[PackInfo, list[Violation]]:
+        """The pack over resources known up front (a document check): AnalyzeStack early (the longest call, on
+        the first process), every Analyze on whichever process is free; then `(info, violations)`. With several
+        processes the last one first gets a head start of Analyze calls (a tenth of them), so that it works
+        while this process marshals the stack request."""
+        resources = list(resources)
+        self.send(resources)
+        return self.info(), self.violations(resources)
+
+    def send(self, resources: Iterable[Registration]) -> None:
+        """`run` without waiting for the answers: every call is sent; `violations(resources)` collects them."""
+        resources = list(resources)
+        head = resources[: len(resources) // HEAD_START_DIVISOR] if len(self.packs) > 1 else []
+        self._head_start = True
+        try:
+            for r in head:
+                self.add(r)
+        finally:
+            self._head_start = False
+        self.add_stack(resources)
+        for r in resources[len(head):]:
+            self.add(r)
+
+    # -- as the observer of posture.capture (run_in_mocks / capture_program)
+    def registered(self, reg: Registration) -> None:
+        self.add(reg)
+
+    def program_done(self, resources: list[Registration]) -> None:
+        self.add_stack(resources)

@@ -135,6 +135,8 @@ def _make_monitor_class():
             self.unknown_invokes: list[str] = []  # invokes answered "unknown" (the mocks returned None)
             self._urns: set[str] = set()
             self.rg_locations: dict[str, str] = {}  # declared resource group name -> literal location
+            self.observer: Any = None  # see run_in_mocks
+            self.default_providers: Any = None  # posture.preview_mocks.DefaultProviders, from capture_program
 
         def make_urn(self, parent: str, type_: str, name: str) -> str:
             from pulumi.runtime.settings import get_project, get_stack
@@ -168,12 +170,20 @@ def _make_monitor_class():
                 id=(response.id or None) if request.custom else None,
                 provider=request.provider,
             )
+            provider = None
             with self._lock:
-                if reg.urn in self._urns:
+                duplicate = reg.urn in self._urns
+                if duplicate:
                     self.duplicate_urns.append(reg.urn)
                 else:
                     self._urns.add(reg.urn)
                     self.registrations.append(reg)
+                    if self.default_providers is not None:  # the engine's default provider, before its first user
+                        provider = self.default_providers.assign(reg)
+            if self.observer is not None and not duplicate:
+                if provider is not None:
+                    self.observer.registered(provider)
+                self.observer.registered(reg)  # e.g. the pack's Analyze, while the program goes on
             return response
 
         def Invoke(self, request):
@@ -412,16 +422,25 @@ def run_in_mocks(
     mocks: Any = None,
     secret_keys: Optional[list[str]] = None,
     monitor_out: Optional[list] = None,
+    observer: Any = None,
+    default_providers: Any = None,
 ) -> Capture:
     """Run `fn` as a Pulumi program (inside a root Stack) under recording mocks.
 
     `config` maps namespaced keys to values (non-strings are passed as the engine does: JSON).
     Exceptions raised by `fn` (or by its outputs) propagate unchanged.
+
+    `observer` (e.g. `posture.analyzer.PackEvaluation`), if given: `observer.registered(reg)` is called with
+    each registration as it is recorded (on the SDK's RPC threads, while the program runs; it must not raise),
+    and `observer.program_done(resources)` once with the final, ordered registrations after a successful run,
+    before the one garbage collection after the program (so work it hands to another process overlaps it).
     """
     from pulumi.runtime.stack import run_in_stack
     from pulumi.runtime.sync_await import _sync_await
 
     monitor = _make_monitor_class()(mocks if mocks is not None else EchoMocks())
+    monitor.observer = observer
+    monitor.default_providers = default_providers
     engine = _RecordingEngine()
     _configure(monitor.mocks, monitor, engine, project, stack, preview, _stringify_config(config or {}),
                secret_keys)
@@ -430,6 +449,10 @@ def run_in_mocks(
     try:
         with _cyclic_gc_paused():
             _sync_await(run_in_stack(_then_settle(fn)))
+            if not monitor.duplicate_urns:
+                cap = _recorded_capture(monitor, engine, project, stack, preview)
+                if observer is not None:
+                    observer.program_done(cap.resources)
     except BaseException:
         _quiet_failed_run_futures()
         if monitor.duplicate_urns:  # the engine stops at the duplicate, before anything it caused
@@ -445,7 +468,11 @@ def run_in_mocks(
         from .preview_mocks import duplicate_urn_error
 
         raise duplicate_urn_error(monitor.duplicate_urns)
+    return cap
 
+
+def _recorded_capture(monitor, engine, project: str, stack: str, preview: bool) -> Capture:
+    """The run's registrations in the engine's order, with the components' registered outputs."""
     regs = list(monitor.registrations)
     # The root Stack first, then the program's construction order (RPCs run on threads, so the
     # order they reach the monitor varies from run to run); URN breaks ties.
@@ -455,6 +482,8 @@ def run_in_mocks(
     for r in regs:
         if not r.custom and r.urn in monitor.registered_outputs:
             r.outputs = monitor.registered_outputs[r.urn]
+    if monitor.default_providers is not None:
+        regs = monitor.default_providers.insert(regs)
     root = next((r for r in regs if r.type == ROOT_STACK_TYPE and not r.parent), None)
     stack_outputs = dict(root.outputs) if root else {}
     return Capture(
@@ -556,8 +585,9 @@ def capture_program(
     preview: bool = True,
     config_override: Optional[dict[str, Any]] = None,
     secure_placeholder: Optional[str] = None,
+    observer: Any = None,
 ) -> Capture:
-    """Run the project's unchanged program for `stack` under recording mocks.
+    """Run the project's unchanged program for `stack` under recording mocks (`observer`: see `run_in_mocks`).
 
     `{secure: ...}` config values cannot be decrypted offline: they reach the program as secrets whose value is
     unknown (the engine's unknown sentinel: it stays unknown in every input it flows into), or as
@@ -596,7 +626,11 @@ def capture_program(
         try:
             cap = run_in_mocks(
                 program, config=config, project=project.name, stack=stack, preview=preview, mocks=mocks,
-                secret_keys=secure, monitor_out=monitors,
+                secret_keys=secure, monitor_out=monitors, observer=observer,
+                # What the engine adds around the program: default providers (and, in RegisterResource, the
+                # provider's location default).
+                default_providers=preview_mocks.DefaultProviders(config, stack, project.name, preview,
+                                                                 frozenset(secure)),
             )
         except pulumi.RunError as e:
             raise PostureError((str(e).strip() or type(e).__name__) + note()) from None
@@ -604,9 +638,6 @@ def capture_program(
             raise
         except Exception as e:  # noqa: BLE001 - any program failure is bad input for the CLI
             raise PostureError(_program_failure(e, project.main) + note()) from None
-    # What the engine adds around the program: default providers and the provider's location default.
-    cap.resources = preview_mocks.add_default_providers(cap.resources, config, stack, project.name, preview,
-                                                        frozenset(secure))
     for token in cap.unknown_invokes:
         cap.diagnostics.append(LogEntry("warning", f"invoke {token}: " + preview_mocks.unknown_invoke_note([token])))
     cap.unavailable_secure_keys = secure

@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Any, Optional, Sequence
 
 from .errors import EXIT_TOOL_FAILED, PostureError, one_line
 
@@ -91,23 +91,22 @@ def _load_pack_config(path: Optional[str]):
     return doc
 
 
-def _analyze(resources, pack_dir: Path, cli_config, *, judge_outputs: bool = False):
-    """Start the pack, configure it, analyze; violations carry no secret value (posture/safety.py).
-    With `judge_outputs` (state documents) each resource's outputs are analyzed as well as its inputs."""
+def _judged(pack, resources, cli_config, *, judge_outputs: bool = False):
+    """The pack's verdict on `resources` from a started `analyzer.PackEvaluation` (which may have been sent them
+    already, as the program ran): config names checked, disabled policies announced, violations carrying no
+    secret value (posture/safety.py). With `judge_outputs` (state documents) each resource's outputs are
+    analyzed as well as its inputs."""
     from . import safety
-    from .analyzer import PolicyPackProcess
 
-    with PolicyPackProcess(pack_dir) as pack:
-        info = pack.info()
-        safety.check_config_names(info, cli_config)
-        reconciled = pack.configure(cli_config)
-        for line in safety.disabled_warnings(info, reconciled, cli_config):
-            _error(line)
-        violations = pack.analyze(resources)
-        if judge_outputs:
-            variants = safety.output_variants(resources)
-            if variants:
-                violations = safety.merge_output_findings(violations, pack.analyze(variants))
+    info = pack.info()
+    safety.check_config_names(info, cli_config)
+    for line in safety.disabled_warnings(info, pack.reconciled_config, cli_config):
+        _error(line)
+    violations = pack.violations(resources)
+    if judge_outputs:
+        variants = safety.output_variants(resources)
+        if variants:
+            violations = safety.merge_output_findings(violations, pack.violations(variants))
     return info, safety.redact_violations(violations, resources)
 
 
@@ -200,13 +199,14 @@ def _write_stdout(text: str) -> None:
         raise _OutputFailed(reason) from None
 
 
-def _capture(project_dir: Path, stack: str, secure_placeholder: Optional[str] = None):
+def _capture(project_dir: Path, stack: str, secure_placeholder: Optional[str] = None, observer: Any = None):
     """`capture_program`, with a program that calls `sys.exit()` reported as a failed program (exit 2)
     instead of ending the engine with the program's code and no report."""
     from .capture import capture_program
 
     try:
-        return capture_program(project_dir, stack, preview=True, secure_placeholder=secure_placeholder)
+        return capture_program(project_dir, stack, preview=True, secure_placeholder=secure_placeholder,
+                               observer=observer)
     except SystemExit as e:
         raise PostureError(f"program failed: it called sys.exit({e.code!r}) before it finished") from None
 
@@ -232,8 +232,11 @@ def _run(argv: Optional[Sequence[str]] = None) -> int:
                 from . import changes
 
                 baseline = changes.read_baseline(args.baseline)
-            cap = _capture(project_dir, args.stack, secure_placeholder=args.secure_placeholder)
-            info, violations = _analyze(cap.resources, pack_dir, cli_config)
+            from .analyzer import PackEvaluation
+
+            with PackEvaluation(pack_dir, cli_config) as pack:  # the pack evaluates while the program runs
+                cap = _capture(project_dir, args.stack, secure_placeholder=args.secure_placeholder, observer=pack)
+                info, violations = _judged(pack, cap.resources, cli_config)
             result = report.Result(
                 resources=cap.resources, violations=violations, packs=[info], gaps=report.PREVIEW_GAPS,
                 source="program", stack=args.stack, unavailable_secure_keys=cap.unavailable_secure_keys,
@@ -244,14 +247,20 @@ def _run(argv: Optional[Sequence[str]] = None) -> int:
         else:
             from . import formats
 
+            from .analyzer import PackEvaluation, check_processes
+
             cli_config = _load_pack_config(args.policy_pack_config)
-            if args.stack_export:
-                resources, source = formats.read_stack_export(args.stack_export), "stack-export"
-            else:
-                resources, source = formats.read_preview_json(args.preview_json), "preview-json"
+            document = args.stack_export or args.preview_json
+            # the pack processes start while the document is read
+            with PackEvaluation(_pack_dir(args.policy_pack, None), cli_config,
+                                processes=check_processes(document)) as pack:
+                if args.stack_export:
+                    resources, source = formats.read_stack_export(args.stack_export), "stack-export"
+                else:
+                    resources, source = formats.read_preview_json(args.preview_json), "preview-json"
+                pack.send(resources)
+                info, violations = _judged(pack, resources, cli_config, judge_outputs=source == "stack-export")
             stack = resources[0].urn.split("::")[0].removeprefix("urn:pulumi:") if resources else ""
-            info, violations = _analyze(resources, _pack_dir(args.policy_pack, None), cli_config,
-                                        judge_outputs=source == "stack-export")
             result = report.Result(
                 resources=resources, violations=violations, packs=[info], gaps=report.CHECK_GAPS,
                 source=source, stack=stack,

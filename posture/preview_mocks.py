@@ -158,45 +158,66 @@ def _provider_config(config: dict[str, str], package: str, version: str) -> dict
     return inputs
 
 
-def add_default_providers(registrations, config: dict[str, str], stack: str, project: str, preview: bool,
-                          secret_keys: frozenset[str] = frozenset()):
-    """Insert the engine's default provider resources (before their first user) and point every custom resource
-    without an explicit provider at its package's default provider. Returns the new list."""
-    from .capture import Registration, engine_urn
+class DefaultProviders:
+    """The engine's default provider resources, made as the program registers: `assign` points a custom resource
+    without an explicit provider at its package's default provider (`pulumi:providers:<package>::default_<ver>`,
+    the stack's `<package>:*` config as inputs) and returns that provider when the resource is its first user, so
+    the caller can register it first (the engine registers a default provider before its first user, and the pack
+    sees it on every Analyze); `insert` puts each provider before its first user in a final, ordered list."""
 
-    providers: dict[str, Any] = {}
-    first_user: dict[str, int] = {}
-    for i, r in enumerate(registrations):
+    def __init__(self, config: dict[str, str], stack: str, project: str, preview: bool,
+                 secret_keys: frozenset[str] = frozenset()):
+        self.config, self.stack, self.project, self.preview = config, stack, project, preview
+        self.secret_keys = secret_keys
+        self.providers: dict[str, Any] = {}
+
+    def assign(self, r) -> Any:
+        from .capture import Registration, engine_urn
+
         if not r.custom or r.type.startswith(PROVIDER_TYPE_PREFIX) or r.provider:
-            continue
+            return None
         package = r.type.split(":", 1)[0]
         version = (r.options or {}).get("version") or ""
         name = "default_" + version.replace(".", "_").replace("-", "_").replace("+", "_") if version else "default"
-        urn = engine_urn(stack, project, "", f"{PROVIDER_TYPE_PREFIX}{package}", name)
-        if urn not in providers:
-            inputs = _provider_config(config, package, version)
+        urn = engine_urn(self.stack, self.project, "", f"{PROVIDER_TYPE_PREFIX}{package}", name)
+        first = urn not in self.providers
+        if first:
+            inputs = _provider_config(self.config, package, version)
             for key in list(inputs):
-                if f"{package}:{key}" in secret_keys:
+                if f"{package}:{key}" in self.secret_keys:
                     inputs[key] = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
                                    "value": inputs[key]}
-            pid = UNKNOWN if preview else f"{name}-id"
+            pid = UNKNOWN if self.preview else f"{name}-id"
             options = {"protect": False, "retainOnDelete": False, "ignoreChanges": [], "deleteBeforeReplace": False,
                        "deleteBeforeReplaceDefined": False, "additionalSecretOutputs": [], "replaceOnChanges": [],
                        "aliases": [], "provider": "", "deletedWith": "", "version": version, "importId": "",
                        "customTimeouts": None}
-            providers[urn] = Registration(urn=urn, type=f"{PROVIDER_TYPE_PREFIX}{package}", name=name, custom=True,
-                                          options=options, inputs=inputs, outputs=dict(inputs),
-                                          id=None if preview else pid)
-            first_user[urn] = i
-        prov = providers[urn]
+            self.providers[urn] = Registration(urn=urn, type=f"{PROVIDER_TYPE_PREFIX}{package}", name=name,
+                                               custom=True, options=options, inputs=inputs, outputs=dict(inputs),
+                                               id=None if self.preview else pid)
+        prov = self.providers[urn]
         r.provider = f"{urn}::{prov.id or UNKNOWN}"
-    if not providers:
-        return list(registrations)
-    out = []
-    by_index: dict[int, list[Any]] = {}
-    for urn, i in first_user.items():
-        by_index.setdefault(i, []).append(providers[urn])
-    for i, r in enumerate(registrations):
-        out.extend(by_index.get(i, ()))
-        out.append(r)
-    return out
+        return prov if first else None
+
+    def insert(self, registrations) -> list:
+        """`registrations` with each default provider just before the first resource that uses it."""
+        if not self.providers:
+            return list(registrations)
+        out, placed = [], set()
+        for r in registrations:
+            urn = (r.provider or "").rsplit("::", 1)[0]
+            if urn in self.providers and urn not in placed:
+                out.append(self.providers[urn])
+                placed.add(urn)
+            out.append(r)
+        return out
+
+
+def add_default_providers(registrations, config: dict[str, str], stack: str, project: str, preview: bool,
+                          secret_keys: frozenset[str] = frozenset()):
+    """Insert the engine's default provider resources (before their first user) and point every custom resource
+    without an explicit provider at its package's default provider. Returns the new list."""
+    dp = DefaultProviders(config, stack, project, preview, secret_keys)
+    for r in registrations:
+        dp.assign(r)
+    return dp.insert(registrations)

@@ -103,10 +103,15 @@ def test_floor_replays_the_same_registrations(fleet_capture):
 
 def _row(vms, preview, floor, stack_rule_s=0.001, resources=None, max_bytes=1000):
     resources = resources or vms * 6
-    return {"vms": vms, "resources": resources, "capture_s": preview * 0.8, "pack_s": preview * 0.2,
-            "preview_s": preview, "floor_s": floor, "pack_start_s": 0.2, "analyze_s": preview * 0.1,
-            "rpc": {"Analyze": {"calls": resources, "seconds": 0.05, "bytes": 1, "max_bytes": 900},
-                    "AnalyzeStack": {"calls": 1, "seconds": 0.01, "bytes": 1, "max_bytes": max_bytes}},
+    return {"vms": vms, "resources": resources, "capture_s": preview * 0.8, "tail_s": preview * 0.2,
+            "preview_s": preview, "floor_s": floor, "pack_start_s": 0.2, "pack_cpu_s": preview * 0.1,
+            "rpc": {"Analyze": {"calls": resources, "max_bytes": 900},
+                    "AnalyzeStack": {"calls": 1, "max_bytes": max_bytes}},
+            "serial_preview_s": preview * 1.5, "serial_same_violations": True, "serial_rss_mib": 1,
+            "serial_rpc": {"Analyze": {"calls": resources, "seconds": 0.05, "bytes": 1, "max_bytes": 900},
+                           "AnalyzeStack": {"calls": 1, "seconds": 0.01, "bytes": 1, "max_bytes": max_bytes}},
+            "check_baseline": "abc1234", "check_export_bytes": 5e6, "check_old_s": [10.0, 12.0],
+            "check_new_s": [5.0, 6.0], "check_same_output": True, "check_old_rss_mib": 90, "check_new_rss_mib": 95,
             "engine_max_message": 400 * 2**20, "pack_max_message": 400 * 2**20, "violations": 0,
             "rules": [{"id": "AZDR-X-001", "name": "x", "kind": "stack", "evaluations": 1, "seconds": stack_rule_s,
                        "violations": 0}],
@@ -115,10 +120,26 @@ def _row(vms, preview, floor, stack_rule_s=0.001, resources=None, max_bytes=1000
 
 
 def test_targets_met():
-    rows = [_row(100, 10.0, 8.0, 0.001), _row(1000, 100.0, 80.0), _row(2000, 210.0, 160.0, 0.021)]
-    assert [v for _, _, v in targets(rows)] == ["met", "met", "met", "met"]
-    assert targets(rows)[0][1] == "100.00 s / 80.00 s = **1.25x**"
-    assert targets(rows)[1][1] == "105.00 / 100.00 ms = **1.05x**"
+    rows = [_row(100, 10.0, 8.0, 0.001), _row(1000, 91.0, 80.0), _row(2000, 190.0, 160.0, 0.021)]
+    assert [v for _, _, v in targets(rows)] == ["met"] * 8
+    assert targets(rows)[0][1] == "91.00 s / 80.00 s = **1.14x**"
+    assert targets(rows)[1][1] == "95.00 / 100.00 ms = **0.95x**"
+    assert [t for t, _, _ in targets(rows)[3:7]] == [
+        "preview <= 1.15x the floor at 1,000 VMs", "preview <= 1.3x the floor at 100 VMs",
+        "`check --stack-export` of the 1,000-VM state <= 0.5x today's time (same run)",
+        "preview peak memory <= 1.1x the floor's at 1,000 VMs (program process)"]
+    assert targets(rows)[5][1] == "11.00 s / 22.00 s (2 rounds each) = **0.50x**"
+    assert targets(rows)[6][1] == "1 MiB / 1 MiB = **1.00x**"
+
+
+def test_issue17_targets_missed():
+    rows = [_row(100, 10.5, 8.0), _row(1000, 93.0, 80.0)]
+    rows[1].update(check_new_s=[5.0, 6.1], rss_mib=1.2)
+    assert [v for _, _, v in targets(rows)[2:6]] == ["**missed**"] * 4
+    assert targets(rows)[4][1] == "11.10 s / 22.00 s (2 rounds each) = **0.50x**"
+    # the same time with a different output is a miss, and says so
+    rows[1].update(check_new_s=[5.0, 5.0], check_same_output=False)
+    assert targets(rows)[4][1:] == ("10.00 s / 22.00 s (2 rounds each) = **0.45x**; **outputs differ**", "**missed**")
 
 
 def test_targets_missed():
@@ -127,7 +148,7 @@ def test_targets_missed():
     rows = [_row(100, 10.0, 8.0, 0.001), _row(1000, 200.0, 100.0),
             _row(2000, 400.0, 170.0, 0.4, max_bytes=401 * 2**20)]
     verdicts = targets(rows)
-    assert [v for _, _, v in verdicts] == ["**missed**"] * 4
+    assert [v for _, _, v in verdicts[:3]] + [verdicts[-1][2]] == ["**missed**"] * 4
     assert verdicts[2][1] == "worst AZDR-X-001: **20.00x** (all rules below)"
 
 
@@ -138,7 +159,8 @@ def test_render_reports_missing_sizes_and_the_reproduce_command():
     text = render([_row(10, 1.0, 0.5)], meta)
     assert "| whole preview <= 1.5x the floor at 1,000 VMs | not measured (no 1,000-VM run) | n/a |" in text
     assert "- reproduce: `make bench`" in text
-    assert "| 10 | 60 | 0.80 | 0.20 | 0.05 | 0.01 | 0.04 | 1.00 | 0.50 | 2.00 | 100.00 | 50.00 |" in text
+    assert "| 10 | 60 | 0.80 | 0.20 | 0.20 | 1.00 | 1.50 | 0.50 | 2.00 | 3.00 | 100.00 | 50.00 |" in text
+    assert "| 10 | 5.0 | `abc1234` | 10.00, 12.00 | 5.00, 6.00 | 0.50 | yes | 90 | 95 |" in text
 
 
 def test_a_stack_rule_under_the_timer_noise_floor_is_listed_not_judged():

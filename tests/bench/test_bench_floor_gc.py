@@ -49,12 +49,12 @@ def test_floor_default_gc(tmp_path, monkeypatch, fleet_capture):
 def test_report_shows_the_default_gc_floor_or_a_dash():
     row = _row(10, 1.0, 0.5)
     text = render([row], META)
-    assert "| 10 | 60 | 0.80 | 0.20 | 0.05 | 0.01 | 0.04 | 1.00 | 0.50 | 2.00 | 100.00 | 50.00 | - |" in text
-    assert "| 10 | 833 | 167 | 900 | 1,000 | 0 | 1 | 1 | 1 | - |" in text
+    assert "| 10 | 60 | 0.80 | 0.20 | 0.20 | 1.00 | 1.50 | 0.50 | 2.00 | 3.00 | 100.00 | 50.00 | - |" in text
+    assert "| 10 | 833 | 167 | 0.10 | 900 | 1,000 | 0 | yes | 1 | 1 | 1 | 1 | 1.00 | - |" in text
     row.update(floor_default_gc_s=1.5, floor_default_gc_rss_mib=3)
     text = render([row], META)
-    assert "| 10 | 60 | 0.80 | 0.20 | 0.05 | 0.01 | 0.04 | 1.00 | 0.50 | 2.00 | 100.00 | 50.00 | 1.50 |" in text
-    assert "| 10 | 833 | 167 | 900 | 1,000 | 0 | 1 | 1 | 1 | 3 |" in text
+    assert "| 10 | 60 | 0.80 | 0.20 | 0.20 | 1.00 | 1.50 | 0.50 | 2.00 | 3.00 | 100.00 | 50.00 | 1.50 |" in text
+    assert "| 10 | 833 | 167 | 0.10 | 900 | 1,000 | 0 | yes | 1 | 1 | 1 | 1 | 1.00 | 3 |" in text
 
 
 def test_floor_replays_alias_urns_of_the_same_parent_as_specs():
