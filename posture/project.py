@@ -163,9 +163,7 @@ def config_value_to_string(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         return str(value)
-    # Object keys sorted: the CLI hands object config to the program as Go's encoding/json marshals a map,
-    # in key order, not in the stack file's order (seen with the real engine: tests/real_engine/).
-    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+    return json.dumps(value, separators=(",", ":"))
 
 
 _STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")

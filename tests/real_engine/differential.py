@@ -70,3 +70,26 @@ def differences(offline: dict, preview: Preview) -> list[str]:
     diffs += [f"violation only offline: {v}" for v in sorted(ov - preview.violations)]
     diffs += [f"violation only real: {v}" for v in sorted(preview.violations - ov)]
     return diffs
+
+
+def _sorted(v: Any) -> Any:
+    if isinstance(v, dict):
+        return {k: _sorted(v[k]) for k in sorted(v)}
+    if isinstance(v, list):
+        return [_sorted(x) for x in v]
+    return v
+
+
+def sorted_config_copy(run_dir, stack: str, dest):
+    """A copy of ``run_dir`` for the offline engine whose ``Pulumi.<stack>.yaml`` has every object's keys
+    sorted: what the CLI hands the program (gap: the offline engine keeps the file's key order)."""
+    import shutil
+
+    import yaml
+
+    shutil.copytree(run_dir, dest / "offline", symlinks=True)
+    f = dest / "offline" / f"Pulumi.{stack}.yaml"
+    doc = yaml.safe_load(f.read_text())
+    doc["config"] = {k: _sorted(v) for k, v in doc.get("config", {}).items()}
+    f.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return dest / "offline"

@@ -1,7 +1,6 @@
 """Each normalisation of the differential test (README, "Known gaps of the offline engine"), pinned: it
 applies to exactly the documented case and hides nothing else. No real engine needed."""
 
-from posture.project import config_value_to_string
 from tests.real_engine.differential import differences
 from tests.real_engine.harness import UNKNOWN, Preview
 
@@ -63,10 +62,3 @@ def test_violations_compare_as_sets_of_policy_and_urn():
                        real((RG, typ, {}), violations=[("p", RG)])) == []
     assert differences(offline((RG, typ, {}), violations=[("p", RG)]), real((RG, typ, {}))) == [
         f"violation only offline: ('p', '{RG}')"]
-
-
-def test_offline_object_config_reaches_the_program_with_sorted_keys_like_the_cli():
-    # found by the differential test: the vault's dr-workload tag followed the stack file's order offline
-    # and the key order the CLI marshals (sorted) for real
-    assert config_value_to_string({"database": {"tier": "database"}, "app": {"n": 2}}) == (
-        '{"app":{"n":2},"database":{"tier":"database"}}')
