@@ -61,16 +61,31 @@ class Engine:
         self.log = self.base / "standin.log"
         E.install_standin(self.home)
         self.env = E.pulumi_env(self.pulumi, home=self.home, state=self.state, log=self.log)
+        self.backends: dict[Path, str] = {}
+
+    def env_for(self, run_dir: Path) -> dict:
+        """The environment for ``run_dir``: its own file:// backend (see :meth:`stack`)."""
+        backend = self.backends.get(Path(run_dir).resolve())
+        return {**self.env, "PULUMI_BACKEND_URL": backend} if backend else dict(self.env)
 
     def run(self, *args: str, cwd: Path, input: str | None = None, env: dict | None = None,
             timeout: int = 600) -> subprocess.CompletedProcess:
         return subprocess.run([str(self.pulumi), *map(str, args), "--non-interactive"], cwd=cwd,
-                              env={**self.env, **(env or {})}, input=input, capture_output=True, text=True,
-                              timeout=timeout)
+                              env={**self.env_for(cwd), **(env or {})}, input=input, capture_output=True,
+                              text=True, timeout=timeout)
 
-    def stack(self, project: Path, stack: str, config: dict | None = None, name: str | None = None) -> Path:
-        """A fresh run directory for ``project``'s ``stack`` (with ``config`` set) and its stack selected."""
-        run_dir = E.work_copy(project, stack, self.work / (name or f"{project.name}-{stack}"), config)
+    def stack(self, project: Path, stack: str, config: dict | None = None, name: str | None = None,
+              backend_of: Path | None = None) -> Path:
+        """A fresh run directory for ``project``'s ``stack`` (with ``config`` set) and its stack selected.
+        Each run directory has its own file:// backend (two copies of the dev stack must not share one
+        stack), unless ``backend_of`` names a run directory whose backend it shares (StackReference)."""
+        name = name or f"{project.name}-{stack}"
+        run_dir = E.work_copy(project, stack, self.work / name, config).resolve()
+        if backend_of is not None:
+            self.backends[run_dir] = self.backends[Path(backend_of).resolve()]
+        else:
+            (self.state / name).mkdir(parents=True, exist_ok=True)
+            self.backends[run_dir] = f"file://{self.state / name}"
         p = self.run("stack", "select", "--create", stack, cwd=run_dir)
         assert p.returncode == 0, p.stderr
         return run_dir

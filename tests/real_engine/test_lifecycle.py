@@ -41,7 +41,7 @@ def dev_up(engine, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def app_repo(engine, dev_up):
-    run = engine.stack(APP, "dev", name="app-repo")
+    run = engine.stack(APP, "dev", name="app-repo", backend_of=dev_up["run"])
     before = len(engine.log_entries())
     ok(engine.run("up", "--yes", "--skip-preview", "--stack", "dev", cwd=run))
     export = json.loads(ok(engine.run("stack", "export", "--stack", "dev", cwd=run)).stdout)

@@ -147,10 +147,18 @@ def work_copy(project: Path, stack: str, dest: Path, config: dict | None = None)
             continue
         link = dest / entry.name
         if link.is_symlink() or link.exists():
-            if link.is_symlink() and link.resolve() == entry.resolve():
+            if link.is_symlink() and link.resolve() == entry.resolve() and entry.name != "Pulumi.yaml":
                 continue
             shutil.rmtree(link) if link.is_dir() and not link.is_symlink() else link.unlink()
         link.symlink_to(entry.resolve())
+    # A relative runtime virtualenv (`venv`, `../../venv`) is made absolute: it must name the project's venv
+    # from the run directory too.
+    pyaml = yaml.safe_load((project / "Pulumi.yaml").read_text()) or {}
+    opts = (pyaml.get("runtime") or {}).get("options") if isinstance(pyaml.get("runtime"), dict) else None
+    if isinstance(opts, dict) and isinstance(opts.get("virtualenv"), str) and not Path(opts["virtualenv"]).is_absolute():
+        opts["virtualenv"] = str((project / opts["virtualenv"]).resolve())
+        (dest / "Pulumi.yaml").unlink()
+        (dest / "Pulumi.yaml").write_text(yaml.safe_dump(pyaml, sort_keys=False))
     src = project / f"Pulumi.{stack}.yaml"
     target = dest / src.name
     doc = yaml.safe_load(src.read_text()) if src.exists() else {}
