@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STACK ?= dev
 STAMP := $(VENV)/.installed
 
-.PHONY: preview test install bench catalog clean real-engine real-preview real-up real-destroy
+.PHONY: preview test install bench catalog clean real-engine real-preview real-up real-destroy bench-real
 
 install: $(STAMP)
 
@@ -51,3 +51,8 @@ real-up: $(STAMP)
 
 real-destroy: $(STAMP)
 	@$(BIN)/python -m tools.realengine destroy --stack $(STACK) -- $(PULUMI_ARGS)
+
+# Real engine vs offline engine on the same fleets (issue 10); writes its own section of bench/RESULTS.md.
+BENCH_REAL_SIZES ?= 10,100,500
+bench-real: $(STAMP)
+	$(BIN)/python -m bench.real_engine --sizes $(BENCH_REAL_SIZES)

@@ -23,6 +23,19 @@ HOW_TO_ENABLE = ("real-engine tests need a pulumi v3.274+ on PATH or Go 1.26+ to
                  "(`make real-engine`); CI sets AZDR_REAL_ENGINE_REQUIRED=1")
 
 
+def resolve_pulumi(environ=os.environ) -> Path:
+    """The pulumi to test with; ``pytest.skip`` (one line, how to enable) when there is none and no Go,
+    ``pytest.fail`` instead when REQUIRED_VAR is set (CI)."""
+    import pytest
+
+    try:
+        return E.ensure_pulumi()
+    except (E.RealEngineUnavailable, subprocess.CalledProcessError) as e:
+        if environ.get(REQUIRED_VAR):
+            pytest.fail(f"{REQUIRED_VAR} is set but the real engine is unavailable: {e}")
+        pytest.skip(HOW_TO_ENABLE)
+
+
 @dataclass
 class Preview:
     code: int

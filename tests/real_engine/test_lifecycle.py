@@ -50,18 +50,20 @@ def app_repo(engine, dev_up):
 
 @pytest.fixture(scope="session")
 def dev_destroyed(engine, dev_up, app_repo):
-    """destroy with protect on (refused), then protect off (`pulumi up`) and destroy."""
+    """destroy with protect on (fails on the protected resources), then protect off (`pulumi up`) and
+    destroy again."""
     run = dev_up["run"]
+    n0 = len(engine.log_entries())
     refused = engine.run("destroy", "--yes", "--skip-preview", "--stack", "dev", cwd=run)
-    after_refusal = engine.log_entries()
+    left = json.loads(ok(engine.run("stack", "export", "--stack", "dev", cwd=run)).stdout)
+    n1 = len(engine.log_entries())
     ok(engine.run("config", "set", "azure-iaas-dr:protect", "false", "--stack", "dev", cwd=run))
     ok(engine.run("up", "--yes", "--skip-preview", "--policy-pack", PACK, "--stack", "dev", cwd=run))
-    before = len(engine.log_entries())
+    n2 = len(engine.log_entries())
     destroyed = ok(engine.run("destroy", "--yes", "--skip-preview", "--stack", "dev", cwd=run))
-    return {"refused": refused, "deleted_during_refusal": [e for e in after_refusal[len(dev_up["log"]):]
-                                                            if e["op"] == "delete"],
-            "log": engine.log_entries()[before:], "destroyed": destroyed,
-            "created": [e for e in dev_up["log"] if e["op"] == "create"]}
+    log = engine.log_entries()
+    return {"refused": refused, "left": left, "first": log[n0:n1], "update": log[n1:n2], "second": log[n2:],
+            "destroyed": destroyed, "created": [e for e in dev_up["log"] if e["op"] == "create"]}
 
 
 def resources(export):
@@ -149,23 +151,32 @@ def test_app_repo_protected_item_lands_in_the_dev_vault_with_the_tier_policy(dev
     assert {e["urn"] for e in app_repo["log"] if e["op"] == "create"} >= {item["urn"], vm["urn"]}
 
 
-def test_destroy_refuses_while_protect_is_on(dev_destroyed):
+KEPT_TYPES = ("azure-native:recoveryservices:Vault", "azure-native:recoveryservices:ProtectedItem")
+
+
+def test_destroy_fails_on_the_protected_resources_while_protect_is_on(dev_destroyed):
+    """pulumi v3.274.1 does not refuse up front: it deletes what is not protected (nor an ancestor of a
+    protected resource) and fails, exit 1, naming each protected resource."""
     p = dev_destroyed["refused"]
-    assert p.returncode != 0
-    assert re.search(r"protected", p.stdout + p.stderr)
-    assert dev_destroyed["deleted_during_refusal"] == []
+    assert p.returncode == 1
+    assert f'resource "{VAULT}" cannot be deleted\n    because it is protected' in p.stdout
+    left = {r["urn"].rsplit("::", 1)[1] for r in resources(dev_destroyed["left"])}
+    assert left == {"default_3_29_0", "azure-iaas-dr-dev", "backup-westeurope", "vault-westeurope", "config-backup",
+                    "config", "backup-westeurope-rg", "config-rg", "vault-westeurope-vault", "config-backup-account",
+                    "config-backup-blob-service", "config-backup-state", "config-backup-templates"}
+    deleted = [e for e in dev_destroyed["first"] if e["op"] == "delete"]
+    assert {e["type"] for e in deleted}.isdisjoint(KEPT_TYPES)
+    assert not {e["urn"] for e in deleted} & {r["urn"] for r in resources(dev_destroyed["left"])}
 
 
-def test_destroy_with_protect_off_keeps_vaults_and_protected_items_and_deletes_the_rest(dev_destroyed):
-    deleted = {e["urn"] for e in dev_destroyed["log"] if e["op"] == "delete"}
+def test_destroy_never_deletes_vaults_or_protected_items_and_deletes_everything_else(dev_destroyed):
     created = {e["urn"]: e["type"] for e in dev_destroyed["created"]}
-    kept = {u for u, t in created.items()
-            if t in ("azure-native:recoveryservices:Vault", "azure-native:recoveryservices:ProtectedItem")}
-    assert len([u for u in kept if "Vault::" in u]) == 2 and len(kept) == 2 + 5
-    assert deleted.isdisjoint(kept)
-    assert deleted == created.keys() - kept - retained_others(created)
-
-
-def retained_others(created):
-    """Other resources the program marks retainOnDelete (none today besides vaults and protected items)."""
-    return set()
+    kept = {u for u, t in created.items() if t in KEPT_TYPES}
+    assert sum(1 for u in kept if created[u] == KEPT_TYPES[0]) == 1 and len(kept) == 1 + 5
+    deletes = [e["urn"] for e in dev_destroyed["first"] + dev_destroyed["second"] if e["op"] == "delete"]
+    assert len(deletes) == len(set(deletes))
+    assert set(deletes) == created.keys() - kept
+    assert [e["op"] for e in dev_destroyed["second"]] == ["delete"] * len(dev_destroyed["second"])
+    left = {r["urn"] for r in resources(dev_destroyed["left"]) if r.get("custom")
+            and not r["type"].startswith("pulumi:providers:") and r["type"] not in KEPT_TYPES}
+    assert {e["urn"] for e in dev_destroyed["second"]} == left
