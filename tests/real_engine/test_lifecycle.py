@@ -151,7 +151,13 @@ def test_app_repo_protected_item_lands_in_the_dev_vault_with_the_tier_policy(dev
     assert {e["urn"] for e in app_repo["log"] if e["op"] == "create"} >= {item["urn"], vm["urn"]}
 
 
-KEPT_TYPES = ("azure-native:recoveryservices:Vault", "azure-native:recoveryservices:ProtectedItem")
+KEPT_TYPES = ("azure-native:recoveryservices:Vault", "azure-native:recoveryservices:ProtectedItem",
+              "azure-native:storage:BlobContainer")  # retainOnDelete: vaults, protected items, config-backup containers
+
+
+def retained(dev_up):
+    export = json.loads(dev_up["export"].read_text())
+    return {r["urn"]: r["type"] for r in resources(export) if r.get("custom") and r.get("retainOnDelete")}
 
 
 def test_destroy_fails_on_the_protected_resources_while_protect_is_on(dev_destroyed):
@@ -169,14 +175,17 @@ def test_destroy_fails_on_the_protected_resources_while_protect_is_on(dev_destro
     assert not {e["urn"] for e in deleted} & {r["urn"] for r in resources(dev_destroyed["left"])}
 
 
-def test_destroy_never_deletes_vaults_or_protected_items_and_deletes_everything_else(dev_destroyed):
+def test_destroy_never_deletes_vaults_or_protected_items_and_deletes_everything_else(dev_up, dev_destroyed):
     created = {e["urn"]: e["type"] for e in dev_destroyed["created"]}
-    kept = {u for u, t in created.items() if t in KEPT_TYPES}
-    assert sum(1 for u in kept if created[u] == KEPT_TYPES[0]) == 1 and len(kept) == 1 + 5
-    deletes = [e["urn"] for e in dev_destroyed["first"] + dev_destroyed["second"] if e["op"] == "delete"]
-    assert len(deletes) == len(set(deletes))
-    assert set(deletes) == created.keys() - kept
+    kept = set(retained(dev_up))
+    assert sorted(retained(dev_up).values()) == sorted([KEPT_TYPES[0]] + [KEPT_TYPES[1]] * 5 + [KEPT_TYPES[2]] * 2)
+    first = [e["urn"] for e in dev_destroyed["first"] if e["op"] == "delete"]
+    left = {r["urn"] for r in resources(dev_destroyed["left"])}
+    assert sorted(first) == sorted(created.keys() - kept - left)
+    # `pulumi up` with protect off re-creates what the first destroy removed from the stack (the retained
+    # protected items included: they were only forgotten), then the second destroy deletes all but the kept
+    recreated = {e["urn"] for e in dev_destroyed["update"] if e["op"] == "create"}
+    assert recreated == created.keys() - left
+    second = [e["urn"] for e in dev_destroyed["second"] if e["op"] == "delete"]
     assert [e["op"] for e in dev_destroyed["second"]] == ["delete"] * len(dev_destroyed["second"])
-    left = {r["urn"] for r in resources(dev_destroyed["left"]) if r.get("custom")
-            and not r["type"].startswith("pulumi:providers:") and r["type"] not in KEPT_TYPES}
-    assert {e["urn"] for e in dev_destroyed["second"]} == left
+    assert sorted(second) == sorted(created.keys() - kept)
