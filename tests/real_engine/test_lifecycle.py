@@ -151,8 +151,9 @@ def test_app_repo_protected_item_lands_in_the_dev_vault_with_the_tier_policy(dev
     assert {e["urn"] for e in app_repo["log"] if e["op"] == "create"} >= {item["urn"], vm["urn"]}
 
 
+# retainOnDelete: vaults, protected items, the config-backup account and its containers
 KEPT_TYPES = ("azure-native:recoveryservices:Vault", "azure-native:recoveryservices:ProtectedItem",
-              "azure-native:storage:BlobContainer")  # retainOnDelete: vaults, protected items, config-backup containers
+              "azure-native:storage:BlobContainer", "azure-native:storage:StorageAccount")
 
 
 def retained(dev_up):
@@ -178,7 +179,8 @@ def test_destroy_fails_on_the_protected_resources_while_protect_is_on(dev_destro
 def test_destroy_never_deletes_vaults_or_protected_items_and_deletes_everything_else(dev_up, dev_destroyed):
     created = {e["urn"]: e["type"] for e in dev_destroyed["created"]}
     kept = set(retained(dev_up))
-    assert sorted(retained(dev_up).values()) == sorted([KEPT_TYPES[0]] + [KEPT_TYPES[1]] * 5 + [KEPT_TYPES[2]] * 2)
+    assert sorted(retained(dev_up).values()) == sorted(
+        [KEPT_TYPES[0]] + [KEPT_TYPES[1]] * 5 + [KEPT_TYPES[2]] * 2 + [KEPT_TYPES[3]])
     first = [e["urn"] for e in dev_destroyed["first"] if e["op"] == "delete"]
     left = {r["urn"] for r in resources(dev_destroyed["left"])}
     assert sorted(first) == sorted(created.keys() - kept - left)
