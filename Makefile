@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STACK ?= dev
 STAMP := $(VENV)/.installed
 
-.PHONY: preview test install bench catalog facts clean
+.PHONY: preview test install bench catalog facts clean real-engine real-preview real-up real-destroy bench-real
 
 install: $(STAMP)
 
@@ -38,3 +38,25 @@ clean:
 # The pack's copy of the Azure facts (policies/azdr_policies/facts.py) is generated from components/facts.py.
 facts: $(STAMP)
 	$(BIN)/python -m tools.genfacts
+
+# The real Pulumi engine, offline (issue 10, docs/real-engine.md): `make real-engine` builds pulumi v3.274.1 and
+# our language host into .tools/bin (or uses a compatible pulumi on PATH); the others run the real CLI on the
+# stack file Pulumi.$(STACK).yaml with the stand-in azure-native provider and a file:// backend in .tools/.
+# PULUMI_ARGS passes more arguments (e.g. PULUMI_ARGS=--json); the exit status is pulumi's.
+PULUMI_ARGS ?=
+real-engine: $(STAMP)
+	tools/realengine/build.sh
+
+real-preview: $(STAMP)
+	@$(BIN)/python -m tools.realengine preview --stack $(STACK) -- $(PULUMI_ARGS)
+
+real-up: $(STAMP)
+	@$(BIN)/python -m tools.realengine up --stack $(STACK) -- $(PULUMI_ARGS)
+
+real-destroy: $(STAMP)
+	@$(BIN)/python -m tools.realengine destroy --stack $(STACK) -- $(PULUMI_ARGS)
+
+# Real engine vs offline engine on the same fleets (issue 10); writes its own section of bench/RESULTS.md.
+BENCH_REAL_SIZES ?= 10,100,500
+bench-real: $(STAMP)
+	$(BIN)/python -m bench.real_engine --sizes $(BENCH_REAL_SIZES)

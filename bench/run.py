@@ -591,6 +591,9 @@ def main(argv: list[str] | None = None) -> int:
         meta = {"date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine(),
                 "versions": versions(), "command": REPRODUCE, "sizes": sizes}
         rows = []
+        old_text = Path(a.out).read_text() if Path(a.out).exists() else ""
+        b, e = "<!-- BEGIN real-engine -->", "<!-- END real-engine -->"
+        keep_real = old_text[old_text.index(b):old_text.index(e) + len(e)] + "\n" if b in old_text and e in old_text else ""
         for n in sizes:
             print(f"bench: {n} VMs ...", file=sys.stderr, flush=True)
             rows.append(measure(n, per_rule=not a.no_rules, serial=not a.no_serial, default_gc=not a.no_default_gc,
@@ -602,6 +605,9 @@ def main(argv: list[str] | None = None) -> int:
                   file=sys.stderr, flush=True)
             # written after every size, so a long run leaves its partial results
             Path(a.out).write_text(render(rows, meta))
+            if keep_real:  # the real-engine section (bench/real_engine.py) survives a re-render
+                from bench.real_engine import write_section
+                write_section(Path(a.out), keep_real)
             if a.json_out:
                 Path(a.json_out).write_text(json.dumps({"meta": meta, "rows": rows}, indent=1))
         print(f"wrote {a.out}", file=sys.stderr)

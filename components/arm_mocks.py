@@ -142,6 +142,15 @@ class ArmMocks(pulumi.runtime.Mocks):
         rg = inputs.get("resourceGroupName") or "rg-unknown"
         return f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{rg}/providers/{rel}", own
 
+    def own_name_key(self, typ: str) -> str | None:
+        """The input holding a resource's own Azure name (the one azure-native autonames when absent), for
+        the types this table models; None otherwise. Used by the real engine's stand-in provider's Check."""
+        if typ == "azure-native:resources:ResourceGroup":
+            return "resourceGroupName"
+        if typ.startswith("azure-native:authorization:ManagementLock"):
+            return "lockName"
+        return _ARM[typ][1] if typ in _ARM else None
+
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         inputs = dict(args.inputs)
         self.resources.append((args.typ, args.name, inputs))

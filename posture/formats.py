@@ -168,6 +168,11 @@ def read_preview_json(path: str | Path) -> list[Registration]:
         if not state:
             continue
         reg = _registration(state, str(path))
+        if "outputs" not in state:
+            # A preview digest carries no outputs for a create; the engine hands AnalyzeStack what the
+            # provider's preview returns, which starts from the inputs (seen with the real engine:
+            # tests/real_engine/test_lifecycle.py). Without this, stack rules read every output as unset.
+            reg.outputs = dict(reg.inputs)
         if reg.urn in seen:  # replace = create-replacement + replace + delete-replaced: keep the first
             continue
         seen.add(reg.urn)

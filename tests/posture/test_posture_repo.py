@@ -35,13 +35,15 @@ def test_ci_run_calls_make_test_and_fails_with_it(tmp_path):
     bindir = tmp_path / "bin"
     bindir.mkdir()
     make = bindir / "make"
-    make.write_text('#!/bin/sh\necho "make $*" > "$FAKE_MAKE_LOG"\nexit 3\n')
+    make.write_text('#!/bin/sh\necho "make $* ${AZDR_REAL_ENGINE_REQUIRED:-}" >> "$FAKE_MAKE_LOG"\n'
+                    '[ "$1" = test ] && exit 3\nexit 0\n')
     make.chmod(0o755)
     env = dict(os.environ, PATH=f"{bindir}{os.pathsep}{os.environ['PATH']}", FAKE_MAKE_LOG=str(tmp_path / "log"))
     proc = subprocess.run([str(ROOT / ".ci" / "run")], cwd=tmp_path, env=env, capture_output=True, text=True,
                           timeout=60)
     assert proc.returncode == 3
-    assert (tmp_path / "log").read_text() == "make test\n"
+    # the real CLI is built first, then the suite runs with the real-engine skip turned into a failure
+    assert (tmp_path / "log").read_text() == "make real-engine \nmake test 1\n"
 
 
 def test_makefile_targets_install_both_requirement_files_and_run_the_engine_and_pytest():
