@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .validate import RESOURCE_TYPES, validate_capture
+from .validate import NO_SCHEMA, RESOURCE_TYPES, validate_capture
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -25,7 +25,9 @@ def test_every_dev_stack_resource_is_valid_arm(preview):
     capture = capture_program(PROJECT, "dev", preview=preview)
     azure = [r for r in capture.resources if r.custom and r.type.startswith("azure-native:")]
     assert azure, "the dev stack declares no azure-native resources"
-    unjudged = sorted({r.type for r in azure} - set(RESOURCE_TYPES))
+    unjudged = sorted({r.type for r in azure} - set(RESOURCE_TYPES) - set(NO_SCHEMA))
     assert unjudged == [], f"types the ARM judge does not know yet (add them to RESOURCE_TYPES): {unjudged}"
+    # the listed gap (tests/data/arm-schemas/SOURCES.md): exactly these dev-stack types have no schema file here
+    assert sorted({r.type for r in azure} & set(NO_SCHEMA)) == sorted(NO_SCHEMA)
     problems = {urn: p for urn, p in validate_capture(capture.resources).items() if p}
     assert problems == {}

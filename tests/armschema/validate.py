@@ -147,28 +147,6 @@ RESOURCE_TYPES: dict[str, ResourceSpec] = {
     "azure-native:resources:ResourceGroup": ResourceSpec(
         "2024-03-01/Microsoft.Resources.json", "subscription_resourceDefinitions", "resourceGroups",
         ("resourceGroupName",)),
-    # Azure Site Recovery (issue 14): the vault name input is `resourceName`.
-    "azure-native:recoveryservices:ReplicationFabric": ResourceSpec(
-        "2024-10-01/Microsoft.RecoveryServices.SiteRecovery.json", "resourceDefinitions", "vaults_replicationFabrics",
-        ("resourceName", "fabricName")),
-    "azure-native:recoveryservices:ReplicationPolicy": ResourceSpec(
-        "2024-10-01/Microsoft.RecoveryServices.SiteRecovery.json", "resourceDefinitions", "vaults_replicationPolicies",
-        ("resourceName", "policyName")),
-    "azure-native:recoveryservices:ReplicationProtectionContainerMapping": ResourceSpec(
-        "2024-10-01/Microsoft.RecoveryServices.SiteRecovery.json", "resourceDefinitions",
-        "vaults_replicationFabrics_replicationProtectionContainers_replicationProtectionContainerMappings",
-        ("resourceName", "fabricName", "protectionContainerName", "mappingName")),
-    "azure-native:recoveryservices:ReplicationNetworkMapping": ResourceSpec(
-        "2024-10-01/Microsoft.RecoveryServices.SiteRecovery.json", "resourceDefinitions",
-        "vaults_replicationFabrics_replicationNetworks_replicationNetworkMappings",
-        ("resourceName", "fabricName", "networkName", "networkMappingName")),
-    "azure-native:recoveryservices:ReplicationProtectedItem": ResourceSpec(
-        "2024-10-01/Microsoft.RecoveryServices.SiteRecovery.json", "resourceDefinitions",
-        "vaults_replicationFabrics_replicationProtectionContainers_replicationProtectedItems",
-        ("resourceName", "fabricName", "protectionContainerName", "replicatedProtectedItemName")),
-    "azure-native:recoveryservices:ReplicationRecoveryPlan": ResourceSpec(
-        "2024-10-01/Microsoft.RecoveryServices.SiteRecovery.json", "resourceDefinitions", "vaults_replicationRecoveryPlans",
-        ("resourceName", "recoveryPlanName")),
     # ARM deployments (the Site Recovery protection containers are created through one each).
     "azure-native:resources:Deployment": ResourceSpec(
         "2024-03-01/Microsoft.Resources.json", "resourceDefinitions", "deployments", ("deploymentName",)),
@@ -181,25 +159,32 @@ RESOURCE_TYPES: dict[str, ResourceSpec] = {
         "2020-05-01/Microsoft.Authorization.json", "resourceDefinitions", "locks", ("lockName",)),
     "azure-native:authorization:ManagementLockByScope": ResourceSpec(
         "2020-05-01/Microsoft.Authorization.json", "resourceDefinitions", "locks", ("lockName",)),
-    # issue 15 (SOURCES.md "Additions for issue 15")
-    "azure-native:dataprotection:ResourceGuard": ResourceSpec(
-        "2025-01-01/Microsoft.DataProtection.json", "resourceDefinitions", "resourceGuards", ("resourceGuardsName",)),
+    # issue 15
     "azure-native:recoveryservices:ResourceGuardProxy": ResourceSpec(
         "2024-10-01/Microsoft.RecoveryServices.Backup.json", "resourceDefinitions",
         "vaults_backupResourceGuardProxies", ("vaultName", "resourceGuardProxyName")),
-    "azure-native:monitor:ActionGroup": ResourceSpec(
-        "2024-10-01-preview/Microsoft.Insights.json", "resourceDefinitions", "actionGroups", ("actionGroupName",)),
-    "azure-native:alertsmanagement:AlertProcessingRuleByName": ResourceSpec(
-        "2021-08-08/Microsoft.AlertsManagement.json", "resourceDefinitions", "actionRules",
-        ("alertProcessingRuleName",)),
-    # An extension resource: `resourceUri` (the vault) is its scope, a path parameter.
-    "azure-native:monitor:DiagnosticSetting": ResourceSpec(
-        "2021-05-01-preview/Microsoft.Insights.json", "extension_resourceDefinitions", "diagnosticSettings",
-        ("name",)),
-    "azure-native:operationalinsights:Workspace": ResourceSpec(
-        "2023-09-01/Microsoft.OperationalInsights.json", "resourceDefinitions", "workspaces", ("workspaceName",)),
     "azure-native:network:PrivateEndpoint": ResourceSpec(
         "2024-05-01/Microsoft.Network.NRP.json", "resourceDefinitions", "privateEndpoints", ("privateEndpointName",)),
+}
+
+
+#: Types the program declares whose ARM template schema is not in the project's data: Microsoft's schema files for
+#: these API versions are not in ``../shared/data/arm-schemas`` (the source every file in tests/data/arm-schemas is
+#: copied from; files from anywhere else are not committed). They are a listed gap, not judged here: the SDK's
+#: input types and the component tests' exact inputs are all that checks them until the schema files are added to
+#: the shared data. ``tests/armschema/test_dev_stack.py`` pins this set, so a type cannot slip in unjudged.
+NO_SCHEMA: dict[str, str] = {
+    "azure-native:alertsmanagement:AlertProcessingRuleByName": "2021-08-08/Microsoft.AlertsManagement.json",
+    "azure-native:dataprotection:ResourceGuard": "2025-01-01/Microsoft.DataProtection.json",
+    "azure-native:monitor:ActionGroup": "2024-10-01-preview/Microsoft.Insights.json",
+    "azure-native:monitor:DiagnosticSetting": "2021-05-01-preview/Microsoft.Insights.json",
+    "azure-native:operationalinsights:Workspace": "2023-09-01/Microsoft.OperationalInsights.json",
+    "azure-native:recoveryservices:ReplicationFabric": "2024-10-01/Microsoft.RecoveryServices.SiteRecovery.json",
+    "azure-native:recoveryservices:ReplicationNetworkMapping": "2024-10-01/Microsoft.RecoveryServices.SiteRecovery.json",
+    "azure-native:recoveryservices:ReplicationPolicy": "2024-10-01/Microsoft.RecoveryServices.SiteRecovery.json",
+    "azure-native:recoveryservices:ReplicationProtectedItem": "2024-10-01/Microsoft.RecoveryServices.SiteRecovery.json",
+    "azure-native:recoveryservices:ReplicationProtectionContainerMapping": "2024-10-01/Microsoft.RecoveryServices.SiteRecovery.json",
+    "azure-native:recoveryservices:ReplicationRecoveryPlan": "2024-10-01/Microsoft.RecoveryServices.SiteRecovery.json",
 }
 
 

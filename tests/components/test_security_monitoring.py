@@ -246,4 +246,6 @@ def test_dev_stack_declares_every_issue_15_resource_and_policies_wait_for_the_pr
     assert [p.inputs["properties"]["tieringPolicy"] for p in archived] == [
         {"ArchivedRP": {"tieringMode": "TierAfter", "duration": 3.0, "durationType": "Months"}}]
     lock_names = sorted(r.inputs["lockName"] for r in cap.find("azure-native:authorization:ManagementLockByScope"))
-    assert lock_names == ["dr-do-not-delete-backups", "dr-do-not-delete-config", "dr-do-not-delete-copies"]
+    # the Backup vault's and the Site Recovery vault's (issue 14) own lock, then the config and copies locks
+    assert lock_names == ["dr-do-not-delete-backups", "dr-do-not-delete-backups", "dr-do-not-delete-config",
+                          "dr-do-not-delete-copies"]
