@@ -291,6 +291,12 @@ def load_change_rules(pack_dir: Path):
         raise PostureError(f"{pack_dir}: the pack's change rules failed to load: {type(e).__name__}: {e}") from None
 
 
+def change_rule_names(pack_dir: Path) -> set[str]:
+    """The policy names of the pack's change rules (configured in the same pack config file); empty without."""
+    module = load_change_rules(pack_dir)
+    return set() if module is None else {i["name"] for i in module.rule_info()}
+
+
 def change_pack_info(module, version: str) -> PackInfo:
     metas = [
         PolicyMeta(name=i["name"], description=i["description"], enforcement_level=i["enforcementLevel"],

@@ -8,6 +8,8 @@ line on stderr, never a traceback (POSTURE_DEBUG=1 shows it).
 
 from __future__ import annotations
 
+import dataclasses
+
 import argparse
 import os
 import shutil
@@ -96,10 +98,10 @@ def _judged(pack, resources, cli_config, *, judge_outputs: bool = False):
     already, as the program ran): config names checked, disabled policies announced, violations carrying no
     secret value (posture/safety.py). With `judge_outputs` (state documents) each resource's outputs are
     analyzed as well as its inputs."""
-    from . import safety
+    from . import changes, safety
 
     info = pack.info()
-    safety.check_config_names(info, cli_config)
+    safety.check_config_names(info, cli_config, also=changes.change_rule_names(pack.packs[0].pack_dir))
     for line in safety.disabled_warnings(info, pack.reconciled_config, cli_config):
         _error(line)
     violations = pack.violations(resources)
@@ -277,9 +279,7 @@ def _run(argv: Optional[Sequence[str]] = None) -> int:
         from . import safety
 
         regs, safe = safety.for_text(result.resources, result.violations)
-        result = report.Result(resources=regs, violations=safe, packs=result.packs, gaps=result.gaps,
-                               source=result.source, stack=result.stack,
-                               unavailable_secure_keys=result.unavailable_secure_keys)
+        result = dataclasses.replace(result, resources=regs, violations=safe)  # every other field kept
     text = report.render(result, args.format, color=bool(sys.stdout is not None and sys.stdout.isatty()),
                          project_dir=getattr(args, "project_dir", None))
     if args.command == "preview" and args.format == "markdown":  # the DR posture report (posture/report_dr.py)

@@ -110,11 +110,12 @@ def merge_output_findings(from_inputs: list[Violation], from_outputs: list[Viola
     return out
 
 
-def check_config_names(info: PackInfo, cli_config: Any) -> None:
-    """A policy name in the pack config that the pack does not have is a typo, not a no-op."""
+def check_config_names(info: PackInfo, cli_config: Any, also: Any = ()) -> None:
+    """A policy name in the pack config that the pack does not have is a typo, not a no-op. `also`: more names
+    the same config file may configure (the pack's change rules, posture/changes.py)."""
     if not isinstance(cli_config, dict):
         return
-    names = {p.name for p in info.policies}
+    names = {p.name for p in info.policies} | set(also)
     unknown = sorted(k for k in cli_config if k != "all" and k not in names)
     if unknown:
         raise PostureError(

@@ -369,16 +369,18 @@ def test_chg007_missing_retain_on_delete_means_false(unchanged):
 def test_chg008_fires_when_retain_on_delete_is_turned_off():
     m = docs.model({"azure-iaas-dr:retainOnDelete": False})
     assert [c["op"] for c in m["changes"] if c["urn"].endswith("::" + VAULT)] == ["same"]  # an option, no diff
-    assert evaluate(m) == [(
-        "AZDR-CHG-008", "mandatory", VAULT,
-        f"[AZDR-CHG-008] vault '{VAULT_NAME}' turns off Pulumi retainOnDelete: a later `pulumi destroy` or a removal "
+    # the Backup vault and the Site Recovery vault (issue 14) both take the stack's retainOnDelete
+    assert sorted(evaluate(m)) == sorted((
+        "AZDR-CHG-008", "mandatory", v,
+        f"[AZDR-CHG-008] vault '{name}' turns off Pulumi retainOnDelete: a later `pulumi destroy` or a removal "
         "from the program would delete the vault and its backups instead of leaving them in Azure; keep config "
-        "`protect` / `retainOnDelete` true")]
+        "`protect` / `retainOnDelete` true") for v, name in ((VAULT, VAULT_NAME), (ASR_VAULT, ASR_VAULT_NAME)))
 
 
 def test_chg008_protect_off_and_safe_turning_on():
     fired = docs.model(None, {"azure-iaas-dr:protect": True})
-    assert [f[3].split(":")[0] for f in evaluate(fired)] == [
+    assert sorted(f[3].split(":")[0] for f in evaluate(fired)) == [
+        f"[AZDR-CHG-008] vault '{ASR_VAULT_NAME}' turns off Pulumi protect",
         f"[AZDR-CHG-008] vault '{VAULT_NAME}' turns off Pulumi protect"]
     assert evaluate(docs.model({"azure-iaas-dr:protect": True, "azure-iaas-dr:retainOnDelete": True},
                                {"azure-iaas-dr:retainOnDelete": False})) == []

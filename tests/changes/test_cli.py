@@ -4,6 +4,7 @@ sets their levels, thresholds and exemptions; bad input exits 2."""
 
 from __future__ import annotations
 
+import datetime
 import json
 
 import jsonschema
@@ -24,6 +25,9 @@ FIXTURE_FINDINGS = [
     ("change-vm-or-disk-replaced-or-deleted", "mandatory", "workload-reporting-vm-0"),
 ]
 
+# An exemption expiring within the pack's horizon (366 days, AZDR-SYS-003): 90 days from today.
+SOON = (datetime.date.today() + datetime.timedelta(days=90)).isoformat()
+
 
 def run(capsys, *argv):
     code = cli.run([str(a) for a in argv])
@@ -42,7 +46,7 @@ def test_check_preview_json_reports_change_findings_in_json(capsys):
     assert code == 1, err
     assert change_violations(doc) == FIXTURE_FINDINGS
     assert doc["changes"] == {"source": "preview-json", "complete": False,
-                              "summary": {"create": 0, "same": 0, "update": 1, "replace": 1, "delete": 16}}
+                              "summary": {"create": 0, "same": 0, "update": 2, "replace": 1, "delete": 16}}
     assert [p["name"] for p in doc["summary"]["policyPacks"]] == ["azure-iaas-dr-posture", CHANGES]
     assert doc["summary"]["gaps"][-1].startswith("the preview document has no unchanged resources")
 
@@ -50,7 +54,7 @@ def test_check_preview_json_reports_change_findings_in_json(capsys):
 def test_check_preview_json_text_markdown_and_sarif(capsys):
     code, text, _ = run(capsys, "check", "--preview-json", FIXTURE, "--policy-pack", PACK)
     assert code == 1
-    assert "Changes (preview-json): 0 create, 0 same, 1 update, 1 replace, 16 delete" in text
+    assert "Changes (preview-json): 0 create, 0 same, 2 update, 1 replace, 16 delete" in text
     assert "    azure-iaas-dr-changes@v0.1.0 (failed)" in text
     assert ("          [AZDR-CHG-009] managed disk 'database-vm-0-data-1' would be replaced (because of creationData): "
             "the data on it is gone (only backups or snapshots keep it); restore-test first, or keep the disk with "
@@ -58,7 +62,7 @@ def test_check_preview_json_text_markdown_and_sarif(capsys):
     code, md, _ = run(capsys, "check", "--preview-json", FIXTURE, "--policy-pack", PACK, "--format", "markdown")
     assert code == 1
     lines = md.splitlines()
-    assert ("Changes: **0** create, **0** same, **1** update, **1** replace, **16** delete · change rules "
+    assert ("Changes: **0** create, **0** same, **2** update, **1** replace, **16** delete · change rules "
             "`azure-iaas-dr-changes` judge the change from the deployed state") in lines
     assert any(ln.startswith("- **mandatory** `AZDR-CHG-002` `change-vault-cross-region-restore-off` on "
                              "`azure-native:recoveryservices:Vault` **vault-westeurope-vault**: vault 'rsv-dr-westeurope' "
@@ -81,7 +85,7 @@ def test_pack_config_sets_levels_thresholds_and_exemptions(capsys, tmp_path):
     cfg.write_text(json.dumps({
         "change-vault-cross-region-restore-off": "advisory",
         "change-vm-or-disk-replaced-or-deleted": {"reportWithoutDataLoss": True, "exemptions": [
-            {"resource": "workload-database-vm-0-data-*", "reason": "restored from snapshot", "expires": "2099-01-01"},
+            {"resource": "workload-database-vm-0-data-*", "reason": "restored from snapshot", "expires": SOON},
             {"resource": "workload-reporting-vm-0", "reason": "retired", "expires": "2020-01-01"}]},
         "change-backup-removed-without-retain": {"enforcementLevel": "disabled"},
     }))
@@ -137,11 +141,12 @@ def test_preview_baseline_gives_the_same_findings_as_the_preview_json_of_that_ch
                          "--policy-pack", PACK, "--format", "json")
     offline = json.loads(out)
     assert code == 1, err
-    prior = [r["urn"] for r in json.loads(baseline.read_text())["deployment"]["resources"]][1:]  # all but the stack
+    prior = [r["urn"] for r in json.loads(baseline.read_text())["deployment"]["resources"][1:]
+             if not r["type"].startswith("pulumi:providers:")]  # all but the stack and the default provider
     dropped = set(prior) - {r["urn"] for r in offline["resources"]}  # the reporting workload and its image gallery
     assert any("reporting" in u for u in dropped)
     assert offline["changes"]["summary"] == {
-        "create": 0, "same": len(prior) - len(dropped) - 1, "update": 1, "replace": 0, "delete": len(dropped)}
+        "create": 0, "same": len(prior) - len(dropped) - 2, "update": 2, "replace": 0, "delete": len(dropped)}
     assert "no prior state: no diff, no replace/delete steps; every resource is analyzed as a create" not in \
         offline["summary"]["gaps"]
     preview = tmp_path / "preview.json"  # the same change as `pulumi preview --json --show-sames` writes it
@@ -166,7 +171,8 @@ def test_preview_baseline_of_an_unchanged_stack_has_no_change_finding(capsys, tm
                          "--policy-pack", PACK, "--format", "json")
     doc = json.loads(out)
     assert change_violations(doc) == []
-    same = len(json.loads(baseline.read_text())["deployment"]["resources"]) - 1  # all but the stack
+    same = len([r for r in json.loads(baseline.read_text())["deployment"]["resources"][1:]
+                if not r["type"].startswith("pulumi:providers:")])  # all but the stack and the default provider
     assert doc["changes"]["summary"] == {"create": 0, "same": same, "update": 0, "replace": 0, "delete": 0}
     assert code == doc["summary"]["exitCode"]
 

@@ -128,9 +128,12 @@ def test_versioned_tokens_in_a_stack_are_joined():
 @pytest.mark.parametrize(
     ("type_", "reported"),
     [
-        ("azure-native:compute:VirtualMachineScaleSet", True),
-        ("azure-native:recoveryservices:ReplicationProtectedItem", True),
-        ("azure-native:recoveryservices/v20230401:ReplicationFabric", True),
+        # (types no rule knows; scale sets are AZDR-COV-004's, replication resources AZDR-ASR-*'s since issues 12, 14)
+        ("azure-native:compute:DedicatedHost", True),
+        ("azure-native:recoveryservices:ReplicationMigrationItem", True),
+        ("azure-native:recoveryservices/v20230401:ReplicationProtectionCluster", True),
+        ("azure-native:compute:VirtualMachineScaleSet", False),
+        ("azure-native:recoveryservices/v20230401:ReplicationFabric", False),
         ("azure-native:compute:Gallery", False),
         ("azure-native:compute:VirtualMachine", False),
         ("azure-native:compute/v20240301:VirtualMachine", False),

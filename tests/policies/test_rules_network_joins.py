@@ -1,4 +1,4 @@
-"""AZDR-PRQ-002 over every network shape azure-native accepts (issue 12): NSGs on subnets declared inline in
+"""AZDR-PRQ-002 (the egress of VMs Site Recovery replicates) over every network shape azure-native accepts (issue 12): NSGs on subnets declared inline in
 `VirtualNetwork.subnets`, `Subnet` resources, NSGs on NICs, ids as references (dependencies) or literal strings."""
 
 import pytest
@@ -33,7 +33,9 @@ def inline(nic_subnet, *, subnets=None, nsg_dep=True, nic_dep=True, nic_nsg=None
             nic_props["networkSecurityGroup"] = {"id": nic_nsg}
         nic = stack_resource(NIC_T, "nic", nic_props,
                              property_dependencies={"ipConfigurations": [vnet]} if nic_dep else None)
-        vm = stack_resource(VM_T, "vm", vm_out("vm", networkProfile={"networkInterfaces": [{"id": UNK}]}),
+        # replicated by Site Recovery (the tag the program sets): the VMs AZDR-PRQ-002 judges since issue 11
+        vm = stack_resource(VM_T, "vm", vm_out("vm", networkProfile={"networkInterfaces": [{"id": UNK}]},
+                                               tags={"dr-site-recovery": "northeurope"}),
                             property_dependencies={"networkProfile": [nic]})
         item = stack_resource("azure-native:recoveryservices:ProtectedItem", "vm-backup", protected_item_props("vm"),
                               property_dependencies={"properties": [vm, pol]})
@@ -42,10 +44,11 @@ def inline(nic_subnet, *, subnets=None, nsg_dep=True, nic_dep=True, nic_nsg=None
 
 
 def _blocked(where):
-    return (f"[AZDR-PRQ-002] VM 'vm' is protected but network security group 'nsg' on {where} blocks outbound HTTPS "
-            f"to AzureBackup, Storage, AzureActiveDirectory (first matching rule 'deny-internet', priority 4000, access "
-            f"'Deny'): Azure Backup cannot reach its service; add outbound Allow rules for the service tags "
-            f"AzureBackup, Storage and AzureActiveDirectory with a lower priority number than the deny", urn_of(VM_T, "vm"))
+    return (f"[AZDR-PRQ-002] VM 'vm' is replicated by Azure Site Recovery but network security group 'nsg' on {where} "
+            f"blocks outbound HTTPS to AzureSiteRecovery, Storage, EventHub, AzureActiveDirectory (first matching rule "
+            f"'deny-internet', priority 4000, access 'Deny'): replication stops; add outbound Allow rules for the "
+            f"service tags AzureSiteRecovery, Storage.westeurope, EventHub.westeurope and AzureActiveDirectory with a "
+            f"lower priority number than the deny", urn_of(VM_T, "vm"))
 
 
 WEB = "subnet 'web' of virtual network 'vnet'"
@@ -66,8 +69,8 @@ CASES = [
                                                       {"name": "app"}], nic_dep=False)),
     Case("AZDR-PRQ-002", "fail-unknown-which-of-several-inline-subnets",
          inline({"id": UNK}, subnets=[{"name": "web", "networkSecurityGroup": {"id": UNK}}, {"name": "app"}]),
-         [("[AZDR-PRQ-002] VM 'vm' is protected but its backup egress cannot be verified: the subnet of network "
-           "interface 'nic' is unknown during preview and has no dependency", urn_of(VM_T, "vm"))]),
+         [("[AZDR-PRQ-002] VM 'vm' is replicated by Azure Site Recovery but its egress cannot be verified: the subnet "
+           "of network interface 'nic' is unknown during preview and has no dependency", urn_of(VM_T, "vm"))]),
 ]
 
 

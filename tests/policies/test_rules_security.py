@@ -1,6 +1,7 @@
 """AZDR-MUA-001, AZDR-MON-001/002, AZDR-LCK-001 (issue 15): multi-user authorization, alert routing, Backup
 reports, no lock on the instant-restore resource group. Stack rules over AnalyzeStack-shaped resources."""
 
+import datetime
 import pytest
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE as UNK
 
@@ -23,6 +24,9 @@ RG_T = "azure-native:resources:ResourceGroup"
 VURN = urn_of(VAULT_T, "rsv")
 SUB = "00000000-0000-0000-0000-000000000000"
 OTHER_SUB = "99999999-9999-9999-9999-999999999999"
+
+# An exemption expiring within the pack's horizon (366 days, AZDR-SYS-003): 90 days from today.
+SOON = (datetime.date.today() + datetime.timedelta(days=90)).isoformat()
 
 
 def guard_id(rg="rg-security", sub=SUB, name="guard-dr-weu"):
@@ -306,7 +310,7 @@ def test_case(case):
 
 def test_exemption_applies_to_a_vault_finding():
     res = run_stack(RULES_BY_ID["AZDR-MON-001"], alerting()(), config={"exemptions": [
-        {"resource": "rsv", "reason": "alerts routed by the central platform team", "expires": "2099-01-01"}]})
+        {"resource": "rsv", "reason": "alerts routed by the central platform team", "expires": SOON}]})
     assert res.violations == [] and res.failures == []
 
 

@@ -333,37 +333,6 @@ CASES += [
          [(UNMAPPED[0].format(note=" (1 network mapping(s) could not be joined)"), UNMAPPED[1])]),
 ]
 
-# ---- ASR-009 -----------------------------------------------------------------------------------------------------
-
-DENY = nsg_rule("deny-internet", 4000, "Deny", "Internet")
-
-
-def egress_f(tags, rule="deny-internet", prio=4000):
-    return f("AZDR-ASR-009", f"VM 'db-0' is replicated but network security group 'db-nsg' on subnet 'db-subnet' "
-                             f"blocks outbound HTTPS to {tags} (first matching rule '{rule}', priority {prio}, access "
-                             f"'Deny'): the Mobility service cannot replicate; add outbound Allow rules for "
-                             f"AzureSiteRecovery, Storage, EventHub and AzureActiveDirectory ahead of the deny",
-             VM_T, "db-0")
-
-
-CASES += [
-    Case("AZDR-ASR-009", "pass-all-tags-allowed-before-deny", stack(nsg_rules=[*backup_egress_rules(), *ASR_EGRESS])),
-    Case("AZDR-ASR-009", "pass-regional-tags", stack(nsg_rules=[
-        nsg_rule("a", 100, "Allow", "AzureSiteRecovery"), nsg_rule("b", 110, "Allow", "Storage.westeurope"),
-        nsg_rule("c", 120, "Allow", "EventHub.northeurope"), nsg_rule("d", 130, "Allow", "AzureActiveDirectory"),
-        DENY])),
-    Case("AZDR-ASR-009", "pass-missing-rules-default-allows-internet", stack(nsg_rules=[])),
-    Case("AZDR-ASR-009", "pass-backup-only-stack-quiet", stack(nsg_rules=backup_egress_rules(), replicated=False,
-                                                                tag=None)),
-    Case("AZDR-ASR-009", "fail-backup-rules-only", stack(nsg_rules=backup_egress_rules()),
-         [egress_f("AzureSiteRecovery, EventHub")]),
-    Case("AZDR-ASR-009", "fail-unknown-rule-field",
-         stack(nsg_rules=[{**nsg_rule("a", 100, "Allow", "AzureSiteRecovery"), "priority": UNKNOWN_NUMBER_VALUE}]),
-         [f("AZDR-ASR-009", "VM 'db-0' is replicated but network security group 'db-nsg' on subnet 'db-subnet' has "
-                            "rules that are unknown during preview: Site Recovery egress cannot be verified",
-            VM_T, "db-0")]),
-]
-
 # ---- ASR-010 -----------------------------------------------------------------------------------------------------
 
 SEVENTEEN = tuple(f"db-{i}" for i in range(17))

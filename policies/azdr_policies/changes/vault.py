@@ -86,6 +86,15 @@ def _updates(cs: ChangeSet) -> Iterable[Change]:
             yield c
 
 
+def _backup_updates(cs: ChangeSet) -> Iterable[Change]:
+    """Updated vaults that hold backups: a vault declared for Azure Site Recovery only (tag `dr-purpose:
+    site-recovery`, as AZDR-RSV-001/002 skip it) never holds backup items, so the rules about redundancy and
+    cross-region restore once protection has started do not apply to it."""
+    for c in _updates(cs):
+        if text(c.old.get("tags.dr-purpose")) != "site-recovery":
+            yield c
+
+
 # ---- AZDR-CHG-001 ------------------------------------------------------------------------------
 
 
@@ -94,7 +103,7 @@ def _redundancy(value):
 
 
 def check_redundancy_changed(cs: ChangeSet, _cfg: RuleConfig) -> Iterable[ChangeFinding]:
-    for c in _updates(cs):
+    for c in _backup_updates(cs):
         old_raw, new_raw = c.old.get(REDUNDANCY), c.new.get(REDUNDANCY)
         old, new = _redundancy(old_raw), _redundancy(new_raw)
         if old is UNKNOWN or old == new:
@@ -152,7 +161,7 @@ REDUNDANCY_CHANGED = Rule(
 
 
 def check_crr_disabled(cs: ChangeSet, _cfg: RuleConfig) -> Iterable[ChangeFinding]:
-    for c in _updates(cs):
+    for c in _backup_updates(cs):
         old_raw, new_raw = c.old.get(CRR), c.new.get(CRR)
         if text(old_raw) != "enabled" or text(new_raw) == "enabled":
             continue
