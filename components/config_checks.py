@@ -29,6 +29,8 @@ TAG_NAME_FORBIDDEN = "<>%&\\?/"
 
 # https://learn.microsoft.com/en-us/azure/virtual-machines/linux/faq#what-are-the-username-requirements-when-creating-a-vm-
 # (and the ARM error "The Admin Username specified is not allowed"): names Azure refuses for the admin user.
+# Checked against the installed SDK: pulumi_azure_native.compute OSProfileArgs.admin_username, "Disallowed values"
+# (the same list, from the Compute REST API spec).
 RESERVED_ADMIN_USERNAMES = frozenset(
     {
         "administrator",
