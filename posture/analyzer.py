@@ -336,8 +336,19 @@ class PolicyPackProcess:
         self._stub = None
         self._stderr = None
         self._info: Optional[PackInfo] = None
+        self._abort_lock = threading.Lock()  # start (maybe in a PackEvaluation thread) vs abort
+        self._aborted = False
 
     # -- lifecycle
+    def abort(self) -> None:
+        """End the pack process now, from any thread, even while `start` waits for its port (the wait then
+        sees end of file and `start` fails); a `start` not yet begun will not start one. `close` still cleans up."""
+        with self._abort_lock:
+            self._aborted = True
+            proc = self._proc
+            if proc is not None and proc.poll() is None:
+                proc.terminate()
+
     def start(self) -> "PolicyPackProcess":
         import grpc
         from pulumi.runtime.proto import analyzer_pb2_grpc
@@ -349,11 +360,14 @@ class PolicyPackProcess:
         self._stderr = tempfile.TemporaryFile()
         env = dict(os.environ)
         env.pop("PULUMI_CONFIG", None)
-        self._proc = subprocess.Popen(
-            [self.python, "-u", "-m", "pulumi.policy", ENGINE_PLACEHOLDER, str(self.pack_dir)],
-            cwd=self.pack_dir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=self._stderr,
-        )
+        with self._abort_lock:
+            if self._aborted:
+                raise PostureError(f"{self.pack_dir}: policy pack not started: the check was interrupted")
+            self._proc = subprocess.Popen(
+                [self.python, "-u", "-m", "pulumi.policy", ENGINE_PLACEHOLDER, str(self.pack_dir)],
+                cwd=self.pack_dir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                stderr=self._stderr,
+            )
         port_line: list[bytes] = []
         reader = threading.Thread(target=lambda: port_line.append(self._proc.stdout.readline()), daemon=True)
         reader.start()
@@ -679,6 +693,11 @@ class PackEvaluation:
         return self
 
     def close(self) -> None:
+        # End the processes first: a bring-up thread may still be waiting (up to POSTURE_PACK_START_TIMEOUT)
+        # for a port, e.g. when SIGTERM/Ctrl-C interrupts the caller; joining first would wait that long
+        # with the pack left running. Once `violations` has returned the threads are done and this only ends.
+        for pack in self.packs:
+            pack.abort()
         for t in self._threads:
             t.join()
         for pack in self.packs:

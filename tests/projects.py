@@ -44,13 +44,18 @@ PROGRAM_FIXTURES: dict[str, dict] = {
     "inherited-location": {"exit": 1, "violations": {
         ("AZDR-COV-001", "app-vm", "mandatory"), ("AZDR-CMP-004", "app-vm", "advisory"),
         ("AZDR-RSV-004", "backup-vault", "advisory"), ("AZDR-RSV-005", "backup-vault", "advisory"),
-        ("AZDR-RSV-006", "backup-vault", "advisory")}},
-    # item 4: NSG on an inline subnet; NSG on a NIC by literal id; a Subnet resource
+        ("AZDR-RSV-006", "backup-vault", "advisory"),
+        # the security/monitoring rules: no resource guard, no job-failure alert route, no Backup diagnostics
+        ("AZDR-MUA-001", "backup-vault", "advisory"), ("AZDR-MON-001", "backup-vault", "advisory"), ("AZDR-MON-002", "backup-vault", "advisory")}},
+    # item 4: NSG on an inline subnet; NSG on a NIC by literal id; a Subnet resource. The VMs are tagged for Site
+    # Recovery (AZDR-PRQ-002 judges only those); no replication-protected item is declared, so AZDR-ASR-001 fires
     "inline-subnet-nsg": {"exit": 1, "violations": {
         ("AZDR-PRQ-002", "web-vm", "mandatory"), ("AZDR-PRQ-002", "db-vm", "mandatory"),
+        ("AZDR-ASR-001", "web-vm", "mandatory"), ("AZDR-ASR-001", "db-vm", "mandatory"),
         ("AZDR-CMP-004", "web-vm", "advisory"), ("AZDR-CMP-004", "db-vm", "advisory"),
         ("AZDR-RSV-004", "backup-vault", "advisory"), ("AZDR-RSV-005", "backup-vault", "advisory"),
-        ("AZDR-RSV-006", "backup-vault", "advisory")}},
+        ("AZDR-RSV-006", "backup-vault", "advisory"),
+        ("AZDR-MUA-001", "backup-vault", "advisory"), ("AZDR-MON-001", "backup-vault", "advisory"), ("AZDR-MON-002", "backup-vault", "advisory")}},
     # item 5: an application account is out of scope; a DR-images account is judged
     "storage-accounts": {"exit": 1, "violations": {
         ("AZDR-STG-001", "images", "mandatory"), ("AZDR-STG-002", "images", "mandatory")}},
@@ -62,7 +67,8 @@ PROGRAM_FIXTURES: dict[str, dict] = {
     # item 8: vault_name="swaggerExample", autonamed resource group (see the runbook test)
     "vault-names": {"exit": 1, "violations": {
         ("AZDR-RSV-002", "vault", "mandatory"), ("AZDR-RSV-004", "vault", "advisory"),
-        ("AZDR-RSV-005", "vault", "advisory"), ("AZDR-RSV-006", "vault", "advisory")}},
+        ("AZDR-RSV-005", "vault", "advisory"), ("AZDR-RSV-006", "vault", "advisory"),
+        ("AZDR-MUA-001", "vault", "advisory"), ("AZDR-MON-001", "vault", "advisory"), ("AZDR-MON-002", "vault", "advisory")}},
     # item 9: an untagged single VM without an osDisk block and with a VHD data disk
     "standalone-vm": {"exit": 1, "violations": {
         ("AZDR-COV-001", "vm", "mandatory"), ("AZDR-CMP-001", "vm", "mandatory"), ("AZDR-CMP-004", "vm", "advisory"),

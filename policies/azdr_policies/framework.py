@@ -405,14 +405,19 @@ def stack_failure_key() -> str:
 
 
 def exempted_text(rule: Rule, cfg: RuleConfig, message: str, name: str | None, urn: str | None,
-                  report_urn: str | None = None) -> str | None:
+                  report_urn: str | None = None, suppressed: list[tuple[str, str | None]] | None = None,
+                  ) -> str | None:
     """The reported text `[<rule id>] <message>`, or None when an exemption that still applies covers
-    the resource; an expired exemption is named at the end. Shared by CrossGuard and change rules."""
+    the resource; an expired exemption is named at the end. Shared by CrossGuard and change rules.
+
+    A suppressed finding is appended to `suppressed`; without it (CrossGuard rules, inside the servicer's
+    bookkeeping that _begin set up in this thread) to this thread's record that AZDR-SYS-003/004 report.
+    Change rules run outside that bookkeeping (no Analyze request, maybe another thread), so they pass a list."""
     text = f"[{rule.id}] {message}"
     for ex in cfg.exemptions:
         if ex.matches(name, urn):
             if today() <= ex.expires:  # suppressed, never hidden: AZDR-SYS-003/004 report it as advisory
-                _state.exempted.append((
+                (suppressed if suppressed is not None else _state.exempted).append((
                     f"{text} (suppressed by the exemption for '{ex.resource}' until {ex.expires.isoformat()}: "
                     f"{ex.reason})", report_urn if report_urn is not None else urn))
                 return None

@@ -645,11 +645,12 @@ def test_more_than_1000_vms_in_one_vault_is_refused():
     assert len(parse(workloads={f"w{i}": wl(vmCount=100) for i in range(10)}).workloads) == 10
 
 
-def test_site_recovery_key_tags_the_workload_and_opens_a_cross_region_path(monkeypatch):
-    """The siteRecovery key comes from the Site Recovery work; any truthy value with no enabled: false counts."""
+def test_site_recovery_key_tags_the_workload_and_opens_a_cross_region_path():
+    """The siteRecovery key (merged Site Recovery work) tags the workload with its target region (default: the
+    DR region) and is a cross-region path below Azure Backup's RPO."""
     w_in = c.WorkloadInput.model_validate({"tier": "database", "sshPublicKey": KEY})
     assert c._has_site_recovery(w_in) is False  # noqa: SLF001
     assert "dr-site-recovery" not in parse().workloads["r"].tags
-    monkeypatch.setattr(c, "_has_site_recovery", lambda w: True)
-    w = parse(workloads={"db": wl(tier="database", crossRegionRpoHours=1)}).workloads["db"]
-    assert (w.site_recovery, w.tags["dr-site-recovery"], w.cross_region_rpo_hours) == (True, "true", 1)
+    w = parse(workloads={"db": wl(tier="database", crossRegionRpoHours=1, siteRecovery={})}).workloads["db"]
+    assert (w.site_recovery.target_region, w.tags["dr-site-recovery"], w.cross_region_rpo_hours) == (
+        "northeurope", "northeurope", 1)

@@ -529,11 +529,8 @@ def test_arm_judge_takes_any_vm_size_but_still_rejects_bad_enums():
         " ['TrustedLaunch', 'ConfidentialVM']"]
 
 
-def test_site_recovery_workload_nsg_opens_asr_egress(monkeypatch):
-    import components.config as config_module
-
-    monkeypatch.setattr(config_module, "_has_site_recovery", lambda w: True)
-    cap = run(config({"db": DB}))
+def test_site_recovery_workload_nsg_opens_asr_egress():
+    cap = run(config({"db": {**DB, "siteRecovery": {}}}))
     assert one(cap, "azure-native:network:NetworkSecurityGroup", "db-nsg").inputs["securityRules"] == [
         {**r, "priority": float(r["priority"])} for r in SITE_RECOVERY_RULES]
     vm = one(cap, "azure-native:compute:VirtualMachine", "db-vm-0")

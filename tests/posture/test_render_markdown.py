@@ -191,10 +191,11 @@ def posture(*args, env=None):
     return proc.returncode, proc.stdout, proc.stderr
 
 
+#: posture/renderers.py escapes Markdown punctuation in every gap line (`*` as `\*`); it renders unchanged.
 GAPS_PREVIEW = """\
 <details><summary>What the offline engine cannot see (9)</summary>
 
-- no provider Check: azure-native defaults, autonaming (*Name properties) and validation are not applied to \
+- no provider Check: azure-native defaults, autonaming (\\*Name properties) and validation are not applied to \
 inputs (only the inherited location is)
 - functions that read Azure (invokes) return unknown; a real preview calls Azure
 - no prior state: no diff, no replace/delete steps; every resource is analyzed as a create

@@ -60,6 +60,7 @@ def evaluate(model: Mapping[str, Any], config: Mapping[str, Mapping[str, Any]] |
     changes = ChangeSet.parse(model)
     config = config or {}
     out: list[dict[str, Any]] = []
+    suppressed: list[tuple[str, str | None]] = []  # change findings an active exemption covers (not reported)
     for rule in CHANGE_RULES:
         rc = config.get(rule.name) or {}
         level = rc.get("enforcementLevel") or rule.enforcement.value
@@ -82,7 +83,7 @@ def evaluate(model: Mapping[str, Any], config: Mapping[str, Mapping[str, Any]] |
                     flevel = "advisory"
             urn = f.change.urn if f.change is not None else ""
             name = f.change.name if f.change is not None else None
-            text = exempted_text(rule, cfg, f.message, name, urn or None)
+            text = exempted_text(rule, cfg, f.message, name, urn or None, suppressed=suppressed)
             if text is not None:
                 out.append(_finding(rule, flevel, urn, text, f.unknown))
     return out
