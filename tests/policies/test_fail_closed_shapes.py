@@ -203,7 +203,8 @@ def test_same_named_vault_in_another_group_does_not_satisfy_coverage():
 
 
 @settings(max_examples=60, deadline=None)
-@given(secret=st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789", min_size=6, max_size=20))
+@given(secret=st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789", min_size=6, max_size=20).map(
+    lambda s: "q9" + s))  # "q9": no word of the guard's own fixed text starts so (hypothesis found 'storag')
 def test_guard_messages_carry_no_property_value(secret):
     for rule_id, path in (
         ("AZDR-RSV-003", SOFT),
