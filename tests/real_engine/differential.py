@@ -16,28 +16,35 @@ _MOCKS = ArmMocks()
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
 
 
-def _same(real: Any, offline: Any) -> bool:
+def _same(real: Any, offline: Any, autonamed: frozenset[str] = frozenset()) -> bool:
     """Equal, except that
 
     * a real preview reports an id as unknown where the offline mocks give an ARM id (gap: outputs come
       from mocks; in a real preview `id` is known only after `pulumi up`);
     * a secret is an envelope `{<sig>: ..., "ciphertext": "[secret]"}` in the engine's events and
-      `"[secret]"` in the offline JSON (both hide the value; the packs of both engines get the value)."""
+      `"[secret]"` in the offline JSON (both hide the value; the packs of both engines get the value);
+    * an input fed from the `name` output of a resource the stand-in's Check autonamed (`autonamed`: those
+      Pulumi names) is that name for real and unknown offline (gap: no provider Check, so no autonaming
+      offline, and an output that is not an input is unknown in an offline preview)."""
+    if offline == UNKNOWN and isinstance(real, str) and real in autonamed:
+        return True
     if real == UNKNOWN and isinstance(offline, str) and ARM_ID.match(offline):
         return True
     if isinstance(real, dict) and SECRET_SIG in real:
         return offline == "[secret]"
     if isinstance(real, dict) and isinstance(offline, dict):
-        return real.keys() == offline.keys() and all(_same(real[k], offline[k]) for k in real)
+        return real.keys() == offline.keys() and all(_same(real[k], offline[k], autonamed) for k in real)
     if isinstance(real, list) and isinstance(offline, list):
-        return len(real) == len(offline) and all(_same(a, b) for a, b in zip(real, offline))
+        return len(real) == len(offline) and all(_same(a, b, autonamed) for a, b in zip(real, offline))
     return real == offline
 
 
-def real_resources(preview: Preview, offline_inputs: dict[str, dict]) -> dict[str, dict]:
+def real_resources(preview: Preview, offline_inputs: dict[str, dict],
+                   autonamed: set[str] | None = None) -> dict[str, dict]:
     """The real preview's resources, normalised:
 
-    * default provider resources (`pulumi:providers:*`) are dropped (gap: no default provider resources);
+    * default provider resources (`pulumi:providers:*`) are dropped: the CLI's events never show a default
+      provider's step (the offline JSON lists them, see `offline_resources`);
     * an own-name input (`vaultName`, `resourceGroupName`, ...) that the provider's Check filled in because
       the program left it to autonaming is dropped when the offline inputs lack it (gap: no provider
       Check, so no autonaming offline)."""
@@ -49,14 +56,30 @@ def real_resources(preview: Preview, offline_inputs: dict[str, dict]) -> dict[st
         key = _MOCKS.own_name_key(r["type"])
         if key and key not in offline_inputs.get(urn, {}) and inputs.get(key) == urn.rsplit("::", 1)[1]:
             del inputs[key]
+            if autonamed is not None:
+                autonamed.add(urn.rsplit("::", 1)[1])
         out[urn] = {"type": r["type"], "parent": r["parent"], "inputs": inputs}
     return out
 
 
+def _default_provider(urn: str, typ: str) -> bool:
+    return typ.startswith("pulumi:providers:") and urn.rsplit("::", 1)[1].startswith("default")
+
+
+def offline_resources(offline: dict) -> dict[str, dict]:
+    """The offline JSON's resources, normalised: default providers (`pulumi:providers:<pkg>::default[_<ver>]`)
+    are dropped (gap: the offline engine registers them as the engine does and the pack sees them, but a real
+    preview's events hide a default provider's step, so there is nothing to compare them with)."""
+    return {r["urn"]: {"type": r["type"], "parent": r["parent"], "inputs": r["inputs"]}
+            for r in offline["resources"] if not _default_provider(r["urn"], r["type"])}
+
+
 def differences(offline: dict, preview: Preview) -> list[str]:
     """Every disagreement between the two engines, as readable lines (empty: they agree)."""
-    off = {r["urn"]: {"type": r["type"], "parent": r["parent"], "inputs": r["inputs"]} for r in offline["resources"]}
-    real = real_resources(preview, {u: r["inputs"] for u, r in off.items()})
+    off = offline_resources(offline)
+    names: set[str] = set()
+    real = real_resources(preview, {u: r["inputs"] for u, r in off.items()}, names)
+    autonamed = frozenset(names)
     diffs = [f"only offline: {u}" for u in sorted(off.keys() - real.keys())]
     diffs += [f"only real: {u}" for u in sorted(real.keys() - off.keys())]
     for urn in sorted(off.keys() & real.keys()):
@@ -64,7 +87,7 @@ def differences(offline: dict, preview: Preview) -> list[str]:
         for k in ("type", "parent"):
             if o[k] != r[k]:
                 diffs.append(f"{urn}: {k} offline {o[k]!r} real {r[k]!r}")
-        if not _same(r["inputs"], o["inputs"]):
+        if not _same(r["inputs"], o["inputs"], autonamed):
             diffs.append(f"{urn}: inputs offline {o['inputs']!r} real {r['inputs']!r}")
     ov = {(v["policyName"], v["resourceUrn"]) for v in offline["violations"]}
     diffs += [f"violation only offline: {v}" for v in sorted(ov - preview.violations)]

@@ -151,9 +151,24 @@ def test_app_repo_protected_item_lands_in_the_dev_vault_with_the_tier_policy(dev
     assert {e["urn"] for e in app_repo["log"] if e["op"] == "create"} >= {item["urn"], vm["urn"]}
 
 
-# retainOnDelete: vaults, protected items, the config-backup account and its containers
-KEPT_TYPES = ("azure-native:recoveryservices:Vault", "azure-native:recoveryservices:ProtectedItem",
-              "azure-native:storage:BlobContainer", "azure-native:storage:StorageAccount")
+# retainOnDelete: vaults (the backup vault and the Site Recovery vault), protected items, the config-backup
+# account and its containers, and the Site Recovery resources (fabrics, containers' ARM deployments, policy,
+# mappings, replicated items, recovery plan, the cache account and its blob service)
+KEPT = {
+    "azure-native:recoveryservices:Vault": 2,
+    "azure-native:recoveryservices:ProtectedItem": 5,
+    "azure-native:storage:BlobContainer": 2,
+    "azure-native:storage:StorageAccount": 2,
+    "azure-native:storage:BlobServiceProperties": 1,
+    "azure-native:recoveryservices:ReplicationFabric": 2,
+    "azure-native:recoveryservices:ReplicationNetworkMapping": 2,
+    "azure-native:recoveryservices:ReplicationPolicy": 1,
+    "azure-native:recoveryservices:ReplicationProtectedItem": 2,
+    "azure-native:recoveryservices:ReplicationProtectionContainerMapping": 2,
+    "azure-native:recoveryservices:ReplicationRecoveryPlan": 1,
+    "azure-native:resources:Deployment": 2,
+}
+KEPT_TYPES = tuple(KEPT)
 
 
 def retained(dev_up):
@@ -170,7 +185,9 @@ def test_destroy_fails_on_the_protected_resources_while_protect_is_on(dev_destro
     left = {r["urn"].rsplit("::", 1)[1] for r in resources(dev_destroyed["left"])}
     assert left == {"default_3_29_0", "azure-iaas-dr-dev", "backup-westeurope", "vault-westeurope", "config-backup",
                     "config", "backup-westeurope-rg", "config-rg", "vault-westeurope-vault", "config-backup-account",
-                    "config-backup-blob-service", "config-backup-state", "config-backup-templates"}
+                    "config-backup-blob-service", "config-backup-state", "config-backup-templates",
+                    # the protected Site Recovery vault and its ancestors
+                    "asr-northeurope", "asr-northeurope-rg", "asr-northeurope-vault"}
     deleted = [e for e in dev_destroyed["first"] if e["op"] == "delete"]
     assert {e["type"] for e in deleted}.isdisjoint(KEPT_TYPES)
     assert not {e["urn"] for e in deleted} & {r["urn"] for r in resources(dev_destroyed["left"])}
@@ -179,8 +196,7 @@ def test_destroy_fails_on_the_protected_resources_while_protect_is_on(dev_destro
 def test_destroy_never_deletes_vaults_or_protected_items_and_deletes_everything_else(dev_up, dev_destroyed):
     created = {e["urn"]: e["type"] for e in dev_destroyed["created"]}
     kept = set(retained(dev_up))
-    assert sorted(retained(dev_up).values()) == sorted(
-        [KEPT_TYPES[0]] + [KEPT_TYPES[1]] * 5 + [KEPT_TYPES[2]] * 2 + [KEPT_TYPES[3]])
+    assert sorted(retained(dev_up).values()) == sorted(t for t, n in KEPT.items() for _ in range(n))
     first = [e["urn"] for e in dev_destroyed["first"] if e["op"] == "delete"]
     left = {r["urn"] for r in resources(dev_destroyed["left"])}
     assert sorted(first) == sorted(created.keys() - kept - left)

@@ -25,6 +25,11 @@ def offline(*resources, violations=()):
 def test_default_providers_are_dropped_but_any_other_extra_resource_is_a_difference():
     prov = S + "pulumi:providers:azure-native::default_3_29_0"
     assert differences(offline(), real((prov, "pulumi:providers:azure-native", {}))) == []
+    # the offline JSON lists the default providers; the CLI's events hide their steps
+    assert differences(offline((prov, "pulumi:providers:azure-native", {"version": "3.29.0"})), real()) == []
+    explicit = S + "pulumi:providers:azure-native::eu"
+    assert differences(offline((explicit, "pulumi:providers:azure-native", {})), real()) == [
+        f"only offline: {explicit}"]
     assert differences(offline(), real((RG, "azure-native:resources:ResourceGroup", {}))) == [f"only real: {RG}"]
 
 
@@ -62,3 +67,15 @@ def test_violations_compare_as_sets_of_policy_and_urn():
                        real((RG, typ, {}), violations=[("p", RG)])) == []
     assert differences(offline((RG, typ, {}), violations=[("p", RG)]), real((RG, typ, {}))) == [
         f"violation only offline: ('p', '{RG}')"]
+
+
+def test_unknown_offline_matches_only_the_pulumi_name_of_a_resource_the_stand_in_autonamed():
+    rgt, typ = "azure-native:resources:ResourceGroup", "fixture:index:Thing"
+    thing = S + "fixture:index:Thing::consumer"
+    assert differences(offline((RG, rgt, {}), (thing, typ, {"resourceGroupName": UNKNOWN})),
+                       real((RG, rgt, {"resourceGroupName": "rg"}), (thing, typ, {"resourceGroupName": "rg"}))) == []
+    assert differences(offline((RG, rgt, {}), (thing, typ, {"resourceGroupName": UNKNOWN})),
+                       real((RG, rgt, {"resourceGroupName": "rg"}), (thing, typ, {"resourceGroupName": "x"}))) != []
+    # the group named itself: nothing was autonamed, an unknown offline is a difference
+    assert differences(offline((RG, rgt, {"resourceGroupName": "rg"}), (thing, typ, {"resourceGroupName": UNKNOWN})),
+                       real((RG, rgt, {"resourceGroupName": "rg"}), (thing, typ, {"resourceGroupName": "rg"}))) != []

@@ -1,5 +1,6 @@
 """The real `pulumi preview --policy-pack policies` with the stand-in provider: pass, fail, exemption."""
 
+import datetime
 import json
 
 from tests.projects import LOCALLY_REDUNDANT_VAULT
@@ -16,9 +17,11 @@ def test_dev_stack_real_preview_with_the_pack_passes(engine):
     assert got.violations == set()
     loaded = [e["policyLoadEvent"] for e in got.events if "policyLoadEvent" in e]
     assert len(loaded) == 1
-    assert sum(1 for r in got.resources.values() if r["type"] != "pulumi:providers:azure-native") == 97
-    # the pack ran over every resource (one analyze summary per resource) and over the stack
-    assert sum(1 for e in got.events if "policyAnalyzeSummaryEvent" in e) == 98
+    # the merged dev stack: two vaults, Site Recovery, security and monitoring resources (the stack included)
+    assert sum(1 for r in got.resources.values() if r["type"] != "pulumi:providers:azure-native") == 143
+    # the pack ran over every resource and the default provider, whose step the events do not show (one
+    # analyze summary each), and over the stack
+    assert sum(1 for e in got.events if "policyAnalyzeSummaryEvent" in e) == 144
     assert sum(1 for e in got.events if "policyAnalyzeStackSummaryEvent" in e) == 1
 
 
@@ -38,15 +41,25 @@ def test_locally_redundant_vault_fails_with_rsv_001_on_the_vault(engine):
     assert (ev["enforcementLevel"], ev["severity"]) == ("mandatory", "critical")
 
 
+# An exemption expiring within the pack's horizon (366 days, AZDR-SYS-003): 90 days from today.
+SOON = (datetime.date.today() + datetime.timedelta(days=90)).isoformat()
+
+
 def test_policy_pack_config_exemption_is_honoured(engine, tmp_path):
     cfg = tmp_path / "exempt.json"
     cfg.write_text(json.dumps({"vault-storage-geo-redundant": {"exemptions": [
-        {"resource": "vault-westeurope-*", "reason": "lab vault", "expires": "2099-12-31"}]}}))
+        {"resource": "vault-westeurope-*", "reason": "lab vault", "expires": SOON}]}}))
     run = engine.stack(ROOT, "dev", LOCALLY_REDUNDANT_VAULT, name="lrs-exempt")
     plain = engine.preview(run, "dev")
     exempt = engine.preview(run, "dev", "--policy-pack-config", str(cfg))
     assert ("vault-storage-geo-redundant", VAULT) in plain.violations
-    assert exempt.violations == plain.violations - {("vault-storage-geo-redundant", VAULT)}
+    # the suppressed finding is reported as advisory on the vault with its exemption (AZDR-SYS-003)
+    assert exempt.violations == (plain.violations - {("vault-storage-geo-redundant", VAULT)}
+                                 | {("exempted-findings", VAULT)})
+    [msg] = exempt.messages("exempted-findings")
+    assert msg.startswith("Every finding an active exemption suppresses is reported, with its exemption.\n"
+                          "[AZDR-SYS-003] [AZDR-RSV-001] vault 'vault-westeurope-vault' stores backups")
+    assert msg.endswith(f"(suppressed by the exemption for 'vault-westeurope-*' until {SOON}: lab vault)\n")
     assert exempt.violations  # the rest of the LRS findings (coverage in a non-geo vault) still stand
     # and the offline engine reads the same file the same way
     project = engine.work / "lrs-exempt"

@@ -91,6 +91,8 @@ class StandInProvider(provider_pb2_grpc.ResourceProviderServicer):
         self.mocks = mocks
         self.log_path = log_path
         self._lock = threading.Lock()
+        self.default_location = ""  # the provider's `location` config (azure-native:location)
+        self.rg_locations: dict[str, str] = {}  # resource group name (lower case) -> literal location, from Check
 
     # -- helpers ---------------------------------------------------------------------------------------
     def _log(self, op: str, urn: str, rid: str, **extra: Any) -> None:
@@ -108,6 +110,9 @@ class StandInProvider(provider_pb2_grpc.ResourceProviderServicer):
         return plugin_pb2.PluginInfo(version=plugin_version())
 
     def Configure(self, request, context):
+        args = _to_dict(request.args) if request.HasField("args") else {}
+        loc = args.get("location") or request.variables.get("azure-native:location", "")
+        self.default_location = loc if isinstance(loc, str) and not _has_unknown(loc) else ""
         return provider_pb2.ConfigureResponse(acceptSecrets=True, supportsPreview=True,
                                               acceptResources=False, acceptOutputs=False)
 
@@ -124,7 +129,26 @@ class StandInProvider(provider_pb2_grpc.ResourceProviderServicer):
         if key and key not in news:
             olds = _to_dict(request.olds)
             news[key] = olds.get(key) or _urn_name(request.urn)
+        self._inherit_location(_urn_type(request.urn), news)
         return provider_pb2.CheckResponse(inputs=_to_struct(news))
+
+    def _inherit_location(self, typ: str, news: dict[str, Any]) -> None:
+        """azure-native's Check gives a resource with a `location` input and none set the provider's `location`
+        config, else its resource group's location (azure-native reads the group from Azure; the stand-in knows
+        the groups it has checked). The offline engine does the same (posture.preview_mocks.inherited_location)."""
+        from posture.preview_mocks import takes_location
+
+        if "location" not in news and takes_location(typ):
+            loc = self.default_location
+            rg = news.get("resourceGroupName")
+            if not loc and isinstance(rg, str) and not _has_unknown(rg):
+                loc = self.rg_locations.get(rg.lower(), "")
+            if loc:
+                news["location"] = loc
+        if typ == "azure-native:resources:ResourceGroup":
+            name, loc = news.get("resourceGroupName"), news.get("location")
+            if isinstance(name, str) and isinstance(loc, str) and not _has_unknown(name) and not _has_unknown(loc):
+                self.rg_locations[name.lower()] = loc
 
     def Diff(self, request, context):
         return provider_pb2.DiffResponse()  # DIFF_UNKNOWN: the engine compares old and new inputs itself
