@@ -123,14 +123,11 @@ MIN_DAILY = facts.MIN_DAILY_RETENTION_DAYS
 #: The OS disk counts toward Azure Backup's disks per VM.
 MAX_BACKED_UP_DATA_DISKS = facts.MAX_BACKED_UP_DISKS_PER_VM - 1
 
-# --- Azure Site Recovery (Azure-to-Azure) bounds ------------------------------------------------------------
-# https://learn.microsoft.com/azure/site-recovery/azure-to-azure-common-questions (crash-consistent points every
-# 5 minutes, fixed; app-consistent at least every hour; retention up to 15 days for managed disks; up to 16 VMs
-# per multi-VM consistency group).
-ASR_CRASH_CONSISTENT_MINUTES = 5
-ASR_MAX_RETENTION_HOURS = 15 * 24
-ASR_MAX_APP_CONSISTENT_HOURS = 12
-ASR_MAX_MULTI_VM_GROUP = 16
+# --- Azure Site Recovery (Azure-to-Azure) bounds, under the names the config uses (facts: components/facts.py)
+ASR_CRASH_CONSISTENT_MINUTES = facts.ASR_CRASH_CONSISTENT_MINUTES
+ASR_MAX_RETENTION_HOURS = facts.ASR_MAX_RETENTION_HOURS
+ASR_MAX_APP_CONSISTENT_HOURS = facts.ASR_MAX_APP_CONSISTENT_HOURS
+ASR_MAX_MULTI_VM_GROUP = facts.ASR_MAX_MULTI_VM_GROUP
 #: https://learn.microsoft.com/azure/site-recovery/azure-to-azure-support-matrix (cache storage account:
 #: Standard general-purpose v2; never geo-redundant per the reliability guide).
 AsrCacheSku = Literal["Standard_ZRS", "Standard_LRS"]

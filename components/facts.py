@@ -229,6 +229,16 @@ MAX_VM_REGISTRATIONS_PER_VAULT_PER_DAY = 250
 #: Source: https://learn.microsoft.com/azure/backup/backup-support-matrix-iaas
 MAX_BACKED_UP_DISKS_PER_VM = 32
 
+# --- Azure Site Recovery (Azure-to-Azure) ------------------------------------------------------------------
+#: Crash-consistent points every 5 minutes (fixed); app-consistent points at least an hour apart, at most every
+#: 12 hours here; recovery points kept at most 15 days for managed disks; up to 16 VMs per multi-VM group.
+#: Source: https://learn.microsoft.com/azure/site-recovery/azure-to-azure-common-questions
+ASR_CRASH_CONSISTENT_MINUTES = 5
+ASR_MIN_APP_CONSISTENT_MINUTES = 60
+ASR_MAX_APP_CONSISTENT_HOURS = 12
+ASR_MAX_RETENTION_HOURS = 15 * 24
+ASR_MAX_MULTI_VM_GROUP = 16
+
 # --- networking ------------------------------------------------------------------------------------------
 
 #: Azure VM backup needs no explicit outbound rule ("Explicit outbound connectivity isn't required to allow

@@ -267,6 +267,13 @@ MAX_VM_REGISTRATIONS_PER_VAULT_PER_DAY = 250
 #: Source: https://learn.microsoft.com/azure/backup/backup-support-matrix-iaas
 MAX_BACKED_UP_DISKS_PER_VM = 32
 
+#: Source: https://learn.microsoft.com/azure/site-recovery/azure-to-azure-common-questions
+ASR_CRASH_CONSISTENT_MINUTES = 5
+ASR_MIN_APP_CONSISTENT_MINUTES = 60
+ASR_MAX_APP_CONSISTENT_HOURS = 12
+ASR_MAX_RETENTION_HOURS = 360
+ASR_MAX_MULTI_VM_GROUP = 16
+
 #: Source: https://learn.microsoft.com/azure/backup/backup-azure-arm-vms-prepare
 VM_BACKUP_NEEDS_OUTBOUND = False
 MARS_AGENT_SERVICE_TAGS = ('AzureBackup', 'Storage', 'AzureActiveDirectory')

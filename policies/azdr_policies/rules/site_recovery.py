@@ -25,6 +25,7 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, PolicyResource, ResourceValidationArgs, Severity, StackValidationArgs
 
+from ..facts import ASR_MAX_MULTI_VM_GROUP, ASR_MAX_RETENTION_HOURS, ASR_MIN_APP_CONSISTENT_MINUTES
 from ..framework import Finding, Rule, RuleConfig
 from ..joins import UNKNOWN, Graph, Ref, at, items, location, norm_id, read
 from ..props import (
@@ -65,9 +66,9 @@ LEARN_NETWORK_MAPPING = "https://learn.microsoft.com/azure/site-recovery/azure-t
 LEARN_AUTOUPDATE = "https://learn.microsoft.com/azure/site-recovery/azure-to-azure-autoupdate"
 
 A2A = "A2A"
-MAX_RETENTION_MINUTES = 15 * 24 * 60  # 15 days for managed disks (FAQ)
-MIN_APP_CONSISTENT_MINUTES = 60
-MAX_MULTI_VM_GROUP = 16
+MAX_RETENTION_MINUTES = ASR_MAX_RETENTION_HOURS * 60  # the facts module (generated from components/facts.py)
+MIN_APP_CONSISTENT_MINUTES = ASR_MIN_APP_CONSISTENT_MINUTES
+MAX_MULTI_VM_GROUP = ASR_MAX_MULTI_VM_GROUP
 GEO_SKUS = ("Standard_GRS", "Standard_RAGRS", "Standard_GZRS", "Standard_RAGZRS")
 SERVICE_TAGS = ("AzureSiteRecovery", "Storage", "EventHub", "AzureActiveDirectory")
 WIDE_DESTINATIONS = ("*", "internet", "0.0.0.0/0", "azurecloud")
