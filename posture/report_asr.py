@@ -11,7 +11,10 @@ re-protect and failback, and the deliberate disable-replication path.
 Commands: the ``site-recovery`` Azure CLI extension (``az site-recovery protected-item show|remove``,
 ``az site-recovery recovery-plan show``; flags from azure-cli-extensions ``src/site-recovery/.../aaz``), and Az
 PowerShell (``Az.RecoveryServices``) where ``az`` has none: the CLI has no recovery-plan failover commands, and
-a multi-VM consistency group can only fail over as a whole (its VMs cannot fail over one by one).
+a multi-VM consistency group can only fail over as a whole (its VMs cannot fail over one by one). Re-protection
+is per replicated item with the cmdlet's AzureToAzure parameter set (reverse container mapping, a cache account in
+the region the VMs run in, the resource group to recreate them in), as Microsoft's cmdlet reference gives it; the
+container mappings are found by the replication policy they carry, so preview (unknown ids) finds them too.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ T_POLICY = "azure-native:recoveryservices:ReplicationPolicy"
 T_PLAN = "azure-native:recoveryservices:ReplicationRecoveryPlan"
 T_NETMAP = "azure-native:recoveryservices:ReplicationNetworkMapping"
 T_STORAGE = "azure-native:storage:StorageAccount"
+T_CMAP = "azure-native:recoveryservices:ReplicationProtectionContainerMapping"
 
 #: Site Recovery's fixed crash-consistent frequency (minutes):
 #: https://learn.microsoft.com/azure/site-recovery/azure-to-azure-common-questions
@@ -64,6 +68,16 @@ class SiteRecovery:
     test_network_id: Any = None
     target_resource_group: Any = None
     cache_account: Any = None
+    cache_resource_group: Any = None
+    #: the VMs' own resource group (re-protection after failback recreates them there)
+    source_resource_group: Any = None
+    #: the container mapping from the target region's container back to the source's (re-protection after a
+    #: failover) and its fabric and container, as declared; None when the stack declares none
+    reverse_mapping: Any = None
+    reverse_fabric: Any = None
+    reverse_container: Any = None
+    #: the source-to-target container mapping (re-protection after failback)
+    forward_mapping: Any = None
     replicas: list[Replica] = field(default_factory=list)
 
     @property
@@ -141,6 +155,21 @@ def extract(resources: list[Registration], known) -> dict[str, SiteRecovery]:
             cache_id = disks[0].get("primaryStagingAzureStorageAccountId") if disks else None
             cache = next((s for s in by_type.get(T_STORAGE, []) if _refers(item, cache_id, s, known)), None)
             sr.cache_account = cache.inputs.get("accountName") if cache is not None else None
+            sr.cache_resource_group = cache.inputs.get("resourceGroupName") if cache is not None else None
+            sr.source_resource_group = vm.inputs.get("resourceGroupName")
+            # the workload's container mappings: those of the item's vault that carry its replication policy; the
+            # one in the item's own fabric and container replicates forward, the other one back (re-protection)
+            for m in by_type.get(T_CMAP, []):
+                if m.inputs.get("resourceName") != item.inputs.get("resourceName") or policy is None \
+                        or not _refers(m, _get(m.inputs, "properties", "policyId"), policy, known):
+                    continue
+                if m.inputs.get("fabricName") == item.inputs.get("fabricName") \
+                        and m.inputs.get("protectionContainerName") == item.inputs.get("protectionContainerName"):
+                    sr.forward_mapping = m.inputs.get("mappingName")
+                else:
+                    sr.reverse_mapping = m.inputs.get("mappingName")
+                    sr.reverse_fabric = m.inputs.get("fabricName")
+                    sr.reverse_container = m.inputs.get("protectionContainerName")
         sr.replicas.append(Replica(vm_name=vm.inputs.get("vmName"), vm_id=vm.id,
                                    item_name=item.inputs.get("replicatedProtectedItemName"),
                                    fabric=item.inputs.get("fabricName"),
@@ -178,6 +207,27 @@ def _ps(lines: list[str]) -> list[str]:
 
 def _sh(lines: list[str]) -> list[str]:
     return ["```bash", *lines, "```", ""]
+
+
+def _dr_cache_name(sr: SiteRecovery) -> Any:
+    """A name for the cache account re-protection needs in the target region: the source cache's name with a
+    ``dr`` suffix, within Azure's 24 lowercase letters and digits; None (shown as a placeholder) when unknown."""
+    name = sr.cache_account
+    if not isinstance(name, str) or not name.isalnum():
+        return None
+    return name[:22] + "dr"
+
+
+def _ps_string(value: Any, show) -> str:
+    """A PowerShell string literal (single-quoted, quotes doubled); unknown values as a visible placeholder."""
+    return "'" + show(value).replace("'", "''") + "'"
+
+
+def _container_lines(sr: SiteRecovery, q) -> list[str]:
+    """``$container``: the source region's protection container, which holds the replicated items."""
+    first = sr.replicas[0] if sr.replicas else Replica(None, None, None, None, None)
+    return [f"$container = Get-AzRecoveryServicesAsrProtectionContainer -Name {q(first.container)} -Fabric"
+            f" (Get-AzRecoveryServicesAsrFabric -Name {q(first.fabric)})"]
 
 
 def runbook_section(sr: SiteRecovery, q, show) -> list[str]:
@@ -222,18 +272,48 @@ def runbook_section(sr: SiteRecovery, q, show) -> list[str]:
         "Wait-AsrJob (Start-AzRecoveryServicesAsrUnplannedFailoverJob -RecoveryPlan $plan -Direction"
         " PrimaryToRecovery)",
         "Wait-AsrJob (Start-AzRecoveryServicesAsrCommitFailoverJob -RecoveryPlan $plan)"])
-    out += [f"4. Re-protect: replicate the failed-over VMs back to {src} (the stack declares the reverse container"
-            f" and network mappings). Re-protection needs a cache storage account in {dst}; create one"
-            " (StorageV2, Standard_ZRS, no soft delete) if Azure reports none.", ""]
-    out += _ps(["Wait-AsrJob (Update-AzRecoveryServicesAsrProtectionDirection -RecoveryPlan $plan -Direction"
-                " RecoveryToPrimary)"])
-    out += [f"5. Failback when {src} is healthy: fail over back, commit, and re-protect towards {dst} again.", ""]
+    # Re-protection of Azure-to-Azure items is per replicated item: the cmdlet's AzureToAzure parameter set takes
+    # -ProtectionContainerMapping (the reverse mapping) and a required -LogStorageAccountId (a cache account in the
+    # region the VMs now run in); its recovery-plan set has neither
+    # (https://learn.microsoft.com/powershell/module/az.recoveryservices/update-azrecoveryservicesasrprotectiondirection).
+    names = ", ".join(_ps_string(r.item_name, show) for r in sr.replicas)
+    out += [f"4. Re-protect: replicate the failed-over VMs back to {src}, one replicated item at a time, through the"
+            f" reverse container mapping the stack declares (`{show(sr.reverse_mapping)}`). It needs a cache storage"
+            f" account in {dst}, where the VMs now run; create one (StorageV2, Standard_LRS, no soft delete) if"
+            " there is none.", ""]
+    out += _ps([
+        f"$cache = New-AzStorageAccount -ResourceGroupName {q(sr.target_resource_group)} -Name"
+        f" {q(_dr_cache_name(sr))} -Location {q(sr.target_region, 'region')} -SkuName Standard_LRS"
+        " -Kind StorageV2",
+        *_container_lines(sr, q),
+        f"$target = Get-AzRecoveryServicesAsrProtectionContainer -Name {q(sr.reverse_container)} -Fabric"
+        f" (Get-AzRecoveryServicesAsrFabric -Name {q(sr.reverse_fabric)})",
+        f"$back = Get-AzRecoveryServicesAsrProtectionContainerMapping -Name {q(sr.reverse_mapping)} -ProtectionContainer"
+        " $target",
+        f"$sourceRg = (Get-AzResourceGroup -Name {q(sr.source_resource_group)}).ResourceId",
+        f"foreach ($name in {names}) {{",
+        "  $rpi = Get-AzRecoveryServicesAsrReplicationProtectedItem -Name $name -ProtectionContainer $container",
+        "  Wait-AsrJob (Update-AzRecoveryServicesAsrProtectionDirection -AzureToAzure -ProtectionContainerMapping"
+        " $back -LogStorageAccountId $cache.Id -ReplicationProtectedItem $rpi -RecoveryResourceGroupId $sourceRg)",
+        "}"])
+    out += [f"5. Failback when {src} is healthy: fail over back, commit, and re-protect towards {dst} again through"
+            f" the forward mapping (`{show(sr.forward_mapping)}`) with the source region's cache account"
+            f" (`{show(sr.cache_account)}`). After re-protection the replicated items belong to the target region's"
+            " container (`$target` above).", ""]
     out += _ps([
         "Wait-AsrJob (Start-AzRecoveryServicesAsrUnplannedFailoverJob -RecoveryPlan $plan -Direction"
         " RecoveryToPrimary)",
         "Wait-AsrJob (Start-AzRecoveryServicesAsrCommitFailoverJob -RecoveryPlan $plan)",
-        "Wait-AsrJob (Update-AzRecoveryServicesAsrProtectionDirection -RecoveryPlan $plan -Direction"
-        " PrimaryToRecovery)"])
+        f"$forward = Get-AzRecoveryServicesAsrProtectionContainerMapping -Name {q(sr.forward_mapping)}"
+        " -ProtectionContainer $container",
+        f"$sourceCache = Get-AzStorageAccount -ResourceGroupName {q(sr.cache_resource_group)} -Name {q(sr.cache_account)}",
+        f"$targetRg = (Get-AzResourceGroup -Name {q(sr.target_resource_group)}).ResourceId",
+        f"foreach ($name in {names}) {{",
+        "  $rpi = Get-AzRecoveryServicesAsrReplicationProtectedItem -Name $name -ProtectionContainer $target",
+        "  Wait-AsrJob (Update-AzRecoveryServicesAsrProtectionDirection -AzureToAzure -ProtectionContainerMapping"
+        " $forward -LogStorageAccountId $sourceCache.Id -ReplicationProtectedItem $rpi -RecoveryResourceGroupId"
+        " $targetRg)",
+        "}"])
     out += ["Disable replication deliberately (never by `pulumi destroy`: the replication resources are"
             " `retainOnDelete`, and an HTTP DELETE on a protected item would purge it): remove `siteRecovery`"
             " from the workload's config and run `pulumi up` (the items leave the stack, replication keeps"

@@ -37,7 +37,11 @@ AZ_FLAGS = {
                                             "--protection-container", "-n"},
     "site-recovery recovery-plan show": {"--resource-group", "--vault-name", "-n", "--output"},
 }
-# Az.RecoveryServices cmdlets the section uses where az has no command (recovery-plan operations).
+# Az PowerShell cmdlets the section uses where az has no command (recovery-plan operations, Azure-to-Azure
+# re-protection), each with the parameters of the parameter set used, from the cmdlet reference on
+# https://learn.microsoft.com/powershell/module/az.recoveryservices/ (re-protection: the AzureToAzure set of
+# update-azrecoveryservicesasrprotectiondirection, whose -LogStorageAccountId is required), .../az.storage/
+# (new-azstorageaccount, get-azstorageaccount) and .../az.resources/get-azresourcegroup.
 CMDLETS = {
     "Get-AzRecoveryServicesVault": {"-ResourceGroupName", "-Name"},
     "Set-AzRecoveryServicesAsrVaultContext": {"-Vault"},
@@ -47,7 +51,16 @@ CMDLETS = {
     "Start-AzRecoveryServicesAsrTestFailoverCleanupJob": {"-RecoveryPlan", "-Comment"},
     "Start-AzRecoveryServicesAsrUnplannedFailoverJob": {"-RecoveryPlan", "-Direction"},
     "Start-AzRecoveryServicesAsrCommitFailoverJob": {"-RecoveryPlan"},
-    "Update-AzRecoveryServicesAsrProtectionDirection": {"-RecoveryPlan", "-Direction"},
+    "Get-AzRecoveryServicesAsrFabric": {"-Name"},
+    "Get-AzRecoveryServicesAsrProtectionContainer": {"-Name", "-Fabric"},
+    "Get-AzRecoveryServicesAsrProtectionContainerMapping": {"-Name", "-ProtectionContainer"},
+    "Get-AzRecoveryServicesAsrReplicationProtectedItem": {"-Name", "-ProtectionContainer"},
+    "Update-AzRecoveryServicesAsrProtectionDirection": {"-AzureToAzure", "-ProtectionContainerMapping",
+                                                        "-LogStorageAccountId", "-ReplicationProtectedItem",
+                                                        "-RecoveryResourceGroupId"},
+    "New-AzStorageAccount": {"-ResourceGroupName", "-Name", "-Location", "-SkuName", "-Kind"},
+    "Get-AzStorageAccount": {"-ResourceGroupName", "-Name"},
+    "Get-AzResourceGroup": {"-Name"},
 }
 
 
@@ -131,9 +144,37 @@ def test_runbook_section_commands_in_order(model):
     assert blocks[2].splitlines() == [
         "Wait-AsrJob (Start-AzRecoveryServicesAsrUnplannedFailoverJob -RecoveryPlan $plan -Direction PrimaryToRecovery)",
         "Wait-AsrJob (Start-AzRecoveryServicesAsrCommitFailoverJob -RecoveryPlan $plan)"]
+    # re-protection is per replicated item (the AzureToAzure parameter set), through the reverse container mapping
+    # and a new cache account in the target region; failback re-protects forward with the source region's cache
     assert blocks[3].splitlines() == [
-        "Wait-AsrJob (Update-AzRecoveryServicesAsrProtectionDirection -RecoveryPlan $plan -Direction RecoveryToPrimary)"]
-    assert blocks[4].splitlines()[0].endswith("-RecoveryPlan $plan -Direction RecoveryToPrimary)")
+        "$cache = New-AzStorageAccount -ResourceGroupName rg-dr-db-asr-northeurope -Name contosoasrdr"
+        " -Location northeurope -SkuName Standard_LRS -Kind StorageV2",
+        "$container = Get-AzRecoveryServicesAsrProtectionContainer -Name asr-a2a-westeurope-container"
+        " -Fabric (Get-AzRecoveryServicesAsrFabric -Name asr-a2a-westeurope)",
+        "$target = Get-AzRecoveryServicesAsrProtectionContainer -Name asr-a2a-northeurope-container"
+        " -Fabric (Get-AzRecoveryServicesAsrFabric -Name asr-a2a-northeurope)",
+        "$back = Get-AzRecoveryServicesAsrProtectionContainerMapping -Name db-northeurope-to-westeurope"
+        " -ProtectionContainer $target",
+        "$sourceRg = (Get-AzResourceGroup -Name rg-dr-db).ResourceId",
+        "foreach ($name in 'db-vm-0', 'db-vm-1') {",
+        "  $rpi = Get-AzRecoveryServicesAsrReplicationProtectedItem -Name $name -ProtectionContainer $container",
+        "  Wait-AsrJob (Update-AzRecoveryServicesAsrProtectionDirection -AzureToAzure -ProtectionContainerMapping"
+        " $back -LogStorageAccountId $cache.Id -ReplicationProtectedItem $rpi -RecoveryResourceGroupId $sourceRg)",
+        "}"]
+    assert blocks[4].splitlines() == [
+        "Wait-AsrJob (Start-AzRecoveryServicesAsrUnplannedFailoverJob -RecoveryPlan $plan -Direction RecoveryToPrimary)",
+        "Wait-AsrJob (Start-AzRecoveryServicesAsrCommitFailoverJob -RecoveryPlan $plan)",
+        "$forward = Get-AzRecoveryServicesAsrProtectionContainerMapping -Name db-westeurope-to-northeurope"
+        " -ProtectionContainer $container",
+        "$sourceCache = Get-AzStorageAccount -ResourceGroupName rg-dr-asr-cache-westeurope -Name contosoasr",
+        "$targetRg = (Get-AzResourceGroup -Name rg-dr-db-asr-northeurope).ResourceId",
+        "foreach ($name in 'db-vm-0', 'db-vm-1') {",
+        "  $rpi = Get-AzRecoveryServicesAsrReplicationProtectedItem -Name $name -ProtectionContainer $target",
+        "  Wait-AsrJob (Update-AzRecoveryServicesAsrProtectionDirection -AzureToAzure -ProtectionContainerMapping"
+        " $forward -LogStorageAccountId $sourceCache.Id -ReplicationProtectedItem $rpi -RecoveryResourceGroupId"
+        " $targetRg)",
+        "}"]
+    assert "ProtectionDirection -RecoveryPlan" not in text
     assert blocks[5].splitlines() == [
         f"az site-recovery protected-item remove {VAULT} \\", f"  {ITEM} -n db-vm-0",
         f"az site-recovery protected-item remove {VAULT} \\", f"  {ITEM} -n db-vm-1"]
@@ -159,7 +200,7 @@ def test_every_powershell_cmdlet_and_parameter_is_from_the_table(model):
     text = asr_text(model)
     used = {}
     for block in re.findall(r"```powershell\n(.*?)```", text, re.S):
-        for m in re.finditer(r"\b((?:Get|Set|Start|Update)-AzRecoveryServices\w+)((?:\s+-\w+(?:\s+(?!-)[^\s()]+)?)*)",
+        for m in re.finditer(r"\b((?:Get|Set|Start|Update|New)-Az\w+)((?:\s+-\w+(?:\s+(?!-)[^\s()]+)?)*)",
                              block):
             params = set(re.findall(r"(?<!\w)-[A-Z]\w+", m.group(2)))
             assert params <= CMDLETS[m.group(1)], (m.group(1), params)
@@ -187,6 +228,18 @@ def test_preview_joins_by_dependency_and_unknowns_show_as_known_after_up():
     assert "-AzureVMNetworkId '<id known after pulumi up>'" in text
     assert "$plan = Get-AzRecoveryServicesAsrRecoveryPlan -Name '<name known after pulumi up>'" in text
     assert "--protection-container c -n '<name known after pulumi up>'" in text
+    # no reverse mapping declared (or not yet known): a visible placeholder, never a made-up name
+    assert ("$back = Get-AzRecoveryServicesAsrProtectionContainerMapping -Name '<name known after pulumi up>'"
+            " -ProtectionContainer $target") in text
+    assert "foreach ($name in '<name known after pulumi up>') {" in text
+
+
+def test_preview_finds_both_container_mappings_by_dependency():
+    cap = capture_program(ROOT, "dev", preview=True, config_override=OVERRIDE)
+    sr = report_dr.build(cap.resources, "dev").site_recovery["db"]
+    assert (sr.forward_mapping, sr.reverse_mapping, sr.reverse_fabric, sr.reverse_container) == (
+        "db-westeurope-to-northeurope", "db-northeurope-to-westeurope", "asr-a2a-northeurope",
+        "asr-a2a-northeurope-container")
 
 
 def test_minutes_rendering():
