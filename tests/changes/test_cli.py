@@ -92,11 +92,28 @@ def test_pack_config_sets_levels_thresholds_and_exemptions(capsys, tmp_path):
     code, out, err = run(capsys, "check", "--preview-json", FIXTURE, "--policy-pack", PACK, "--format", "json",
                          "--policy-pack-config", cfg)
     doc = json.loads(out)
+    # the exempted disk is suppressed, never hidden: advisory, naming the exemption and its expiry
     assert change_violations(doc) == [
         ("change-vault-cross-region-restore-off", "advisory", "vault-westeurope-vault"),
+        ("change-vm-or-disk-replaced-or-deleted", "advisory", "workload-database-vm-0-data-1"),
         ("change-vm-or-disk-replaced-or-deleted", "mandatory", "workload-reporting-vm-0")]
     expired = [v["message"] for v in doc["violations"] if v["resourceUrn"].endswith("::workload-reporting-vm-0")]
     assert expired[-1].endswith(" (exemption for 'workload-reporting-vm-0' expired on 2020-01-01: retired)")
+    (held,) = [v for v in doc["violations"] if v["resourceUrn"].endswith("::workload-database-vm-0-data-1")]
+    assert held["message"].endswith(f" (suppressed by the exemption for 'workload-database-vm-0-data-*' until {SOON}:"
+                                    " restored from snapshot)")
+    assert held["message"].split("\n", 1)[1].startswith("[AZDR-CHG-009] managed disk 'database-vm-0-data-1' would be"
+                                                         " replaced")
+    for fmt in ("text", "markdown", "sarif"):  # every format shows it
+        _, shown, _ = run(capsys, "check", "--preview-json", FIXTURE, "--policy-pack", PACK, "--format", fmt,
+                          "--policy-pack-config", cfg)
+        assert "suppressed by the exemption for 'workload-database-vm-0-data-*' until" in shown, fmt
+    # without the exemption the same finding is mandatory: the exemption changed only its level
+    cfg.write_text(json.dumps({"change-vm-or-disk-replaced-or-deleted": {"reportWithoutDataLoss": True}}))
+    code, out, _ = run(capsys, "check", "--preview-json", FIXTURE, "--policy-pack", PACK, "--format", "json",
+                       "--policy-pack-config", cfg)
+    assert ("change-vm-or-disk-replaced-or-deleted", "mandatory", "workload-database-vm-0-data-1") in \
+        change_violations(json.loads(out))
 
 
 def test_all_advisory_keeps_exit_0_for_change_rules(capsys, tmp_path):

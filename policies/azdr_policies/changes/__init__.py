@@ -56,11 +56,15 @@ def _finding(rule: Rule, level: str, urn: str, text: str, unknown: bool = False)
 def evaluate(model: Mapping[str, Any], config: Mapping[str, Mapping[str, Any]] | None = None) -> list[dict[str, Any]]:
     """Run every change rule over `model`. A disabled rule reports nothing; an unknown finding follows
     the rule's `unknown` mode (skip / advisory / fail at the rule's level); a rule that raises is
-    reported as a MANDATORY finding "rule <id> (<name>) failed to evaluate: ..." (fail closed)."""
+    reported as a MANDATORY finding "rule <id> (<name>) failed to evaluate: ..." (fail closed); a finding
+    an active exemption covers is reported as ADVISORY, its text ending "(suppressed by the exemption for
+    '<pattern>' until <date>: <reason>)"."""
     changes = ChangeSet.parse(model)
     config = config or {}
     out: list[dict[str, Any]] = []
-    suppressed: list[tuple[str, str | None]] = []  # change findings an active exemption covers (not reported)
+    # change findings an active exemption covers: suppressed, never hidden (as the pack's AZDR-SYS-003/004 do),
+    # each is reported once, advisory, under its own rule, with the exemption's pattern, reason and expiry
+    suppressed: list[tuple[str, str | None]] = []
     for rule in CHANGE_RULES:
         rc = config.get(rule.name) or {}
         level = rc.get("enforcementLevel") or rule.enforcement.value
@@ -75,6 +79,7 @@ def evaluate(model: Mapping[str, Any], config: Mapping[str, Mapping[str, Any]] |
                                 f"[{rule.id}] rule {rule.id} ({rule.name}) failed to evaluate: {detail}"))
             continue
         for f in findings:
+            before = len(suppressed)
             flevel = level
             if f.unknown:
                 if rule.unknown == "skip":
@@ -86,6 +91,8 @@ def evaluate(model: Mapping[str, Any], config: Mapping[str, Mapping[str, Any]] |
             text = exempted_text(rule, cfg, f.message, name, urn or None, suppressed=suppressed)
             if text is not None:
                 out.append(_finding(rule, flevel, urn, text, f.unknown))
+            for stext, surn in suppressed[before:]:
+                out.append(_finding(rule, "advisory", surn or "", stext, f.unknown))
     return out
 
 
