@@ -4,7 +4,9 @@ policies` (pulumi v3.274.1, stand-in azure-native provider, file:// backend) and
 
     venv/bin/python -m bench.real_engine --sizes 10,100,500      # or: make bench-real
 
-Writes the section between the markers below into bench/RESULTS.md (`make bench` keeps it).
+Writes the section between the markers below into bench/RESULTS.md (`make bench` keeps it), after every
+size: a run stopped during a large size keeps the rows it measured, and the section says which sizes were not
+measured. Each row carries the 1-minute load average before and after it (the machine is usually shared).
 """
 
 from __future__ import annotations
@@ -33,7 +35,12 @@ def _timed(cmd: list[str], cwd: Path, env: dict | None = None) -> tuple[float, i
     return time.perf_counter() - t, p.returncode, p.stderr[-2000:]
 
 
+def _load() -> float:
+    return round(os.getloadavg()[0], 1)
+
+
 def measure(n: int, pulumi: Path, base: Path) -> dict:
+    load_before = _load()
     stack = f"bench{n}"
     run = E.work_copy(ROOT, "dev", base / "work" / stack, None)
     (run / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump({"config": fleet_config(n)}, sort_keys=False))
@@ -50,18 +57,27 @@ def measure(n: int, pulumi: Path, base: Path) -> dict:
     if off_rc not in (0, 1) or real_rc not in (0, 1) or off_rc != real_rc:
         raise SystemExit(f"{n} VMs: offline exit {off_rc}, real exit {real_rc}\n{off_err}\n{real_err}")
     return {"vms": n, "offline_s": round(off_s, 2), "real_s": round(real_s, 2),
-            "ratio": round(real_s / off_s, 2), "exit": real_rc}
+            "ratio": round(real_s / off_s, 2), "exit": real_rc, "load": (load_before, _load())}
 
 
-def render(rows: list[dict], pulumi_version: str) -> str:
+def render(rows: list[dict], pulumi_version: str, pending: tuple[int, ...] = (), started: str | None = None) -> str:
+    """The section: one row per measured size; ``pending`` sizes (not measured yet, or the run stopped during
+    them) are named under the table."""
+    started = started or time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     lines = [BEGIN, "", "## Real engine vs offline engine (`make bench-real`)", "",
-             f"One run, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {platform.machine()} with "
-             f"{os.cpu_count()} CPUs (shared: other jobs were running, so compare the ratio, not the times); "
+             f"One run started {started}, {platform.machine()} with {os.cpu_count()} CPUs, shared with other "
+             "jobs (the load column is the 1-minute load average before/after the row: on a loaded machine "
+             "compare the ratio, not the times); "
              f"pulumi {pulumi_version} with the stand-in provider vs `python -m posture preview`. Wall-clock "
              "seconds of one preview each, pack included, both exiting with the same code.", "",
-             "| VMs | offline preview (s) | real `pulumi preview --policy-pack` (s) | real / offline | exit |",
-             "| ---: | ---: | ---: | ---: | ---: |"]
-    lines += [f"| {r['vms']} | {r['offline_s']} | {r['real_s']} | {r['ratio']} | {r['exit']} |" for r in rows]
+             "| VMs | offline preview (s) | real `pulumi preview --policy-pack` (s) | real / offline | exit | load |",
+             "| ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for r in rows:
+        load = "/".join(str(x) for x in r["load"]) if r.get("load") else ""
+        lines.append(f"| {r['vms']} | {r['offline_s']} | {r['real_s']} | {r['ratio']} | {r['exit']} | {load} |")
+    if pending:
+        lines += ["", f"Not measured (yet): {', '.join(f'{n} VMs' for n in pending)}. The section is written "
+                  "after each size; this line stays when the run was stopped during the first of them."]
     return "\n".join(lines + ["", END]) + "\n"
 
 
@@ -82,12 +98,15 @@ def main(argv: list[str] | None = None) -> int:
     pulumi = E.ensure_pulumi()
     base = E.TOOLS / "bench"
     E.install_standin(base / "home")
-    rows = []
-    for n in (int(s) for s in a.sizes.split(",")):
+    sizes = tuple(int(s) for s in a.sizes.split(","))
+    version = subprocess.run([str(pulumi), "version"], capture_output=True, text=True).stdout.strip()
+    started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    rows: list[dict] = []
+    write_section(Path(a.out), render(rows, version, sizes, started))
+    for i, n in enumerate(sizes):
         rows.append(measure(n, pulumi, base))
         print(json.dumps(rows[-1]), file=sys.stderr)
-    version = subprocess.run([str(pulumi), "version"], capture_output=True, text=True).stdout.strip()
-    write_section(Path(a.out), render(rows, version))
+        write_section(Path(a.out), render(rows, version, sizes[i + 1:], started))
     return 0
 
 
