@@ -197,7 +197,9 @@ class StandInProvider(provider_pb2_grpc.ResourceProviderServicer):
 
     def Invoke(self, request, context):
         args = type("Args", (), {"token": request.tok, "args": _to_dict(request.args), "provider": ""})()
-        return provider_pb2.InvokeResponse(**{"return": _to_struct(self.mocks.call(args))})
+        # a function the mocks cannot answer reads Azure (offline: unknown, and named in the output); the stand-in,
+        # which has no Azure, answers an empty result, as the SDK's default mocks do (a documented gap)
+        return provider_pb2.InvokeResponse(**{"return": _to_struct(self.mocks.call(args) or {})})
 
 
 def own_name_key(mocks: Any, typ: str) -> str | None:
