@@ -115,6 +115,11 @@ class Engine:
         return [json.loads(line) for line in self.log.read_text().splitlines() if line]
 
 
+def ok(p):
+    assert p.returncode == 0, (p.stdout[-4000:], p.stderr[-4000:])
+    return p
+
+
 def offline_preview(project: Path, stack: str, pack: Path = PACK, *args: str) -> dict:
     """``python -m posture preview --format json`` of ``project``'s ``stack`` (exit 0 or 1)."""
     p = subprocess.run([sys.executable, "-m", "posture", "preview", "--project-dir", str(project), "--stack", stack,

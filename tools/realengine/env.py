@@ -33,8 +33,10 @@ BUILD_SCRIPT = ROOT / "tools" / "realengine" / "build.sh"
 #: The local stacks' passphrase. Not a secret: it protects only stand-in state on this machine.
 PASSPHRASE = "azure-iaas-dr-local"
 MIN_MINOR = 274
-#: Packages the stand-in serves besides azure-native: the offline engine's fixture project (tests/fixtures).
-EXTRA_PACKAGES = {"fixture": "0.0.1"}
+#: Packages the stand-in serves besides azure-native: the offline engine's fixture project (tests/fixtures), and
+#: the classic `azure` provider whose VM the unjudged-vms program fixture declares (any version: the fixture
+#: asks for none, so the engine takes the one installed).
+EXTRA_PACKAGES = {"fixture": "0.0.1", "azure": "6.0.0"}
 
 
 class RealEngineUnavailable(RuntimeError):

@@ -15,7 +15,8 @@ the ``pulumi`` wheel ships (``pulumi.runtime.proto``):
   project's offline mocks (``[tool.posture] mocks`` in pyproject.toml, :class:`components.arm_mocks.ArmMocks`):
   one implementation for both engines;
 * every ``Create``, ``Update`` and ``Delete`` is appended as one JSON line to ``$AZDR_STANDIN_LOG`` (default
-  ``$PULUMI_HOME/standin.log``): what a real run would have asked Azure to do.
+  ``$PULUMI_HOME/standin.log``): what a real run would have asked Azure to do (Create and Update with the
+  inputs they were given, every secret replaced by ``"[secret]"``).
 
 Nothing is printed to stdout before the port (the engine reads it from the first line).
 """
@@ -76,6 +77,20 @@ def _has_unknown(v: Any) -> bool:
     if isinstance(v, list):
         return any(_has_unknown(x) for x in v)
     return False
+
+
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+
+
+def _redacted(v: Any) -> Any:
+    """``v`` with every secret replaced by ``"[secret]"``: the log records what was asked, never a secret."""
+    if isinstance(v, dict):
+        if v.get("4dabf18193072939515e22adb298388d") == SECRET_SIG:
+            return "[secret]"
+        return {k: _redacted(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_redacted(x) for x in v]
+    return v
 
 
 def _urn_name(urn: str) -> str:
@@ -160,7 +175,7 @@ class StandInProvider(provider_pb2_grpc.ResourceProviderServicer):
             return provider_pb2.CreateResponse(id="", properties=_to_struct(outputs))
         if _has_unknown(inputs):
             context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"{request.urn}: unknown input at create")
-        self._log("create", request.urn, rid)
+        self._log("create", request.urn, rid, inputs=_redacted(inputs))
         return provider_pb2.CreateResponse(id=rid, properties=_to_struct(outputs))
 
     def Update(self, request, context):
@@ -168,7 +183,7 @@ class StandInProvider(provider_pb2_grpc.ResourceProviderServicer):
         _, outputs = self._arm(request.urn, news)
         merged = {**_to_dict(request.olds), **outputs}
         if not request.preview:
-            self._log("update", request.urn, request.id)
+            self._log("update", request.urn, request.id, inputs=_redacted(news))
         return provider_pb2.UpdateResponse(properties=_to_struct(merged))
 
     def Read(self, request, context):
@@ -182,7 +197,9 @@ class StandInProvider(provider_pb2_grpc.ResourceProviderServicer):
 
     def Invoke(self, request, context):
         args = type("Args", (), {"token": request.tok, "args": _to_dict(request.args), "provider": ""})()
-        return provider_pb2.InvokeResponse(**{"return": _to_struct(self.mocks.call(args))})
+        # a function the mocks cannot answer reads Azure (offline: unknown, and named in the output); the stand-in,
+        # which has no Azure, answers an empty result, as the SDK's default mocks do (a documented gap)
+        return provider_pb2.InvokeResponse(**{"return": _to_struct(self.mocks.call(args) or {})})
 
 
 def own_name_key(mocks: Any, typ: str) -> str | None:
