@@ -8,7 +8,7 @@ from azdr_policies import RULES_BY_ID
 
 from .cases import Case, params
 from .factories import DELETE, mutate
-from .factories_dr import policy_id, policy_out, protected_item_props, vault_out, vm_id, vm_out
+from .factories import policy_id, policy_out, protected_item_props, vault_out, vm_id, vm_out
 from .harness import run_stack, stack_resource, urn_of
 
 VM_T = "azure-native:compute:VirtualMachine"

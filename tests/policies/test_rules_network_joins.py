@@ -5,7 +5,7 @@ import pytest
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE as UNK
 
 from .cases import Case, params
-from .factories_dr import policy_out, protected_item_props, vault_out, vm_out
+from .factories import policy_out, protected_item_props, vault_out, vm_out
 from .harness import stack_resource, urn_of
 
 VM_T = "azure-native:compute:VirtualMachine"

@@ -8,7 +8,7 @@ from azdr_policies import RULES_BY_ID
 
 from .cases import Case, params
 from .factories import DELETE, mutate, vm_props
-from .factories_dr import arm_id, backup_egress_rules, nsg_props, nsg_rule, policy_out, protected_item_props, \
+from .factories import arm_id, backup_egress_rules, nsg_props, nsg_rule, policy_out, protected_item_props, \
     vault_out, vm_id, vm_out
 from .harness import run_resource, stack_resource, urn_of
 

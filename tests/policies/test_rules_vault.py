@@ -340,7 +340,7 @@ ITEM_T = "azure-native:recoveryservices:ProtectedItem"
 
 def _items(n, *, dep=True, vault_name="rsv-dr-weu"):
     """A vault and n VM protected items naming it (by dependency, or by name only)."""
-    from .factories_dr import protected_item_props
+    from .factories import protected_item_props
 
     def build():
         vault = stack_resource(VAULT_T, "rsv", _vault_out())

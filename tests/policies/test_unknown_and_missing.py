@@ -11,7 +11,7 @@ from pulumi_policy.proxy import (
     UNKNOWN_STRING_VALUE as UNK,
 )
 
-from .cases import Case, params
+from .cases import Case, advisory, params
 from .factories import (
     DELETE,
     availability_set_props,
@@ -22,24 +22,11 @@ from .factories import (
     vault_props,
     vm_props,
 )
-from .factories_dr import gallery_image_version_props, protected_item_props, snapshot_props, storage_account_props, \
-    vm_out
+from .factories import protected_item_props, vm_out
 from .harness import stack_resource, urn_of
 from .test_rules_compute_placement import AS_ID, AS_T, VM_T, _members
 from .test_rules_coverage import ITEM_T, fleet
-from .test_rules_images import copy
 from .test_rules_vault import AT_RES, _no_lock, _stack
-
-KINDS = {UNK: "string", UNKNOWN_NUMBER_VALUE: "number", UNKNOWN_BOOLEAN_VALUE: "boolean",
-         UNKNOWN_ARRAY_VALUE: "array"}
-
-
-def advisory(rule_id, what, props, path, sentinel, *, name="res", type_=None):
-    """An advisory-* case: `path` (a.b[0].c) set to an unknown sentinel, the exact SDK message expected."""
-    dotted = path.replace("[", ".").replace("]", "")
-    return Case(rule_id, f"advisory-unknown-{what}", mutate(props, path, sentinel),
-                [f"{KINDS[sentinel]} value at .{dotted} can't be known during preview"], name=name, type_=type_)
-
 
 V = vault_props()
 H = v2_hourly_policy_props()
@@ -73,11 +60,6 @@ CASES = [
     advisory("AZDR-CMP-006", "os-disk-sku", mutate(VM, "availabilitySet", DELETE), OS_SKU, UNK, name="vm"),
     advisory("AZDR-PRQ-001", "provision-agent", VM, "osProfile.linuxConfiguration.provisionVMAgent",
              UNKNOWN_BOOLEAN_VALUE, name="vm"),
-    advisory("AZDR-SNP-001", "incremental", snapshot_props(), "incremental", UNKNOWN_BOOLEAN_VALUE, name="snap"),
-    advisory("AZDR-IMG-001", "replica-count", gallery_image_version_props(),
-             "publishingProfile.targetRegions[1].regionalReplicaCount", UNKNOWN_NUMBER_VALUE, name="img",
-             type_=GIV_T),
-    advisory("AZDR-STG-001", "sku", storage_account_props(), "sku.name", UNK, name="st"),
 ]
 
 # ---- skip rules: an unknown value passes (another rule, or nothing, can judge it) -----------------------
@@ -89,10 +71,6 @@ CASES += [
     Case("AZDR-CMP-004", "pass-unknown-ha-tag-skipped", mutate(NON_HA, "tags.dr-high-availability", UNK), name="vm"),
     Case("AZDR-CMP-004", "pass-ha-tag-missing-judged-by-cmp-003-when-configured",
          mutate(NON_HA, "tags.dr-high-availability", DELETE), name="vm", config={"untaggedMeansHa": True}),
-    Case("AZDR-SNP-003", "pass-unknown-target-location-left-to-snp-002", copy("pass-dr", UNK)),
-    Case("AZDR-SNP-003", "pass-target-location-missing-not-compared", copy("pass-dr", None)),
-    Case("AZDR-SNP-003", "pass-source-location-missing-not-compared", copy("pass-dr", "eastus", src_loc=None)),
-    Case("AZDR-SNP-002", "pass-target-location-missing-not-compared", copy("pass-dr", None)),
 ]
 
 # ---- missing properties ------------------------------------------------------------------------------
