@@ -3,7 +3,9 @@
 value the rule lets through as UnknownValueError, which the SDK turns into its advisory; `expected`
 is the exact unknown message). The catalog meta-test imports every `test_*` module of this package
 and requires per rule a pass and a fail case, a case with `unknown` in its id whose outcome matches
-the rule's declared unknown mode, and a case with `missing` in its id."""
+the rule's declared unknown mode, and a case with `missing` in its id. A rule's cases, all four kinds, live in
+the test module of its rule module (tests/policies/test_rules_<module>.py for rules/<module>.py); `advisory()`
+below builds the `advisory-unknown-*` case for a property set to a preview unknown."""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ from pulumi_policy.proxy import UNKNOWN_ARRAY_VALUE, UNKNOWN_NUMBER_VALUE, UNKNO
 
 from azdr_policies import RULES_BY_ID
 
-from .cases import Case, params
+from .cases import Case, advisory, params
 from .factories import DELETE, availability_set_props, mutate, vm_props
 from .harness import run_resource
 
@@ -58,6 +58,14 @@ CASES = [
          [_fd("not set")], name="as"),
     Case("AZDR-CMP-002", "fail-both", mutate(mutate(AS, "sku.name", "Classic"), "platformFaultDomainCount", 1),
          [_sku("'Classic'"), _fd("1")], name="as"),
+]
+
+
+# ---- unknown (preview) and missing: what the rule's docs promise ------------------------------------------
+
+CASES += [
+    advisory("AZDR-CMP-002", "fault-domains", AS, "platformFaultDomainCount", UNKNOWN_NUMBER_VALUE, name="as"),
+    Case("AZDR-CMP-001", "pass-data-disks-missing", mutate(VM, "storageProfile.dataDisks", DELETE), name="vm"),
 ]
 
 

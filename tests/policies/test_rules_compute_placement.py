@@ -6,7 +6,7 @@ from pulumi_policy.proxy import UNKNOWN_ARRAY_VALUE, UNKNOWN_STRING_VALUE as UNK
 
 from azdr_policies import RULES_BY_ID
 
-from .cases import Case, params
+from .cases import Case, advisory, params
 from .factories import DELETE, availability_set_props, mutate, vm_props
 from .harness import run_resource, stack_resource, urn_of
 
@@ -153,6 +153,38 @@ CASES += [
          name="disk", type_=DISK_T),
     Case("AZDR-CMP-006", "fail-disk-sku-missing", mutate(DISK, "sku", DELETE), [_disk("not set (Standard_LRS)")],
          name="disk", type_=DISK_T),
+]
+
+
+# ---- unknown (preview) and missing: what the rule's docs promise ------------------------------------------
+
+CASES += [
+    advisory("AZDR-CMP-006", "os-disk-sku", STANDALONE, OS_SKU, UNK, name="vm"),
+    # skip rule: an unknown value passes (another rule, or nothing, can judge it)
+    Case("AZDR-CMP-004", "pass-unknown-disk-list-skipped", mutate(NON_HA, "storageProfile.dataDisks",
+                                                                  UNKNOWN_ARRAY_VALUE), name="vm"),
+    Case("AZDR-CMP-004", "pass-unknown-ha-tag-skipped", mutate(NON_HA, HA, UNK), name="vm"),
+    Case("AZDR-CMP-004", "pass-ha-tag-missing-judged-by-cmp-003-when-configured",
+         mutate(NON_HA, HA, DELETE), name="vm", config={"untaggedMeansHa": True}),
+    Case("AZDR-CMP-003", "fail-ha-tag-missing-standalone-when-configured", mutate(STANDALONE, HA, DELETE),
+         ["[AZDR-CMP-003] VM 'vm' is standalone (no zones, availability set or scale set) but it has no "
+          "dr-high-availability tag (untaggedMeansHa: judged as high availability): a host or rack fault takes it "
+          "down; put it in an availability set of at least 2 VMs or in an availability zone"], name="vm",
+         config={"untaggedMeansHa": True}),
+]
+
+
+def _set_with_unplaced_vm():
+    s = stack_resource(AS_T, "fail-as", {**availability_set_props(), "id": AS_ID, "name": "as-db"})
+    member = stack_resource(VM_T, "fail-as-vm-0", mutate(VM, "availabilitySet.id", AS_ID),
+                            property_dependencies={"availabilitySet": [s]})
+    loose = stack_resource(VM_T, "fail-as-vm-1", mutate(VM, "availabilitySet", DELETE))
+    return [s, member, loose]
+
+
+CASES += [
+    Case("AZDR-CMP-005", "fail-vm-availability-set-missing-not-a-member", _set_with_unplaced_vm,
+         [_members(1, name="fail-as")]),
 ]
 
 

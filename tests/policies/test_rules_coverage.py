@@ -6,7 +6,7 @@ from pulumi_policy.proxy import UNKNOWN_STRING_VALUE as UNK
 
 from azdr_policies import RULES_BY_ID
 
-from .cases import Case, params
+from .cases import Case, advisory, params
 from .factories import DELETE, mutate
 from .factories import policy_id, policy_out, protected_item_props, vault_out, vm_id, vm_out
 from .harness import run_stack, stack_resource, urn_of
@@ -204,6 +204,38 @@ CASES += [
            "manages at most 100 VMs per policy; split the VMs across several policies", None)],
          config={"maximumVmsPerPolicy": 2}),
 ]
+
+
+# ---- unknown (preview) and missing: what the rule's docs promise ------------------------------------------
+
+# AZDR-COV-003: items whose policy is unknown or missing are left to AZDR-COV-001
+
+
+def _items_without_policy(policy_id):
+    """Three VMs whose items depend on their VM only, with `policy_id` (unknown or removed)."""
+    def build():
+        out = fleet({})()  # the vault and the policy
+        for i in range(3):
+            vm = stack_resource(VM_T, f"vm-{i}", vm_out(f"vm-{i}"))
+            item = mutate(protected_item_props(f"vm-{i}"), "properties.policyId", policy_id)
+            out += [vm, stack_resource(ITEM_T, f"vm-{i}-backup", item, property_dependencies={"properties": [vm]})]
+        return out
+    return build
+
+
+CASES += [
+    Case("AZDR-COV-003", "pass-unknown-policy-id-left-to-cov-001", _items_without_policy(UNK),
+         config={"maximumVmsPerPolicy": 2}),
+    Case("AZDR-COV-003", "pass-policy-id-missing-not-counted", _items_without_policy(DELETE),
+         config={"maximumVmsPerPolicy": 2}),
+]
+
+
+def test_policy_urn_is_what_cov_003_reports():
+    """The two pass cases above would report on the policy if the items were counted: prove it by joining them."""
+    res = run_stack(RULES_BY_ID["AZDR-COV-003"], fleet({f"vm-{i}": vm_out(f"vm-{i}") for i in range(3)})(),
+                    config={"maximumVmsPerPolicy": 2})
+    assert [u for _m, u in res.violations] == [urn_of(POLICY_T, "pol")]
 
 
 @pytest.mark.parametrize("case", params(CASES))

@@ -6,7 +6,7 @@ from pulumi_policy.proxy import UNKNOWN_BOOLEAN_VALUE, UNKNOWN_NUMBER_VALUE, UNK
 
 from azdr_policies import RULES_BY_ID
 
-from .cases import Case, params
+from .cases import Case, advisory, params
 from .factories import DELETE, mutate, vm_props
 from .factories import arm_id, backup_egress_rules, nsg_props, nsg_rule, policy_out, protected_item_props, \
     vault_out, vm_id, vm_out
@@ -190,6 +190,13 @@ CASES += [
     Case("AZDR-PRQ-002", "fail-unknown-nsg-id-without-dependency", net("fail-vm", dep=False, subnet_nsg_id=UNK),
          [_unverified("fail-vm", "the network security group of subnet 'snet' is unknown during preview and has no "
                                  "dependency")]),
+]
+
+
+# ---- unknown (preview) and missing: what the rule's docs promise ------------------------------------------
+
+CASES += [
+    advisory("AZDR-PRQ-001", "provision-agent", VM, AGENT, UNKNOWN_BOOLEAN_VALUE, name="vm"),
 ]
 
 

@@ -1,11 +1,11 @@
 """AZDR-RSV-*: Recovery Services vault rules."""
 
 import pytest
-from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
+from pulumi_policy.proxy import UNKNOWN_NUMBER_VALUE, UNKNOWN_STRING_VALUE, UnknownValueError
 
 from azdr_policies import RULES_BY_ID
 
-from .cases import Case, params
+from .cases import Case, advisory, params
 from .factories import DELETE, mutate, vault_props
 from .harness import run_resource
 
@@ -275,6 +275,20 @@ CASES += [
 for _c in CASES:
     if _c.rule_id == "AZDR-RSV-006" and _c.id.startswith("fail-") and not _c.expected:
         _c.expected = [_no_lock()]
+
+
+# ---- unknown (preview) and missing: what the rule's docs promise ------------------------------------------
+
+CASES += [
+    advisory("AZDR-RSV-001", "redundancy", V, RED, UNKNOWN_STRING_VALUE, name="rsv"),
+    advisory("AZDR-RSV-002", "cross-region-restore", V, CRR, UNKNOWN_STRING_VALUE, name="rsv"),
+    advisory("AZDR-RSV-003", "retention-days", V, SD_DAYS, UNKNOWN_NUMBER_VALUE, name="rsv"),
+    advisory("AZDR-RSV-004", "state", V, IMM, UNKNOWN_STRING_VALUE, name="rsv"),
+    advisory("AZDR-RSV-005", "access", V, PNA, UNKNOWN_STRING_VALUE, name="rsv"),
+    Case("AZDR-RSV-006", "fail-lock-level-missing-at-resource-level",
+         _stack(AT_RES, {k: v for k, v in lock_at_resource_props("rsv-dr-weu").items() if k != "level"}),
+         [_no_lock(" (locks found: not set)")]),
+]
 
 
 @pytest.mark.parametrize("case", params(CASES))
