@@ -435,6 +435,20 @@ def _emit(
         report(text, report_urn)
 
 
+def _not_applicable_type() -> type[BaseException]:
+    """The exception class that the SDK's public `args.not_applicable()` raises (and that its servicer turns
+    into a `PolicyNotApplicable` entry). Learned by calling the public method once, so the framework neither
+    imports nor matches the SDK's private class by name; the fail-closed handlers let it through unchanged."""
+    try:
+        StackValidationArgs([], None).not_applicable()
+    except Exception as exc:  # noqa: BLE001 - whatever the SDK raises is what we let through
+        return type(exc)
+    raise RuntimeError("pulumi_policy: StackValidationArgs.not_applicable() returned instead of raising")
+
+
+NOT_APPLICABLE: type[BaseException] = _not_applicable_type()
+
+
 def _unknown_message(exc: UnknownValueError) -> str:
     return f"{exc.message}; this rule fails closed until the value is known"
 
@@ -464,9 +478,9 @@ def _resource_validate(rule: Rule) -> Callable[[ResourceValidationArgs, ReportVi
             if rule.unknown == "advisory":
                 raise
             # An unknown hit by `applies` itself: skip/fail rules cannot tell if they apply.
+        except NOT_APPLICABLE:
+            raise  # the rule called args.not_applicable(): the SDK reports it, not a failure
         except Exception as exc:  # noqa: BLE001 - fail closed, reported by the guard
-            if type(exc).__name__ == "_NotApplicableError":
-                raise
             _record_failure(rule, args.urn, exc)
 
     return validate
@@ -491,9 +505,9 @@ def _stack_validate(rule: Rule) -> Callable[[StackValidationArgs, ReportViolatio
                     _emit(rule, cfg, report, _unknown_message(exc), None, None, None)
         except UnknownValueError:
             raise
+        except NOT_APPLICABLE:
+            raise  # the rule called args.not_applicable(): the SDK reports it, not a failure
         except Exception as exc:  # noqa: BLE001 - fail closed, reported by the guard
-            if type(exc).__name__ == "_NotApplicableError":
-                raise
             _record_failure(rule, _STACK_KEY, exc)
 
     return validate

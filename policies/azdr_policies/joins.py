@@ -180,6 +180,49 @@ def _same_group(rg: str | None, target: PolicyResource) -> bool:
 
 
 # --------------------------------------------------------------------------------------------
+# Joins many rules share: resources grouped by what they reference; the stack's backup vaults
+# --------------------------------------------------------------------------------------------
+
+
+def attached(graph: Graph, types: str | Sequence[str], prop: str, path: str | None, targets: Sequence[str],
+             *, by_name: bool = False) -> dict[str, list[PolicyResource]]:
+    """The resources of `types`, grouped by the URN of the resource of `targets` that their reference
+    (`Graph.ref(res, prop, path, targets, by_name=...)`) resolves to, in stack order. A resource whose reference
+    does not resolve to one in the stack is left out: the caller judges the targets, not the strays."""
+    out: dict[str, list[PolicyResource]] = {}
+    for res in graph.of(*((types,) if isinstance(types, str) else types)):
+        ref = graph.ref(res, prop, path, targets, by_name=by_name)
+        if ref.target is not None:
+            out.setdefault(ref.target.urn, []).append(res)
+    return out
+
+
+SITE_RECOVERY_PURPOSE = "site-recovery"
+"""The `dr-purpose` tag value of a Recovery Services vault declared for Azure Site Recovery only."""
+
+
+def backup_vaults(graph: Graph) -> list[PolicyResource]:
+    """The vaults that hold backups. A vault the program declares for Azure Site Recovery only (tag `dr-purpose:
+    site-recovery`, as AZDR-RSV-001 skips it) runs no backup jobs: multi-user authorization guards Azure Backup's
+    critical operations (https://learn.microsoft.com/azure/backup/multi-user-authorization-concept), and the
+    built-in job-failure alerts and Backup reports are Azure Backup's; Site Recovery's health is judged by
+    AZDR-ASR-*."""
+    return [v for v in graph.of(VAULT) if not same_text(read(v, "tags.dr-purpose"), SITE_RECOVERY_PURPOSE)]
+
+
+def backup_vaults_joined(graph: Graph, types: str | Sequence[str], prop: str, path: str | None, *,
+                         by_name: bool = False) -> list[tuple[PolicyResource, list[PolicyResource]]]:
+    """The backup vaults of the stack, each with the resources of `types` whose reference to a vault
+    (`prop`/`path`, see `attached`) resolves to it ([] for a vault nothing references). No backup vault in
+    the stack: an empty list, so a rule's loop over it finds nothing."""
+    vaults = backup_vaults(graph)
+    if not vaults:
+        return []
+    by_vault = attached(graph, types, prop, path, (VAULT,), by_name=by_name)
+    return [(v, by_vault.get(v.urn, [])) for v in vaults]
+
+
+# --------------------------------------------------------------------------------------------
 # Backup coverage: protected item -> VM, policy -> vault
 # --------------------------------------------------------------------------------------------
 

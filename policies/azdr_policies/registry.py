@@ -9,10 +9,11 @@ from __future__ import annotations
 from types import ModuleType
 
 from .framework import Rule, guard_rules
-from .rules import backup_policy, compute, coverage, images, prerequisites, security, site_recovery, vault
+from .rules import (backup_policy, compute, coverage, gallery, prerequisites, security, site_recovery, snapshots,
+                    storage, vault)
 
-RULE_MODULES: tuple[ModuleType, ...] = (vault, backup_policy, compute, coverage, prerequisites, images, security,
-                                         site_recovery)
+RULE_MODULES: tuple[ModuleType, ...] = (vault, backup_policy, compute, coverage, prerequisites, snapshots, gallery,
+                                         storage, security, site_recovery)
 
 
 def _collect() -> list[Rule]:

@@ -9,7 +9,7 @@ from azdr_policies import RULES, RULES_BY_ID
 from azdr_policies import framework as fw
 
 from .factories import mutate, vault_props
-from .factories_dr import vm_out
+from .factories import vm_out
 from .harness import run_resource, run_stack, stack_resource, urn_of
 
 RSV1 = RULES_BY_ID["AZDR-RSV-001"]

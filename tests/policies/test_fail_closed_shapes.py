@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from .factories import DELETE, mutate, v2_daily_policy_props, vault_props
-from .factories_dr import policy_out, protected_item_props, vault_out, vm_out
+from .factories import policy_out, protected_item_props, vault_out, vm_out
 from .harness import run_resource, run_stack, stack_resource, urn_of
 
 VAULT_T = "azure-native:recoveryservices:Vault"

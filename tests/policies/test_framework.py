@@ -195,3 +195,36 @@ def test_props_helpers_absent_is_default_and_wrong_shape_raises():
     with pytest.raises(ShapeError):
         as_list("abc")
     assert show(MISSING) == "not set" and show(4.0) == "4" and show("x") == "'x'"
+
+
+def _not_applicable_rule(kind):
+    def check(args, cfg):
+        args.not_applicable("no vault here")  # the SDK's public API
+        yield  # pragma: no cover
+
+    return fw.Rule(
+        id="AZDR-TST-002", name="test-not-applicable", title="t", severity=Severity.LOW,
+        enforcement=EnforcementLevel.ADVISORY, kind=kind, resource_types=(VAULT_T,),
+        seed_section="Backup and disaster recovery", rationale="r", remediation="m", snippet="s",
+        links=("https://example.invalid",), unknown="advisory", unknown_note="n", missing="m", check=check,
+    )
+
+
+@pytest.mark.parametrize("kind", ["resource", "stack"])
+def test_not_applicable_passes_through_to_the_sdk_and_is_no_failure(kind):
+    from pulumi_policy import ResourceValidationArgs, StackValidationArgs
+
+    from .harness import _opts, stack_failure_key, take_failures
+
+    rule = _not_applicable_rule(kind)
+    urn = urn_of(VAULT_T, "rsv")
+    if kind == "resource":
+        args, key = ResourceValidationArgs(VAULT_T, wire({"properties": {}}), urn, "rsv", _opts(), None), urn
+    else:
+        args, key = StackValidationArgs([stack_resource(VAULT_T, "rsv", {"properties": {}})], None), stack_failure_key()
+    reported = []
+    with pytest.raises(fw.NOT_APPLICABLE) as raised:
+        rule.policy.validate(args, lambda m, u=None: reported.append(m))
+    assert raised.value.reason == "no vault here"  # what the SDK's servicer puts in PolicyNotApplicable
+    assert reported == [] and take_failures(key) == []
+    assert fw.NOT_APPLICABLE.__module__ == "pulumi_policy.policy"

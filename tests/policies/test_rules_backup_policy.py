@@ -5,7 +5,7 @@ from pulumi_policy.proxy import UNKNOWN_NUMBER_VALUE, UNKNOWN_STRING_VALUE, Unkn
 
 from azdr_policies import RULES_BY_ID
 
-from .cases import Case, params
+from .cases import Case, advisory, params
 from .factories import DELETE, file_share_policy_props, mutate, v1_daily_policy_props, v2_daily_policy_props, \
     v2_hourly_policy_props
 from .harness import run_resource
@@ -196,6 +196,24 @@ CASES += [
     c("AZDR-BKP-006", "fail-daily-under-azure-floor-7", mutate(H, DAILY, 6), [_lim("daily", "6", "days", 9999, DAILY)]),
     c("AZDR-BKP-006", "pass-daily-at-azure-floor-7", mutate(H, DAILY, 7)),
     c("AZDR-BKP-006", "fail-wrong-type", mutate(H, WEEKLY, "12"), [_lim("weekly", "'12'", "weeks", 5163, WEEKLY)]),
+]
+
+
+# ---- unknown (preview) and missing: what the rule's docs promise ------------------------------------------
+
+CASES += [
+    advisory("AZDR-BKP-001", "policy-type", H, PT, UNKNOWN_STRING_VALUE, name="pol"),
+    advisory("AZDR-BKP-002", "interval", H, INTERVAL, UNKNOWN_NUMBER_VALUE, name="pol"),
+    advisory("AZDR-BKP-003", "window", H, WINDOW, UNKNOWN_NUMBER_VALUE, name="pol"),
+    advisory("AZDR-BKP-004", "days", H, IRP, UNKNOWN_NUMBER_VALUE, name="pol"),
+    advisory("AZDR-BKP-005", "daily-count", H, DAILY, UNKNOWN_NUMBER_VALUE, name="pol"),
+    advisory("AZDR-BKP-006", "daily-count", H, DAILY, UNKNOWN_NUMBER_VALUE, name="pol"),
+    advisory("AZDR-BKP-005", "management-type", H, "properties.backupManagementType", UNKNOWN_STRING_VALUE,
+             name="pol"),
+    Case("AZDR-BKP-006", "pass-weekly-missing-not-judged", mutate(H, f"{RET}.weeklySchedule", DELETE), name="pol"),
+    Case("AZDR-BKP-006", "fail-daily-count-missing", mutate(D1, DAILY, DELETE),
+         [f"[AZDR-BKP-006] policy 'pol' keeps daily recovery points not set days; Azure allows 7-9999: set {DAILY} "
+          f"within that range"], name="pol"),
 ]
 
 

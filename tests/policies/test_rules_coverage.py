@@ -1,5 +1,6 @@
 """AZDR-COV-*: backup coverage stack rules. One multi-resource fixture per case; resource names say
-pass/fail. Joins by property dependency, parent and id fallback; unknown ids during preview."""
+pass/fail. Joins by property dependency, parent and id fallback; unknown ids during preview; VMs the pack
+cannot judge (AZDR-COV-004). Pass, fail, unknown and missing cases."""
 
 import pytest
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE as UNK
@@ -7,8 +8,7 @@ from pulumi_policy.proxy import UNKNOWN_STRING_VALUE as UNK
 from azdr_policies import RULES_BY_ID
 
 from .cases import Case, params
-from .factories import DELETE, mutate
-from .factories_dr import policy_id, policy_out, protected_item_props, vault_out, vm_id, vm_out
+from .factories import DELETE, mutate, policy_id, policy_out, protected_item_props, vault_out, vm_id, vm_out
 from .harness import run_stack, stack_resource, urn_of
 
 VM_T = "azure-native:compute:VirtualMachine"
@@ -203,6 +203,82 @@ CASES += [
          [("[AZDR-COV-003] policy '/ext/pol-x' (not in this stack) protects 3 VMs, more than 2: the Azure portal "
            "manages at most 100 VMs per policy; split the VMs across several policies", None)],
          config={"maximumVmsPerPolicy": 2}),
+]
+
+
+# ---- unknown (preview) and missing: what the rule's docs promise ------------------------------------------
+
+# AZDR-COV-003: items whose policy is unknown or missing are left to AZDR-COV-001
+
+
+def _items_without_policy(policy_id):
+    """Three VMs whose items depend on their VM only, with `policy_id` (unknown or removed)."""
+    def build():
+        out = fleet({})()  # the vault and the policy
+        for i in range(3):
+            vm = stack_resource(VM_T, f"vm-{i}", vm_out(f"vm-{i}"))
+            item = mutate(protected_item_props(f"vm-{i}"), "properties.policyId", policy_id)
+            out += [vm, stack_resource(ITEM_T, f"vm-{i}-backup", item, property_dependencies={"properties": [vm]})]
+        return out
+    return build
+
+
+CASES += [
+    Case("AZDR-COV-003", "pass-unknown-policy-id-left-to-cov-001", _items_without_policy(UNK),
+         config={"maximumVmsPerPolicy": 2}),
+    Case("AZDR-COV-003", "pass-policy-id-missing-not-counted", _items_without_policy(DELETE),
+         config={"maximumVmsPerPolicy": 2}),
+]
+
+
+def test_policy_urn_is_what_cov_003_reports():
+    """The two pass cases above would report on the policy if the items were counted: prove it by joining them."""
+    res = run_stack(RULES_BY_ID["AZDR-COV-003"], fleet({f"vm-{i}": vm_out(f"vm-{i}") for i in range(3)})(),
+                    config={"maximumVmsPerPolicy": 2})
+    assert [u for _m, u in res.violations] == [urn_of(POLICY_T, "pol")]
+
+
+
+# ---- AZDR-COV-004: VMs the pack cannot judge are reported as advisory "not judged, because ...", never passed
+# silently; Flexible scale sets whose VMs are VirtualMachine resources are judged as those VMs.
+
+VMSS_T = "azure-native:compute:VirtualMachineScaleSet"
+CLASSIC_T = "azure:compute:LinuxVirtualMachine"
+PROFILE = {"osProfile": {"computerNamePrefix": "web"}, "storageProfile": {"imageReference": {"offer": "x"}}}
+
+
+def one(type_, name, props):
+    return lambda: [stack_resource(type_, name, props)]
+
+
+def _uniform(name, shown):
+    return (f"[AZDR-COV-004] scale set '{name}' (orchestrationMode {shown}) was not judged: the pack judges "
+            f"VirtualMachine resources only, so its instances' backup protection, placement and disks are unverified",
+            urn_of(VMSS_T, name))
+
+
+CASES += [
+    Case("AZDR-COV-004", "pass-flexible-without-profile", one(VMSS_T, "flex", {"orchestrationMode": "Flexible",
+                                                                               "platformFaultDomainCount": 1})),
+    Case("AZDR-COV-004", "pass-no-scale-set-or-classic-vm",
+         one("azure-native:resources:ResourceGroup", "rg", {"location": "westeurope"})),
+    Case("AZDR-COV-004", "fail-uniform", one(VMSS_T, "uni", {"orchestrationMode": "Uniform",
+                                                             "virtualMachineProfile": PROFILE}),
+         [_uniform("uni", "'Uniform'")]),
+    Case("AZDR-COV-004", "fail-orchestration-mode-missing-is-uniform",
+         one(VMSS_T, "uni", {"virtualMachineProfile": PROFILE}), [_uniform("uni", "not set (Uniform)")]),
+    Case("AZDR-COV-004", "fail-flexible-with-profile",
+         one(VMSS_T, "flexp", {"orchestrationMode": "Flexible", "virtualMachineProfile": PROFILE}),
+         [("[AZDR-COV-004] scale set 'flexp' (Flexible) was not judged for the instances it creates from its "
+           "virtualMachineProfile: the pack judges only VirtualMachine resources (VMs declared with "
+           "virtual_machine_scale_set=SubResourceArgs(id=<scale set>.id) are judged)", urn_of(VMSS_T, "flexp"))]),
+    Case("AZDR-COV-004", "fail-unknown-orchestration-mode", one(VMSS_T, "u", {"orchestrationMode": UNK}),
+         [("[AZDR-COV-004] scale set 'u' was not judged: its orchestrationMode is unknown during preview",
+           urn_of(VMSS_T, "u"))]),
+    Case("AZDR-COV-004", "fail-classic-azure-vm", one(CLASSIC_T, "vm", {"location": "westeurope", "size": "B1s"}),
+         [("[AZDR-COV-004] 'vm' (azure:compute:LinuxVirtualMachine, the classic azure provider) was not judged: this "
+           "pack reads azure-native resources only, so its backup protection, placement and disks are unverified; "
+           "declare it with pulumi_azure_native.compute or review it by hand", urn_of(CLASSIC_T, "vm"))]),
 ]
 
 

@@ -331,3 +331,24 @@ def test_a_site_recovery_only_vault_is_not_judged(rule_id):
     assert res.violations == [] and res.failures == []
     backup = stack_resource(VAULT_T, "rsv", vault_out(tags={"dr-purpose": "backup"}))
     assert [u for _, u in run_stack(RULES_BY_ID[rule_id], [backup]).violations] == [VURN]
+
+
+# ---- the shared join (azdr_policies.joins.backup_vaults_joined) that MUA-001 and MON-002 are built on ----------
+
+
+def test_backup_vaults_joined_groups_by_vault_skips_site_recovery_vaults_and_strays():
+    from azdr_policies.joins import Graph, backup_vaults_joined
+
+    backup = stack_resource(VAULT_T, "rsv", {**vault_props(), "name": "rsv-dr-weu", "id": vault_id()})
+    asr = stack_resource(VAULT_T, "rsv-asr", {**vault_props(), "name": "rsv-asr", "id": vault_id("rsv-asr"),
+                                              "tags": {"dr-purpose": "site-recovery"}})
+    p1 = stack_resource(PROXY_T, "p1", {"vaultName": "rsv-dr-weu", "resourceGroupName": RG})
+    p2 = stack_resource(PROXY_T, "p2", {"vaultName": "x"}, property_dependencies={"vaultName": [backup]})
+    stray = stack_resource(PROXY_T, "p3", {"vaultName": "elsewhere", "resourceGroupName": RG})
+    on_asr = stack_resource(PROXY_T, "p4", {"vaultName": "rsv-asr", "resourceGroupName": RG})
+    graph = Graph([backup, asr, p1, p2, stray, on_asr])
+    joined = backup_vaults_joined(graph, PROXY_T, "vaultName", "vaultName", by_name=True)
+    assert [(v.name, [p.name for p in ps]) for v, ps in joined] == [("rsv", ["p1", "p2"])]
+    assert backup_vaults_joined(Graph([asr, on_asr]), PROXY_T, "vaultName", "vaultName", by_name=True) == []
+    lone = backup_vaults_joined(Graph([backup]), PROXY_T, "vaultName", "vaultName", by_name=True)
+    assert [(v.name, ps) for v, ps in lone] == [("rsv", [])]

@@ -13,7 +13,7 @@ from azdr_policies.rules import site_recovery as asr
 
 from .cases import Case, params
 from .factories import DELETE, mutate, vm_props
-from .factories_dr import SUB, arm_id, backup_egress_rules, nsg_rule
+from .factories import SUB, arm_id, backup_egress_rules, nsg_rule
 from .harness import run_stack, stack_resource, urn_of
 
 VM_T = "azure-native:compute:VirtualMachine"

@@ -1,11 +1,11 @@
 """AZDR-RSV-*: Recovery Services vault rules."""
 
 import pytest
-from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
+from pulumi_policy.proxy import UNKNOWN_NUMBER_VALUE, UNKNOWN_STRING_VALUE, UnknownValueError
 
 from azdr_policies import RULES_BY_ID
 
-from .cases import Case, params
+from .cases import Case, advisory, params
 from .factories import DELETE, mutate, vault_props
 from .harness import run_resource
 
@@ -277,6 +277,20 @@ for _c in CASES:
         _c.expected = [_no_lock()]
 
 
+# ---- unknown (preview) and missing: what the rule's docs promise ------------------------------------------
+
+CASES += [
+    advisory("AZDR-RSV-001", "redundancy", V, RED, UNKNOWN_STRING_VALUE, name="rsv"),
+    advisory("AZDR-RSV-002", "cross-region-restore", V, CRR, UNKNOWN_STRING_VALUE, name="rsv"),
+    advisory("AZDR-RSV-003", "retention-days", V, SD_DAYS, UNKNOWN_NUMBER_VALUE, name="rsv"),
+    advisory("AZDR-RSV-004", "state", V, IMM, UNKNOWN_STRING_VALUE, name="rsv"),
+    advisory("AZDR-RSV-005", "access", V, PNA, UNKNOWN_STRING_VALUE, name="rsv"),
+    Case("AZDR-RSV-006", "fail-lock-level-missing-at-resource-level",
+         _stack(AT_RES, {k: v for k, v in lock_at_resource_props("rsv-dr-weu").items() if k != "level"}),
+         [_no_lock(" (locks found: not set)")]),
+]
+
+
 @pytest.mark.parametrize("case", params(CASES))
 def test_case(case):
     case.check()
@@ -340,7 +354,7 @@ ITEM_T = "azure-native:recoveryservices:ProtectedItem"
 
 def _items(n, *, dep=True, vault_name="rsv-dr-weu"):
     """A vault and n VM protected items naming it (by dependency, or by name only)."""
-    from .factories_dr import protected_item_props
+    from .factories import protected_item_props
 
     def build():
         vault = stack_resource(VAULT_T, "rsv", _vault_out())

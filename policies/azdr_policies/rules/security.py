@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from pulumi_policy import EnforcementLevel, PolicyResource, Severity, StackValidationArgs
 
 from ..framework import Finding, Rule, RuleConfig
-from ..joins import UNKNOWN, Graph, at, items, norm_id, read
+from ..joins import UNKNOWN, Graph, at, backup_vaults, backup_vaults_joined, items, norm_id, read
 from ..props import LOCK_AT_RESOURCE_GROUP, LOCK_BY_SCOPE, MISSING, PROTECTION_POLICY, VAULT, as_str, same_text, show
 
 RESOURCE_GUARD = "azure-native:dataprotection:ResourceGuard"
@@ -31,15 +31,6 @@ LEARN_ALERTS = "https://learn.microsoft.com/azure/backup/backup-azure-monitoring
 LEARN_DIAGNOSTICS = "https://learn.microsoft.com/azure/backup/backup-azure-diagnostic-events"
 LEARN_REPORTS = "https://learn.microsoft.com/azure/backup/configure-reports"
 LEARN_LOCKS = "https://learn.microsoft.com/azure/azure-resource-manager/management/lock-resources"
-
-def _backup_vaults(graph: Graph) -> list[PolicyResource]:
-    """The vaults that hold backups. A vault the program declares for Azure Site Recovery only (tag `dr-purpose:
-    site-recovery`, as AZDR-RSV-001 skips it) runs no backup jobs: multi-user authorization guards Azure Backup's
-    critical operations (https://learn.microsoft.com/azure/backup/multi-user-authorization-concept), and the
-    built-in job-failure alerts and Backup reports are Azure Backup's; Site Recovery's health is judged by
-    AZDR-ASR-*."""
-    return [v for v in graph.of(VAULT) if not same_text(read(v, "tags.dr-purpose"), "site-recovery")]
-
 
 _ARM_ID = re.compile(r"^/subscriptions/([^/]+)/resourcegroups/([^/]+)/providers/", re.IGNORECASE)
 _GUARD_ID = re.compile(r"^/subscriptions/([^/]+)/resourcegroups/([^/]+)/providers/microsoft\.dataprotection/"
@@ -100,16 +91,7 @@ def _proxy_verdict(graph: Graph, proxy: PolicyResource, vault: PolicyResource) -
 
 def check_multi_user_authorization(args: StackValidationArgs, _cfg: RuleConfig) -> Iterable[Finding]:
     graph = Graph(args.resources)
-    vaults = _backup_vaults(graph)
-    if not vaults:
-        return
-    proxies_by_vault: dict[str, list[PolicyResource]] = {}
-    for proxy in graph.of(GUARD_PROXY):
-        ref = graph.ref(proxy, "vaultName", "vaultName", (VAULT,), by_name=True)
-        if ref.target is not None:
-            proxies_by_vault.setdefault(ref.target.urn, []).append(proxy)
-    for vault in vaults:
-        proxies = proxies_by_vault.get(vault.urn, [])
+    for vault, proxies in backup_vaults_joined(graph, GUARD_PROXY, "vaultName", "vaultName", by_name=True):
         if not proxies:
             yield Finding(
                 f"vault '{vault.name}' has no resource guard proxy: one administrator can disable soft delete, "
@@ -208,7 +190,7 @@ def _covered(graph: Graph, rule: PolicyResource, vaults: list[PolicyResource]) -
 
 def check_alerts_routed(args: StackValidationArgs, _cfg: RuleConfig) -> Iterable[Finding]:
     graph = Graph(args.resources)
-    vaults = _backup_vaults(graph)
+    vaults = backup_vaults(graph)
     if not vaults:
         return
     routed: set[str] = set()
@@ -309,16 +291,7 @@ def _setting_problems(setting: PolicyResource) -> list[str]:
 
 def check_backup_reports(args: StackValidationArgs, _cfg: RuleConfig) -> Iterable[Finding]:
     graph = Graph(args.resources)
-    vaults = _backup_vaults(graph)
-    if not vaults:
-        return
-    settings_by_vault: dict[str, list[PolicyResource]] = {}
-    for setting in graph.of(DIAGNOSTIC_SETTING):
-        ref = graph.ref(setting, "resourceUri", "resourceUri", (VAULT,))
-        if ref.target is not None:
-            settings_by_vault.setdefault(ref.target.urn, []).append(setting)
-    for vault in vaults:
-        settings = settings_by_vault.get(vault.urn, [])
+    for vault, settings in backup_vaults_joined(graph, DIAGNOSTIC_SETTING, "resourceUri", "resourceUri"):
         fix = ("add monitor.DiagnosticSetting(resource_uri=<vault>.id, workspace_id=<workspace>.id, "
                "log_analytics_destination_type='Dedicated', logs=[<the six categories, enabled>])")
         if not settings:

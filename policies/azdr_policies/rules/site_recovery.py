@@ -27,7 +27,7 @@ from pulumi_policy import EnforcementLevel, PolicyResource, ResourceValidationAr
 
 from ..facts import ASR_MAX_MULTI_VM_GROUP, ASR_MAX_RETENTION_HOURS, ASR_MIN_APP_CONSISTENT_MINUTES
 from ..framework import Finding, Rule, RuleConfig
-from ..joins import UNKNOWN, Graph, Ref, at, items, location, norm_id, read
+from ..joins import UNKNOWN, Graph, Ref, at, attached, items, location, norm_id, read
 from ..props import (
     DISK,
     MISSING,
@@ -360,15 +360,6 @@ rs.CreatePolicyInputPropertiesArgs(provider_specific_input=rs.A2APolicyCreationI
 # ---- AZDR-ASR-005 (stack): cache storage account -----------------------------------------------------------
 
 
-def _blob_services(graph: Graph) -> dict[str, list[PolicyResource]]:
-    out: dict[str, list[PolicyResource]] = {}
-    for svc in graph.of(BLOB_SERVICE):
-        ref = graph.ref(svc, "accountName", "accountName", (STORAGE_ACCOUNT,), by_name=True)
-        if ref.target is not None:
-            out.setdefault(ref.target.urn, []).append(svc)
-    return out
-
-
 def _caches(graph: Graph) -> dict[str, tuple[PolicyResource, set[Any]]]:
     """Cache account URN -> (account, source locations of the VMs staging through it)."""
     out: dict[str, tuple[PolicyResource, set[Any]]] = {}
@@ -391,7 +382,7 @@ def _caches(graph: Graph) -> dict[str, tuple[PolicyResource, set[Any]]]:
 
 def check_cache_account(args: StackValidationArgs, _cfg: RuleConfig) -> Iterable[Finding]:
     graph = Graph(args.resources)
-    services = _blob_services(graph)
+    services = attached(graph, BLOB_SERVICE, "accountName", "accountName", (STORAGE_ACCOUNT,), by_name=True)
     for account, sources in _caches(graph).values():
         name = account.name
         kind, sku, loc = read(account, "kind"), read(account, "sku.name"), location(account)
