@@ -1620,12 +1620,14 @@ def _masked(loc: tuple, err_type: str) -> bool:
 
 def _runtime_config() -> tuple[dict[str, Any], set[str]]:
     """All config the program was given (``PULUMI_CONFIG`` under the engine, ``set_all_config`` under
-    mocks) and the secret keys."""
+    mocks) and which of its keys are secret, through the SDK's public ``pulumi.runtime`` config API
+    (``PULUMI_CONFIG_SECRET_KEYS`` under the engine, ``is_config_secret`` for keys set under mocks)."""
+    from pulumi import runtime as rt
     from pulumi.runtime import config as rc
 
-    merged = dict(rc.get_config_env())
+    merged = dict(rt.get_config_env())
     merged.update(rc.CONFIG.get())
-    secret = set(rc.get_config_secret_keys_env()) | set(rc._SECRET_KEYS.get())  # noqa: SLF001
+    secret = set(rt.get_config_secret_keys_env()) | {k for k in merged if rt.is_config_secret(k)}
     return merged, secret
 
 

@@ -500,6 +500,34 @@ def test_load_stack_config_reads_pulumi_config_env(monkeypatch):
     assert (cfg.location, cfg.dr_region, cfg.admin_password.get_secret_value()) == ("japaneast", "japanwest", "pw")
 
 
+def test_load_stack_config_takes_secret_keys_set_under_mocks(monkeypatch):
+    """Secret keys given to ``set_all_config`` (the mocks' path) count through the public
+    ``pulumi.runtime.is_config_secret``; the same value without the secret mark is refused."""
+    from pulumi.runtime import config as rc
+
+    monkeypatch.delenv("PULUMI_CONFIG", raising=False)
+    monkeypatch.delenv("PULUMI_CONFIG_SECRET_KEYS", raising=False)
+    values = {"azure-native:location": "uksouth", "azure-iaas-dr:workloads": json.dumps({"r": wl()}),
+              "azure-iaas-dr:adminPassword": "pw"}
+    try:
+        rc.set_all_config(values, ["azure-iaas-dr:adminPassword"])
+        assert c.load_stack_config("azure-iaas-dr").admin_password.get_secret_value() == "pw"
+        rc.set_all_config(values, [])
+        with pytest.raises(c.ConfigError) as exc:
+            c.load_stack_config("azure-iaas-dr")
+        assert [p for p in exc.value.problems if "adminPassword" in p] == [
+            "azure-iaas-dr:adminPassword: [not secret]: a secret: set it with `pulumi config set --secret adminPassword`"]
+    finally:
+        rc.set_all_config({}, [])
+
+
+def test_loading_uses_no_private_sdk_name():
+    import inspect
+    import re
+
+    assert re.findall(r"(?<![A-Z])_SECRET_KEYS", inspect.getsource(c)) == []
+
+
 def test_unreadable_stack_file_names_the_file(tmp_path):
     bad = tmp_path / "Pulumi.x.yaml"
     bad.write_text("config: [unclosed")
