@@ -73,8 +73,8 @@ import pulumi
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic.alias_generators import to_camel
 
-from . import facts
-from .facts import (
+from .. import facts
+from ..facts import (
     DATA_ONLY_DISK_SKUS,
     HOURLY_INTERVALS,
     MAX_DISK_GB,
@@ -1600,8 +1600,8 @@ def parse_stack_config(raw: Mapping[str, Any], *, location: str | None, project:
 
 
 def _up_problems(cfg: ProgramConfig, vault: Vault, workloads: dict[str, Workload]) -> list[str]:
-    """What Azure or Pulumi would refuse at `up` (components/config_checks.py, issue 13)."""
-    from .config_checks import Described, stack_problems
+    """What Azure or Pulumi would refuse at `up` (components/config/checks.py, issue 13)."""
+    from .checks import Described, stack_problems
 
     vault_groups = [(r, vault.existing_resource_groups.get(r, f"rg-{cfg.name_prefix}-backup-{r}"))
                     for r in sorted({w.region for w in workloads.values()})]

@@ -12,7 +12,7 @@ import struct
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .facts import max_data_disks
+from ..facts import max_data_disks
 
 Problem = tuple[str, Any, str]
 
