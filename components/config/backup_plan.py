@@ -11,7 +11,7 @@ from typing import Literal
 from ..facts import DATA_ONLY_DISK_SKUS, HOURLY_INTERVALS, V1_INSTANT_RESTORE_MAX, V2_INSTANT_RESTORE_MAX, V2_INSTANT_RESTORE_MAX_BY_INTERVAL
 from .resolved import BackupPlan, Retention
 from .tiers import TierPreset
-from .inputs import WorkloadInput
+from .inputs import MAX_DAILY, MAX_MONTHLY, MAX_WEEKLY, MAX_YEARLY, MIN_DAILY, WorkloadInput
 from .errors import _problem
 
 
@@ -104,3 +104,39 @@ def _backup_plan(name: str, w: WorkloadInput, t: TierPreset, stack_prefix: str, 
         instant_restore_rg_prefix=irg.prefix or f"rg-{stack_prefix}-{w.tier}-irp-",
         instant_restore_rg_suffix=irg.suffix,
     )
+
+
+def plan_problems(plan: BackupPlan) -> list[str]:
+    """Why Azure would reject ``plan`` (``[]`` when it is fine): one line per problem, naming the field."""
+    out: list[str] = []
+    if plan.frequency == "Hourly":
+        if plan.interval_hours not in HOURLY_INTERVALS:
+            out.append(f"interval_hours {plan.interval_hours}: one of 4, 6, 8, 12 for an hourly schedule")
+        if plan.policy_type != "V2":
+            out.append(f"policy_type {plan.policy_type}: hourly schedules need an Enhanced (V2) policy")
+        if plan.window_hours is None or not plan.interval_hours <= plan.window_hours <= 23:
+            out.append(f"window_hours {plan.window_hours}: from the interval ({plan.interval_hours}) to 23")
+    elif plan.interval_hours != 24 or plan.window_hours is not None:
+        out.append(f"interval_hours {plan.interval_hours}/window_hours {plan.window_hours}: 24/None for Daily")
+    hh, _, mm = plan.start_time_utc.partition(":")
+    if not (hh.isdigit() and len(hh) == 2 and int(hh) < 24 and mm in ("00", "30")):
+        out.append(f'start_time_utc "{plan.start_time_utc}": "HH:MM" UTC on a :00 or :30 boundary')
+    elif plan.frequency == "Hourly" and plan.start_time_utc > "19:30":
+        out.append(f'start_time_utc "{plan.start_time_utc}": an hourly window starts from 00:00 to 19:30 UTC')
+    if plan.time_zone != "UTC":
+        out.append(f'time_zone "{plan.time_zone}": "UTC"')
+    cap = instant_restore_cap(plan.policy_type, plan.interval_hours)
+    if not 1 <= plan.instant_restore_days <= cap:
+        out.append(f"instant_restore_days {plan.instant_restore_days}: 1 to {cap} for a {plan.policy_type}"
+                   f" {plan.frequency.lower()} policy")
+    r = plan.retention
+    for label, value, lo, hi in (("daily_days", r.daily_days, MIN_DAILY, MAX_DAILY),
+                                 ("weekly_weeks", r.weekly_weeks, 0, MAX_WEEKLY),
+                                 ("monthly_months", r.monthly_months, 0, MAX_MONTHLY),
+                                 ("yearly_years", r.yearly_years, 0, MAX_YEARLY)):
+        if not lo <= value <= hi:
+            out.append(f"retention.{label} {value}: {lo} to {hi} (Azure's range)")
+    if plan.instant_restore_days > r.daily_days:
+        out.append(f"instant_restore_days {plan.instant_restore_days}: at most retention.daily_days"
+                   f" ({r.daily_days})")
+    return out
