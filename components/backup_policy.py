@@ -31,19 +31,13 @@ import pulumi
 import pulumi_azure_native.recoveryservices as rs
 
 from .config import (
-    HOURLY_INTERVALS,
-    MAX_DAILY,
-    MAX_MONTHLY,
-    MAX_WEEKLY,
-    MAX_YEARLY,
-    MIN_DAILY,
     ArchiveTierInput,
     BackupPlan,
     Schedule,
     Workload,
     choose_schedule,
-    instant_restore_cap,
 )
+from .config.backup_plan import plan_problems
 from .facts import MAX_VMS_PER_POLICY
 
 __all__ = [
@@ -73,42 +67,6 @@ class BackupArgsError(pulumi.RunError):
 
 def _time(hhmm: str) -> str:
     return f"{REFERENCE_DATE}T{hhmm}:00Z"
-
-
-def plan_problems(plan: BackupPlan) -> list[str]:
-    """Why Azure would reject ``plan`` (``[]`` when it is fine): one line per problem, naming the field."""
-    out: list[str] = []
-    if plan.frequency == "Hourly":
-        if plan.interval_hours not in HOURLY_INTERVALS:
-            out.append(f"interval_hours {plan.interval_hours}: one of 4, 6, 8, 12 for an hourly schedule")
-        if plan.policy_type != "V2":
-            out.append(f"policy_type {plan.policy_type}: hourly schedules need an Enhanced (V2) policy")
-        if plan.window_hours is None or not plan.interval_hours <= plan.window_hours <= 23:
-            out.append(f"window_hours {plan.window_hours}: from the interval ({plan.interval_hours}) to 23")
-    elif plan.interval_hours != 24 or plan.window_hours is not None:
-        out.append(f"interval_hours {plan.interval_hours}/window_hours {plan.window_hours}: 24/None for Daily")
-    hh, _, mm = plan.start_time_utc.partition(":")
-    if not (hh.isdigit() and len(hh) == 2 and int(hh) < 24 and mm in ("00", "30")):
-        out.append(f'start_time_utc "{plan.start_time_utc}": "HH:MM" UTC on a :00 or :30 boundary')
-    elif plan.frequency == "Hourly" and plan.start_time_utc > "19:30":
-        out.append(f'start_time_utc "{plan.start_time_utc}": an hourly window starts from 00:00 to 19:30 UTC')
-    if plan.time_zone != "UTC":
-        out.append(f'time_zone "{plan.time_zone}": "UTC"')
-    cap = instant_restore_cap(plan.policy_type, plan.interval_hours)
-    if not 1 <= plan.instant_restore_days <= cap:
-        out.append(f"instant_restore_days {plan.instant_restore_days}: 1 to {cap} for a {plan.policy_type}"
-                   f" {plan.frequency.lower()} policy")
-    r = plan.retention
-    for label, value, lo, hi in (("daily_days", r.daily_days, MIN_DAILY, MAX_DAILY),
-                                 ("weekly_weeks", r.weekly_weeks, 0, MAX_WEEKLY),
-                                 ("monthly_months", r.monthly_months, 0, MAX_MONTHLY),
-                                 ("yearly_years", r.yearly_years, 0, MAX_YEARLY)):
-        if not lo <= value <= hi:
-            out.append(f"retention.{label} {value}: {lo} to {hi} (Azure's range)")
-    if plan.instant_restore_days > r.daily_days:
-        out.append(f"instant_restore_days {plan.instant_restore_days}: at most retention.daily_days"
-                   f" ({r.daily_days})")
-    return out
 
 
 def _duration(count: int, unit: rs.RetentionDurationType) -> rs.RetentionDurationArgs:

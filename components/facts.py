@@ -274,6 +274,61 @@ MAX_RESTORE_POINTS_PER_VM = 500
 #: Source: https://learn.microsoft.com/azure/virtual-machines/azure-compute-gallery
 GALLERY_IS_REGIONAL = True
 
+# --- VM sizes: data disks (program only: config validation reads them, no pack rule does; tools/genfacts.py
+# leaves them out of the pack copy, see PROGRAM_ONLY there) ------------------------------------------
+
+#: VM size -> maximum data disks attached to one VM ("Max data disks" in each family's size table). Only
+#: sizes listed here are checked (an unlisted size is left to Azure at `up`); ARM names are case-insensitive.
+#: Source: https://learn.microsoft.com/en-us/azure/virtual-machines/sizes/general-purpose/dsv5-series ("Max data disks")
+DSV5_MAX_DATA_DISKS: dict[str, int] = {
+    "Standard_D2s_v5": 4,
+    "Standard_D4s_v5": 8,
+    "Standard_D8s_v5": 16,
+    "Standard_D16s_v5": 32,
+    "Standard_D32s_v5": 32,
+    "Standard_D48s_v5": 32,
+    "Standard_D64s_v5": 32,
+    "Standard_D96s_v5": 32,
+}
+#: Source: https://learn.microsoft.com/en-us/azure/virtual-machines/sizes/memory-optimized/esv5-series ("Max data disks")
+ESV5_MAX_DATA_DISKS: dict[str, int] = {
+    "Standard_E2s_v5": 4,
+    "Standard_E4s_v5": 8,
+    "Standard_E8s_v5": 16,
+    "Standard_E16s_v5": 32,
+    "Standard_E20s_v5": 32,
+    "Standard_E32s_v5": 32,
+    "Standard_E48s_v5": 32,
+    "Standard_E64s_v5": 32,
+}
+#: Source: https://learn.microsoft.com/en-us/azure/virtual-machines/sizes/general-purpose/dsv3-series ("Max data disks")
+DSV3_MAX_DATA_DISKS: dict[str, int] = {
+    "Standard_D2s_v3": 4,
+    "Standard_D4s_v3": 8,
+    "Standard_D8s_v3": 16,
+    "Standard_D16s_v3": 32,
+    "Standard_D32s_v3": 32,
+    "Standard_D48s_v3": 32,
+    "Standard_D64s_v3": 32,
+}
+#: Source: https://learn.microsoft.com/en-us/azure/virtual-machines/sizes/general-purpose/bv1-series ("Max data disks")
+BS_MAX_DATA_DISKS: dict[str, int] = {
+    "Standard_B1s": 2,
+    "Standard_B1ms": 2,
+    "Standard_B2s": 4,
+    "Standard_B2ms": 4,
+    "Standard_B4ms": 8,
+    "Standard_B8ms": 16,
+    "Standard_B12ms": 16,
+    "Standard_B16ms": 32,
+    "Standard_B20ms": 32,
+}
+
+#: All families above, one table. Source: the four pages above, e.g.
+#: https://learn.microsoft.com/en-us/azure/virtual-machines/sizes/general-purpose/dsv5-series
+MAX_DATA_DISKS: dict[str, int] = {**DSV5_MAX_DATA_DISKS, **ESV5_MAX_DATA_DISKS, **DSV3_MAX_DATA_DISKS,
+                                  **BS_MAX_DATA_DISKS}
+
 # --- policy types ----------------------------------------------------------------------------------------
 
 #: Trusted Launch with the Standard (V1) policy needs REST API 2025-01-01+; azure-native 3.29.0 sends
@@ -316,3 +371,9 @@ def has_zones(region: str) -> bool:
 def max_fault_domains(region: str) -> int:
     """Most fault domains a managed availability set can use in ``region`` (2 where unknown)."""
     return MANAGED_FAULT_DOMAINS.get(region, DEFAULT_FAULT_DOMAINS)
+
+
+def max_data_disks(vm_size: str) -> int | None:
+    """The size's data-disk limit, or None when the size is not in MAX_DATA_DISKS (ARM names are case-insensitive)."""
+    lowered = {k.lower(): v for k, v in MAX_DATA_DISKS.items()}
+    return lowered.get(vm_size.lower())

@@ -33,9 +33,16 @@ def test_check_fails_when_a_fact_changes_without_regenerating(monkeypatch, capsy
 
 def test_the_pack_copy_holds_every_fact_with_the_same_value():
     pack = _pack_facts()
-    assert sorted(n for n in vars(pack) if n.isupper() and not n.startswith("_")) == PUBLIC
-    for name in PUBLIC:
+    shared = [n for n in PUBLIC if n not in genfacts.PROGRAM_ONLY]
+    assert sorted(n for n in vars(pack) if n.isupper() and not n.startswith("_")) == shared
+    for name in shared:
         assert getattr(pack, name) == getattr(facts, name), name
+
+
+def test_program_only_facts_stay_out_of_the_pack_copy():
+    pack = _pack_facts()
+    assert genfacts.PROGRAM_ONLY and genfacts.PROGRAM_ONLY <= set(PUBLIC)
+    assert [n for n in genfacts.PROGRAM_ONLY if hasattr(pack, n)] == []
 
 
 def test_the_pack_copy_imports_nothing():

@@ -4,7 +4,7 @@ plan checks, ARM-schema validity."""
 
 import pytest
 
-from components.arm_mocks import SUBSCRIPTION_ID, ArmMocks
+from components.arm_mocks import SUBSCRIPTION_ID
 from components.backup_policy import (
     BackupArgsError,
     VmBackupPolicy,
@@ -15,8 +15,8 @@ from components.backup_policy import (
     policy_base_name,
 )
 from components.config import ConfigError, Schedule, choose_schedule, parse_stack_config
-from posture.capture import run_in_mocks
 from tests.armschema.validate import validate_capture
+from tests.components.helpers import run
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE5Bx4GJ4D3v4LaEZFWiaobemAk7sfwCr4/TQ519JQL5 test"
 POLICY = "azure-native:recoveryservices:ProtectionPolicy"
@@ -25,10 +25,6 @@ POLICY = "azure-native:recoveryservices:ProtectionPolicy"
 def workloads(**ws):
     return parse_stack_config({"workloads": {n: {"sshPublicKey": KEY, **w} for n, w in ws.items()}},
                               location="westeurope")
-
-
-def run(fn, preview=False):
-    return run_in_mocks(fn, project="azure-iaas-dr", stack="test", preview=preview, mocks=ArmMocks())
 
 
 def declare(cfg, region="westeurope"):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.arm_mocks import SUBSCRIPTION_ID, ArmMocks
+from components.arm_mocks import SUBSCRIPTION_ID
 from components.config import parse_stack_config
 from components.config_backup import ConfigBackup, ConfigBackupArgs, default_account_name
 from components.image_gallery import ImageGallery, ImageGalleryArgs, gallery_name, uses_custom_images
@@ -18,7 +18,8 @@ from components.restore_points import (
     dr_regions_needing_copies,
     points_in_time,
 )
-from posture.capture import UNKNOWN, run_in_mocks
+from posture.capture import UNKNOWN
+from tests.components.helpers import run
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE5Bx4GJ4D3v4LaEZFWiaobemAk7sfwCr4/TQ519JQL5 test"
 SUB = f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups"
@@ -30,10 +31,6 @@ DB_TAGS = {"dr-high-availability": "true", "dr-rpo-hours": "4", "dr-tier": "data
 def cfg(workload_extra=None, **top):
     w = {"tier": "database", "sshPublicKey": KEY, **(workload_extra or {})}
     return parse_stack_config({"workloads": {"db": w}, **top}, location="westeurope")
-
-
-def run(fn, preview=False):
-    return run_in_mocks(fn, project="azure-iaas-dr", stack="test", preview=preview, mocks=ArmMocks())
 
 
 # --- configuration backup ----------------------------------------------------------------------------------

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from components import config as c
-from components.config_checks import RESERVED_ADMIN_USERNAMES, ssh_key_problem
-from components.vm_sizes import MAX_DATA_DISKS, max_data_disks
+from components.config.checks import RESERVED_ADMIN_USERNAMES, ssh_key_problem
+from components.facts import MAX_DATA_DISKS, max_data_disks
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE5Bx4GJ4D3v4LaEZFWiaobemAk7sfwCr4/TQ519JQL5 test"
 NS = "azure-iaas-dr"
@@ -117,7 +117,7 @@ def test_more_data_disks_than_the_size_allows():
     assert max_data_disks("Standard_D2s_v5") == 4
     assert problems(workloads={"r": wl(vmSize="Standard_D2s_v5", dataDisks=disks)}) == [
         f"{NS}:workloads.r.dataDisks: 5 data disks: at most 4 data disks: the limit of VM size Standard_D2s_v5 "
-        "(components/vm_sizes.py)"
+        "(components/facts.py)"
     ]
     ok(workloads={"r": wl(vmSize="Standard_D4s_v5", dataDisks=disks)})
     ok(workloads={"r": wl(vmSize="Standard_X9_unlisted", dataDisks=disks)})  # not in the table: left to Azure

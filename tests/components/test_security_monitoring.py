@@ -7,13 +7,14 @@ from pathlib import Path
 import pytest
 
 from components import config as c
-from components.arm_mocks import SUBSCRIPTION_ID, ArmMocks
+from components.arm_mocks import SUBSCRIPTION_ID
 from components.backup_policy import policy_properties, tiering_policy
 from components.hardening import COPIES_LOCK_NAME, declare_recovery_locks
 from components.monitoring import BACKUP_LOG_CATEGORIES, declare_monitoring
 from components.recovery_vault import RecoveryVault, RecoveryVaultArgs
 from components.resource_guard import declare_multi_user_authorization
-from posture.capture import capture_program, run_in_mocks
+from posture.capture import capture_program
+from tests.components.helpers import run
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE5Bx4GJ4D3v4LaEZFWiaobemAk7sfwCr4/TQ519JQL5 test"
@@ -30,10 +31,6 @@ def problems(**top):
     with pytest.raises(c.ConfigError) as info:
         parse(**top)
     return info.value.problems
-
-
-def run(fn, preview=False):
-    return run_in_mocks(fn, project="azure-iaas-dr", stack="test", preview=preview, mocks=ArmMocks())
 
 
 # --- config -------------------------------------------------------------------------------------------------

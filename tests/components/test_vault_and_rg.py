@@ -9,7 +9,8 @@ from components.arm_mocks import SUBSCRIPTION_ID, ArmMocks
 from components.config import parse_stack_config
 from components.recovery_vault import LOCK_NAME, RecoveryVault, RecoveryVaultArgs
 from components.resource_group import ResourceGroup, ResourceGroupArgs
-from posture.capture import capture_program, run_in_mocks
+from posture.capture import capture_program
+from tests.components.helpers import run
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE5Bx4GJ4D3v4LaEZFWiaobemAk7sfwCr4/TQ519JQL5 test"
@@ -20,10 +21,6 @@ STACK_URN = "urn:pulumi:test::azure-iaas-dr::pulumi:pulumi:Stack::azure-iaas-dr-
 def cfg(**top):
     return parse_stack_config({"workloads": {"db": {"tier": "database", "sshPublicKey": KEY}}, **top},
                               location="westeurope")
-
-
-def run(fn, preview=False):
-    return run_in_mocks(fn, project="azure-iaas-dr", stack="test", preview=preview, mocks=ArmMocks())
 
 
 def build_vault(c, region="westeurope", rg="rg-dr-backup-westeurope"):

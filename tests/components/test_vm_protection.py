@@ -8,8 +8,8 @@ import pytest
 from components.arm_mocks import SUBSCRIPTION_ID, ArmMocks
 from components.backup_policy import BackupArgsError
 from components.vm_protection import VmProtection, VmProtectionArgs, disk_exclusion
-from posture.capture import run_in_mocks
 from tests.armschema.validate import validate_capture
+from tests.components.helpers import run
 
 ITEM = "azure-native:recoveryservices:ProtectedItem"
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
@@ -33,10 +33,6 @@ def program(**kw):
             vm_id=vm.id, vm_name=vm.name, vm_resource_group_name="rg-app", vault_name="rsv-dr-westeurope",
             vault_resource_group_name="rg-dr-backup-westeurope", policy_id=POLICY_ID, **kw))
     return fn
-
-
-def run(fn, preview=False, mocks=None):
-    return run_in_mocks(fn, project="azure-iaas-dr", stack="test", preview=preview, mocks=mocks or ArmMocks())
 
 
 def test_protected_item_records_exactly_and_depends_on_the_vm():

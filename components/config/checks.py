@@ -12,7 +12,7 @@ import struct
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .vm_sizes import max_data_disks
+from ..facts import max_data_disks
 
 Problem = tuple[str, Any, str]
 
@@ -189,7 +189,7 @@ def workload_problems(name: str, w: Any, stack_tags: Mapping[str, str] | None = 
             (
                 f"{at}.dataDisks",
                 Described(f"{len(w.data_disks)} data disks"),
-                f"at most {limit} data disks: the limit of VM size {w.vm_size} (components/vm_sizes.py)",
+                f"at most {limit} data disks: the limit of VM size {w.vm_size} (components/facts.py)",
             )
         )
     if w.custom_image is not None:
