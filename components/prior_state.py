@@ -46,7 +46,7 @@ import pulumi
 
 from . import facts
 from .backup_policy import plan_policies
-from .config import ConfigError, StackConfig
+from .config import NAMESPACE, ConfigError, StackConfig
 from .restore_points import points_in_time
 
 #: The stack output holding the record, and the record's version.
@@ -136,7 +136,7 @@ def read_prior_record(stack_name: Optional[str] = None) -> Optional[dict[str, An
 
 
 def _workload_key(name: str, *rest: str) -> str:
-    return ".".join(["workloads", name, *rest])
+    return f"{NAMESPACE}:" + ".".join(["workloads", name, *rest])
 
 
 def prior_state_problems(prior: Optional[Mapping[str, Any]], current: Mapping[str, Any]) -> list[str]:
@@ -187,7 +187,7 @@ def prior_state_problems(prior: Optional[Mapping[str, Any]], current: Mapping[st
         if len(new_vms) > facts.MAX_VM_REGISTRATIONS_PER_VAULT_PER_DAY:
             workloads = sorted({current["vms"][vm]["workload"] for vm in new_vms})
             out.append(
-                f"workloads ({', '.join(_workload_key(w, 'vmCount') for w in workloads)}): {len(new_vms)} new VM"
+                f"{', '.join(_workload_key(w, 'vmCount') for w in workloads)}: {len(new_vms)} new VM"
                 f" registrations in the vault of {region} in one `pulumi up`: Azure registers at most"
                 f" {facts.MAX_VM_REGISTRATIONS_PER_VAULT_PER_DAY} VMs per vault per day ({facts.BACKUP_LIMITS_URL})."
                 f" Raise vmCount (or add workloads) over several days, at most"

@@ -63,12 +63,12 @@ def test_first_deployment_has_no_prior_state_and_exports_the_record(engine, depl
 
 @pytest.mark.parametrize("change,message", [
     ({"rpoHours": 24, "trustedLaunch": False},
-     "workloads.app: VM app-vm-0 is backed up with the Enhanced policy vm-app-server-v2-4h-"),
+     "azure-iaas-dr:workloads.app: VM app-vm-0 is backed up with the Enhanced policy vm-app-server-v2-4h-"),
     ({"retention": {"dailyDays": 10}},
-     "workloads.app.retention.dailyDays: 10 is under the 14 VM app-vm-0 has now"),
+     "azure-iaas-dr:workloads.app.retention.dailyDays: 10 is under the 14 VM app-vm-0 has now"),
     ({"consistentSnapshots": {"method": "incrementalSnapshots",
                               "pointsInTime": ["20260101t0000z", "20260201t0000z", "20260301t0000z"]}},
-     "workloads.app.consistentSnapshots.pointsInTime: 2 new points in time (20260201t0000z, 20260301t0000z)"
+     "azure-iaas-dr:workloads.app.consistentSnapshots.pointsInTime: 2 new points in time (20260201t0000z, 20260301t0000z)"
      " for disk app-vm-0/os in one `pulumi up`"),
 ])
 def test_a_refused_change_stops_preview_and_up_before_any_resource(engine, deployed, change, message):
