@@ -25,7 +25,7 @@ the bits only. So per DR region of custom-image workloads :func:`declare_galleri
 region (a resource group's metadata lives in its region), a ``compute.Gallery`` ``gal_<prefix>_<dr-region>_dr``
 there, and per workload an image definition with the same identifier, features and generation and a version of
 the same number copied from the primary version (``storageProfile.source.id`` = the primary version's id, which
-is replicated to the DR region), published to the DR region first and back to the workload's region (so the
+is replicated to the DR region), published to the same regions as the primary version (the workload's region and the DR region, so the
 second gallery is a full copy, judged like the first by AZDR-IMG-001). A DR stack (or the runbook) builds VMs from
 :attr:`DrImageGallery.image_version_ids` when the primary region is down.
 A version's replica count and target regions can be changed later; its
@@ -250,7 +250,8 @@ class DrImageGallery(pulumi.ComponentResource):
                         compute.TargetRegionArgs(name=region, regional_replica_count=img.replica_count,
                                                  storage_account_type=replica_storage(img.storage_account_type,
                                                                                       region))
-                        for region in [args.location, *(r for r in spec.target_regions if r != args.location)]
+                        for region in [*spec.target_regions, *([] if args.location in spec.target_regions
+                                                               else [args.location])]
                     ],
                 ),
                 tags=dict(spec.tags),

@@ -60,8 +60,8 @@ def test_dr_image_definition_and_version_exact_inputs():
         "galleryImageVersionName": "1.2.3", "resourceGroupName": "rg-dr-images-northeurope",
         "storageProfile": {"source": {"id": source_id}},
         "publishingProfile": {"replicaCount": 2, "storageAccountType": "Standard_ZRS", "targetRegions": [
-            {"name": "northeurope", "regionalReplicaCount": 2, "storageAccountType": "Standard_ZRS"},
-            {"name": "westeurope", "regionalReplicaCount": 2, "storageAccountType": "Standard_ZRS"}]},
+            {"name": "westeurope", "regionalReplicaCount": 2, "storageAccountType": "Standard_ZRS"},
+            {"name": "northeurope", "regionalReplicaCount": 2, "storageAccountType": "Standard_ZRS"}]},
     }
     # the copy waits for the primary version (its source)
     assert versions["images-westeurope-r-version"].urn in v.property_dependencies["storageProfile"]
@@ -78,8 +78,8 @@ def test_dr_region_without_zones_gets_lrs_replicas_there():
     assert [w.dr_region for w in c.workloads.values()] == ["westus"] and not facts.has_zones("westus")
     v = by_name(capture(c), "azure-native:compute:GalleryImageVersion")["images-dr-westus-r-version"]
     assert v.inputs["publishingProfile"] == {"replicaCount": 2, "storageAccountType": "Standard_LRS", "targetRegions": [
-        {"name": "westus", "regionalReplicaCount": 2, "storageAccountType": "Standard_LRS"},
-        {"name": "eastus", "regionalReplicaCount": 2, "storageAccountType": "Standard_ZRS"}]}
+        {"name": "eastus", "regionalReplicaCount": 2, "storageAccountType": "Standard_ZRS"},
+        {"name": "westus", "regionalReplicaCount": 2, "storageAccountType": "Standard_LRS"}]}
 
 
 def test_no_custom_image_no_gallery():

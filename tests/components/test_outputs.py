@@ -64,7 +64,7 @@ def test_dev_stack_exports_every_key_including_those_added_within_version_1(dev)
         "backendUrl": f"azblob://{state.inputs['containerName']}?storage_account={account.inputs['accountName']}"}
     assert account.id == (f"{RG}/rg-dr-config-westeurope/providers/Microsoft.Storage/storageAccounts/"
                           f"{account.inputs['accountName']}")
-    [version] = dev.find("azure-native:compute:GalleryImageVersion")
+    [version] = dev.find("azure-native:compute:GalleryImageVersion", "images-westeurope-reporting-version")
     assert out["imageVersionIds"] == {"reporting": version.id}
     assert version.id.startswith(f"{RG}/rg-dr-config-westeurope/providers/Microsoft.Compute/galleries/")
 
