@@ -11,6 +11,7 @@ from components.image_gallery import declare_galleries
 from components.monitoring import declare_monitoring
 from components.restore_points import declare_consistent_snapshots
 from components.outputs import build_stack_outputs, export_stack_outputs
+from components.prior_state import guard_prior_state
 from components.recovery_vault import RecoveryVault, RecoveryVaultArgs
 from components.resource_group import ResourceGroup, ResourceGroupArgs
 from components.resource_guard import declare_multi_user_authorization
@@ -19,6 +20,9 @@ from components.vm_protection import protect_workload_vms
 from components.workload_compute import WorkloadCompute, WorkloadComputeArgs
 
 cfg = load_stack_config()
+# Issue 11: changes Azure refuses or cannot sequence, judged against the previous deployment's record (read
+# through a StackReference to this stack) before any resource is declared.
+deployment_record = guard_prior_state(cfg)
 
 vaults = {}
 for region in cfg.regions:
@@ -76,4 +80,4 @@ export_stack_outputs(build_stack_outputs(
     availability_set_ids={n: c.availability_set_id for n, c in workloads.items() if c.availability_set_id is not None},
     workload_resource_groups={n: c.resource_group_name for n, c in workloads.items()},
     config_backup=config_backup, config_backup_resource_group_name=None if config_backup is None else config_rg.name,
-    image_version_ids=image_version_ids))
+    image_version_ids=image_version_ids, deployment_record=deployment_record))

@@ -377,3 +377,20 @@ def max_data_disks(vm_size: str) -> int | None:
     """The size's data-disk limit, or None when the size is not in MAX_DATA_DISKS (ARM names are case-insensitive)."""
     lowered = {k.lower(): v for k, v in MAX_DATA_DISKS.items()}
     return lowered.get(vm_size.lower())
+
+
+# --- guards that read the previous deployment (components/prior_state.py, issue 11) ------------------------
+
+#: "Backup doesn't allow changing the policy type to Standard after you enable a VM backup with the Enhanced
+#: policy." Source: https://learn.microsoft.com/azure/backup/backup-azure-vms-enhanced-policy
+ENHANCED_TO_STANDARD_ALLOWED = False
+ENHANCED_POLICY_URL = "https://learn.microsoft.com/azure/backup/backup-azure-vms-enhanced-policy"
+#: The pages behind IMMUTABILITY_ENABLED_STATES, SNAPSHOT_COPIES_PER_DISK_AT_ONCE and the per-vault limits, for
+#: messages. Source: each URL itself.
+IMMUTABILITY_URL = "https://learn.microsoft.com/azure/backup/backup-azure-immutable-vault-concept"
+SNAPSHOT_COPY_URL = "https://learn.microsoft.com/azure/virtual-machines/disks-copy-incremental-snapshot-across-regions"
+BACKUP_LIMITS_URL = "https://learn.microsoft.com/azure/backup/backup-support-matrix"
+#: "For disaster recovery scenarios, the best practice is to have at least two galleries in separate regions":
+#: the program declares a second gallery in the DR region (components/image_gallery.py).
+#: Source: https://learn.microsoft.com/azure/virtual-machines/azure-compute-gallery
+GALLERY_URL = "https://learn.microsoft.com/azure/virtual-machines/azure-compute-gallery"

@@ -16,10 +16,19 @@ gallery's region). Per such workload (children named from the instance name):
   ukwest, canadaeast, ... per ``components/facts.py``) that region's replicas are ``Standard_LRS``.
 
 The compute component builds the workload's VMs from :attr:`ImageGallery.image_version_ids` (the version id).
-Caveat (audit W8): the gallery, its image definition and version metadata live in the primary region; "for
-disaster recovery scenarios, the best practice is to have at least two galleries in separate regions"
-(same page). The DR-region replica holds the image's bits, but a gallery in the DR region (not declared here
-yet) is what keeps the image usable when the primary region's gallery service is down. A version's replica count and target regions can be changed later; its
+DR-region gallery (audit W8): "The Azure Compute Gallery service isn't a global resource. For disaster recovery
+scenarios, the best practice is to have at least two galleries in separate regions"
+(https://learn.microsoft.com/azure/virtual-machines/azure-compute-gallery, ``facts.GALLERY_URL``). The primary
+gallery, its image definitions and version metadata live in the primary region; a replica in the DR region holds
+the bits only. So per DR region of custom-image workloads :func:`declare_galleries` also declares a
+:class:`DrImageGallery` ``images-dr-<dr-region>``: a resource group ``rg-<namePrefix>-images-<dr-region>`` in the DR
+region (a resource group's metadata lives in its region), a ``compute.Gallery`` ``gal_<prefix>_<dr-region>_dr``
+there, and per workload an image definition with the same identifier, features and generation and a version of
+the same number copied from the primary version (``storageProfile.source.id`` = the primary version's id, which
+is replicated to the DR region), published to the same regions as the primary version (the workload's region and the DR region, so the
+second gallery is a full copy, judged like the first by AZDR-IMG-001). A DR stack (or the runbook) builds VMs from
+:attr:`DrImageGallery.image_version_ids` when the primary region is down.
+A version's replica count and target regions can be changed later; its
 storage account type cannot (replace the version).
 """
 
@@ -78,6 +87,16 @@ class ImageGalleryArgs:
         return cls(resource_group_name=resource_group_name, location=region,
                    gallery_name=gallery_name(cfg.name_prefix, region), images=specs,
                    tags={**cfg.tags, "dr-purpose": "configuration-backup"})
+
+
+def dr_gallery_name(prefix: str, dr_region: str) -> str:
+    """The DR-region gallery's name: ``gal_<prefix>_<dr-region>_dr`` (distinct from a primary gallery there)."""
+    return gallery_name(prefix, dr_region)[:77] + "_dr"
+
+
+def dr_resource_group_name(prefix: str, dr_region: str) -> str:
+    """The resource group of the DR-region gallery (in the DR region)."""
+    return f"rg-{prefix}-images-{dr_region}"
 
 
 def uses_custom_images(cfg: StackConfig, region: str) -> bool:
@@ -163,12 +182,112 @@ class ImageGallery(pulumi.ComponentResource):
         self.register_outputs({"galleryId": self.gallery_id, "imageVersionIds": self.image_version_ids})
 
 
+@dataclass(frozen=True)
+class DrImageGalleryArgs:
+    """Inputs of :class:`DrImageGallery`: the DR region's gallery for ``images`` (specs of the primary galleries)
+    and the primary image version ids to copy (workload -> id)."""
+
+    resource_group_name: pulumi.Input[str]
+    #: The DR region (the gallery's and its versions' only region).
+    location: str
+    gallery_name: str
+    images: Sequence[GalleryImageSpec]
+    source_version_ids: Mapping[str, pulumi.Input[str]]
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+class DrImageGallery(pulumi.ComponentResource):
+    """A compute gallery in the DR region (child ``<name>-gallery``) with, per workload, an image definition and a
+    version copied from the primary gallery's version (see the module docstring)."""
+
+    gallery_id: pulumi.Output[str]
+    image_version_ids: dict[str, pulumi.Output[str]]
+
+    def __init__(self, name: str, args: DrImageGalleryArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("azure-iaas-dr:image_gallery:DrImageGallery", name, None, opts)
+        gallery = compute.Gallery(
+            f"{name}-gallery",
+            resource_group_name=args.resource_group_name,
+            gallery_name=args.gallery_name,
+            location=args.location,
+            description="DR-region copy of the custom images (azure-iaas-dr): usable when the primary region is down.",
+            tags=dict(args.tags),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.image_version_ids = {}
+        for spec in args.images:
+            img = spec.image
+            features = ([compute.GalleryImageFeatureArgs(name="SecurityType", value="TrustedLaunchSupported")]
+                        if spec.trusted_launch else None)
+            definition = compute.GalleryImage(
+                f"{name}-{spec.workload}-image",
+                resource_group_name=args.resource_group_name,
+                gallery_name=gallery.name,
+                gallery_image_name=spec.workload,
+                location=args.location,
+                identifier=compute.GalleryImageIdentifierArgs(publisher=img.publisher, offer=img.offer, sku=img.sku),
+                os_state=compute.OperatingSystemStateTypes.GENERALIZED,
+                os_type=compute.OperatingSystemTypes(img.os_type),
+                hyper_v_generation=compute.HyperVGeneration(img.hyper_v_generation),
+                features=features,
+                tags=dict(spec.tags),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            storage = replica_storage(img.storage_account_type, args.location)
+            version = compute.GalleryImageVersion(
+                f"{name}-{spec.workload}-version",
+                resource_group_name=args.resource_group_name,
+                gallery_name=gallery.name,
+                gallery_image_name=definition.name,
+                gallery_image_version_name=img.version,
+                location=args.location,
+                storage_profile=compute.GalleryImageVersionStorageProfileArgs(
+                    source=compute.GalleryArtifactVersionFullSourceArgs(id=args.source_version_ids[spec.workload])),
+                publishing_profile=compute.GalleryImageVersionPublishingProfileArgs(
+                    replica_count=img.replica_count,
+                    storage_account_type=storage,
+                    target_regions=[
+                        compute.TargetRegionArgs(name=region, regional_replica_count=img.replica_count,
+                                                 storage_account_type=replica_storage(img.storage_account_type,
+                                                                                      region))
+                        for region in [*spec.target_regions, *([] if args.location in spec.target_regions
+                                                               else [args.location])]
+                    ],
+                ),
+                tags=dict(spec.tags),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            self.image_version_ids[spec.workload] = version.id
+        self.gallery = gallery
+        self.gallery_id = gallery.id
+        self.register_outputs({"galleryId": self.gallery_id, "imageVersionIds": self.image_version_ids})
+
+
+def dr_gallery_specs(cfg: StackConfig) -> dict[str, list[GalleryImageSpec]]:
+    """DR region -> the custom-image specs whose workloads fail over there, in config order."""
+    out: dict[str, list[GalleryImageSpec]] = {}
+    for w in cfg.workloads.values():
+        if w.custom_image is not None:
+            out.setdefault(w.dr_region, []).append(GalleryImageSpec.from_workload(w))
+    return out
+
+
 def declare_galleries(cfg: StackConfig, resource_group_name: pulumi.Input[str]) -> dict[str, pulumi.Output[str]]:
-    """One :class:`ImageGallery` per region with custom-image workloads; returns workload -> image version id
-    (what ``WorkloadComputeArgs.from_config(..., image_id=...)`` takes)."""
+    """One :class:`ImageGallery` per region with custom-image workloads, and one :class:`DrImageGallery` (with its
+    resource group) per DR region of those workloads; returns workload -> primary image version id (what
+    ``WorkloadComputeArgs.from_config(..., image_id=...)`` takes)."""
+    from .resource_group import ResourceGroup, ResourceGroupArgs
+
     ids: dict[str, pulumi.Output[str]] = {}
     for region in cfg.regions:
         if uses_custom_images(cfg, region):
             gallery = ImageGallery(f"images-{region}", ImageGalleryArgs.from_config(cfg, region, resource_group_name))
             ids.update(gallery.image_version_ids)
+    tags = {**cfg.tags, "dr-purpose": "configuration-backup"}
+    for dr, specs in dr_gallery_specs(cfg).items():
+        rg = ResourceGroup(f"images-dr-{dr}", ResourceGroupArgs(
+            resource_group_name=dr_resource_group_name(cfg.name_prefix, dr), location=dr, tags=tags))
+        DrImageGallery(f"images-dr-{dr}", DrImageGalleryArgs(
+            resource_group_name=rg.name, location=dr, gallery_name=dr_gallery_name(cfg.name_prefix, dr),
+            images=specs, source_version_ids={s.workload: ids[s.workload] for s in specs}, tags=tags))
     return ids

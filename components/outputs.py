@@ -32,6 +32,9 @@ Schema version 1 (every id is an ARM id; regions are programmatic names such as 
        resourceGroupName, stateContainer,
        templatesContainer, backendUrl}      # backendUrl: the `pulumi login` URL of the state container
     imageVersionIds: {<workload>: <gallery image version id>}  # workloads with customImage only
+    deploymentRecord:                       # what the next `pulumi up` compares against (components.prior_state):
+      {version: "1", vms, policies,         #   per VM its policy kind and name, per policy its retention, per
+       vaults, disks}                       #   vault immutability and VM count, per disk its points in time
 
 ``policyIds`` gives, per tier, the first policy of that tier in config order. Azure's portal caps a policy
 at 100 VMs and this stack sizes its policies for its own VMs only: an application repo enrolling many VMs
@@ -110,6 +113,7 @@ class StackOutputs(_StackOutputsV1, total=False):
 
     configBackup: ConfigBackupOutput
     imageVersionIds: dict[str, str]
+    deploymentRecord: dict[str, Any]
 
 
 #: Top-level keys, in export order; those added within version 1 are optional in the JSON schema.
@@ -154,6 +158,27 @@ OUTPUT_JSON_SCHEMA: dict[str, Any] = {
             "type": "object", "additionalProperties": False, "required": list(ConfigBackupOutput.__annotations__),
             "properties": {k: _STR for k in ConfigBackupOutput.__annotations__}},
         "imageVersionIds": {"type": "object", "additionalProperties": _STR},
+        "deploymentRecord": {
+            "type": "object", "additionalProperties": False,
+            "required": ["version", "vms", "policies", "vaults", "disks"],
+            "properties": {
+                "version": {"const": "1"},
+                "vms": {"type": "object", "additionalProperties": {
+                    "type": "object", "additionalProperties": False,
+                    "required": ["workload", "vault", "policyKind", "policyName"],
+                    "properties": {"workload": _STR, "vault": _STR, "policyKind": {"enum": ["Enhanced", "Standard"]},
+                                   "policyName": _STR}}},
+                "policies": {"type": "object", "additionalProperties": {
+                    "type": "object", "additionalProperties": False,
+                    "required": ["vault", "dailyDays", "weeklyWeeks", "monthlyMonths", "yearlyYears"],
+                    "properties": {"vault": _STR, **{k: {"type": "integer", "minimum": 0} for k in (
+                        "dailyDays", "weeklyWeeks", "monthlyMonths", "yearlyYears")}}}},
+                "vaults": {"type": "object", "additionalProperties": {
+                    "type": "object", "additionalProperties": False, "required": ["immutability", "registeredVms"],
+                    "properties": {"immutability": {"enum": ["Disabled", "Unlocked", "Locked"]},
+                                   "registeredVms": {"type": "integer", "minimum": 0}}}},
+                "disks": {"type": "object", "additionalProperties": {"type": "array", "items": _STR}},
+            }},
     },
 }
 
@@ -163,7 +188,8 @@ def build_stack_outputs(cfg: StackConfig, *, vaults: Mapping[str, Any], policies
                         workload_resource_groups: Mapping[str, pulumi.Input[str]],
                         config_backup: Optional[Any] = None,
                         config_backup_resource_group_name: Optional[pulumi.Input[str]] = None,
-                        image_version_ids: Optional[Mapping[str, pulumi.Input[str]]] = None) -> dict[str, Any]:
+                        image_version_ids: Optional[Mapping[str, pulumi.Input[str]]] = None,
+                        deployment_record: Optional[Mapping[str, Any]] = None) -> dict[str, Any]:
     """The output document (values may be Outputs).
 
     ``vaults``: region -> object with ``vault_id``, ``vault_name``, ``resource_group_name``
@@ -172,8 +198,11 @@ def build_stack_outputs(cfg: StackConfig, *, vaults: Mapping[str, Any], policies
     ``workload_resource_groups``: workload -> resource group name; ``config_backup``: an object with
     ``account_id``, ``account_name``, ``state_container``, ``templates_container``, ``backend_url``
     (:class:`components.config_backup.ConfigBackup`) and ``config_backup_resource_group_name`` its resource
-    group, or ``None`` when there is none; ``image_version_ids``: workload -> gallery image version id.
+    group, or ``None`` when there is none; ``image_version_ids``: workload -> gallery image version id;
+    ``deployment_record``: :func:`components.prior_state.build_record` of ``cfg`` (built here when omitted).
     """
+    from .prior_state import build_record
+
     if config_backup is not None and config_backup_resource_group_name is None:
         raise ValueError("build_stack_outputs: config_backup_resource_group_name is required with config_backup")
     backup_doc = None if config_backup is None else {
@@ -205,6 +234,7 @@ def build_stack_outputs(cfg: StackConfig, *, vaults: Mapping[str, Any], policies
         },
         "configBackup": backup_doc,
         "imageVersionIds": dict(image_version_ids or {}),
+        "deploymentRecord": dict(deployment_record) if deployment_record is not None else build_record(cfg),
     }
 
 

@@ -310,3 +310,14 @@ AGENTLESS_CONSISTENCY_TYPE = 'OnlyCrashConsistent'
 
 #: Source: https://learn.microsoft.com/azure/backup/backup-azure-monitoring-alerts
 CLASSIC_ALERTS_RETIREMENT = '31 March 2026'
+
+#: policy." Source: https://learn.microsoft.com/azure/backup/backup-azure-vms-enhanced-policy
+ENHANCED_TO_STANDARD_ALLOWED = False
+ENHANCED_POLICY_URL = 'https://learn.microsoft.com/azure/backup/backup-azure-vms-enhanced-policy'
+
+IMMUTABILITY_URL = 'https://learn.microsoft.com/azure/backup/backup-azure-immutable-vault-concept'
+SNAPSHOT_COPY_URL = 'https://learn.microsoft.com/azure/virtual-machines/disks-copy-incremental-snapshot-across-regions'
+BACKUP_LIMITS_URL = 'https://learn.microsoft.com/azure/backup/backup-support-matrix'
+
+#: Source: https://learn.microsoft.com/azure/virtual-machines/azure-compute-gallery
+GALLERY_URL = 'https://learn.microsoft.com/azure/virtual-machines/azure-compute-gallery'

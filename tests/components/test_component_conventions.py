@@ -29,6 +29,7 @@ def test_type_tokens_name_the_module_and_class(dev):
         "azure-iaas-dr:config_backup:ConfigBackup",
         "azure-iaas-dr:hardening:RecoveryLocks",
         "azure-iaas-dr:hardening:VaultPrivateEndpoint",
+        "azure-iaas-dr:image_gallery:DrImageGallery",
         "azure-iaas-dr:image_gallery:ImageGallery",
         "azure-iaas-dr:monitoring:BackupAlerts",
         "azure-iaas-dr:monitoring:BackupReports",

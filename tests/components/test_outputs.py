@@ -64,7 +64,7 @@ def test_dev_stack_exports_every_key_including_those_added_within_version_1(dev)
         "backendUrl": f"azblob://{state.inputs['containerName']}?storage_account={account.inputs['accountName']}"}
     assert account.id == (f"{RG}/rg-dr-config-westeurope/providers/Microsoft.Storage/storageAccounts/"
                           f"{account.inputs['accountName']}")
-    [version] = dev.find("azure-native:compute:GalleryImageVersion")
+    [version] = dev.find("azure-native:compute:GalleryImageVersion", "images-westeurope-reporting-version")
     assert out["imageVersionIds"] == {"reporting": version.id}
     assert version.id.startswith(f"{RG}/rg-dr-config-westeurope/providers/Microsoft.Compute/galleries/")
 
@@ -80,7 +80,7 @@ def test_config_backup_disabled_leaves_the_key_out_and_still_validates():
 def test_versioning_rule_old_documents_and_newer_keys_both_validate(dev):
     """Additive within version 1: a document written before the added keys still validates, and a reader's
     copy of the schema accepts a top-level key added later; a new field inside an object does not."""
-    assert ADDED_KEYS == ("configBackup", "imageVersionIds")
+    assert ADDED_KEYS == ("configBackup", "imageVersionIds", "deploymentRecord")
     old = {k: dev.stack_outputs[k] for k in required_keys()}
     jsonschema.validate(old, OUTPUT_JSON_SCHEMA)
     jsonschema.validate({**dev.stack_outputs, "someFutureKey": {"x": 1}}, OUTPUT_JSON_SCHEMA)
@@ -117,7 +117,7 @@ def test_schema_keys_match_the_typed_dict():
         "schemaVersion", "primaryRegion", "drRegion", "vaults", "policyIds", "policies", "availabilitySets",
         "workloads"]
     assert list(OUTPUT_JSON_SCHEMA["properties"]) == list(StackOutputs.__annotations__) == list(ALL_KEYS) == [
-        *required_keys(), "configBackup", "imageVersionIds"]
+        *required_keys(), "configBackup", "imageVersionIds", "deploymentRecord"]
     assert sorted(StackOutputs.__optional_keys__) == sorted(ADDED_KEYS)
 
 
@@ -125,8 +125,8 @@ def test_export_refuses_an_incomplete_document():
     def program():
         export_stack_outputs({"schemaVersion": "1", "primaryRegion": "westeurope"})
     with pytest.raises(ValueError, match=r"^stack outputs lack drRegion, vaults, policyIds, policies, "
-                                         r"availabilitySets, workloads, configBackup, imageVersionIds "
-                                         r"\(schema version 1\)$"):
+                                         r"availabilitySets, workloads, configBackup, imageVersionIds, "
+                                         r"deploymentRecord \(schema version 1\)$"):
         run_in_mocks(program, project="azure-iaas-dr", stack="test")
 
 
@@ -134,7 +134,7 @@ def test_export_refuses_a_key_outside_the_schema():
     def program():
         export_stack_outputs({**{k: {} for k in ALL_KEYS}, "vaultIds": {}})
     with pytest.raises(ValueError, match=r"^stack outputs have unknown keys vaultIds: schema version 1 has "
-                                         r"schemaVersion, .*, configBackup, imageVersionIds \(add a key to the schema"
+                                         r"schemaVersion, .*, configBackup, imageVersionIds, deploymentRecord \(add a key to the schema"
                                          r" first\)$"):
         run_in_mocks(program, project="azure-iaas-dr", stack="test")
 

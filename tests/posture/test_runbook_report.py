@@ -141,7 +141,8 @@ def test_runbook_commands_for_the_known_stack(model):
             " TrustedLaunch --enable-secure-boot true --enable-vtpm true \\") in lines
     assert ("az snapshot show --resource-group rg-dr-recovery-northeurope --name"
             " snap-cass-vm-0-os-20260101t0000z-northeurope --query completionPercent   # must be 100") in lines
-    assert ("az sig image-version show --resource-group rg-dr-config-westeurope --gallery-name gal_dr_westeurope \\"
+    # the DR-region gallery (components/image_gallery.py DrImageGallery): usable when the primary region is down
+    assert ("az sig image-version show --resource-group rg-dr-images-northeurope --gallery-name gal_dr_northeurope_dr \\"
             in lines)
     assert "  --gallery-image-definition pricing --gallery-image-version 1.0.0 \\" in lines
     assert "pulumi login 'azblob://pulumi-state?storage_account=contosocfg'" in lines
@@ -321,8 +322,8 @@ def test_runbook_restore_options_per_vm_in_the_seed_order(model):
 def test_runbook_image_rebuild_block_is_self_contained(model):
     text = runbook.render(model)
     [block] = blocks_of(text[text.index("## Workload `pricing`"):], "### 4. Rebuild from the replicated image")
-    image = ("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-dr-config-westeurope/providers/"
-             "Microsoft.Compute/galleries/gal_dr_westeurope/images/pricing/versions/1.0.0")
+    image = ("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-dr-images-northeurope/providers/"
+             "Microsoft.Compute/galleries/gal_dr_northeurope_dr/images/pricing/versions/1.0.0")
     assert block.splitlines()[3:] == [
         "az group create --name rg-pricing-restore-northeurope --location northeurope",
         'SUBNET_ID="${SUBNET_ID:?set SUBNET_ID to the id of a subnet in northeurope}"',

@@ -49,10 +49,13 @@ def real_resources(preview: Preview, offline_inputs: dict[str, dict],
       provider's step (the offline JSON lists them, see `offline_resources`);
     * an own-name input (`vaultName`, `resourceGroupName`, ...) that the provider's Check filled in because
       the program left it to autonaming is dropped when the offline inputs lack it (gap: no provider
-      Check, so no autonaming offline)."""
+      Check, so no autonaming offline);
+    * `pulumi:pulumi:StackReference` reads (the program's `prior-state`, components/prior_state.py) are
+      dropped: the engine's builtin provider reads them (a read step), the offline engine answers them
+      through the mocks and lists no read."""
     out = {}
     for urn, r in preview.resources.items():
-        if r["type"].startswith("pulumi:providers:"):
+        if r["type"].startswith("pulumi:providers:") or r["type"] == "pulumi:pulumi:StackReference":
             continue
         inputs = dict(r["inputs"])
         key = _MOCKS.own_name_key(r["type"])

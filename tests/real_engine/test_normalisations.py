@@ -33,6 +33,13 @@ def test_default_providers_are_dropped_but_any_other_extra_resource_is_a_differe
     assert differences(offline(), real((RG, "azure-native:resources:ResourceGroup", {}))) == [f"only real: {RG}"]
 
 
+def test_stack_reference_reads_are_dropped_but_no_other_pulumi_type():
+    ref = S + "pulumi:pulumi:StackReference::prior-state"
+    assert differences(offline(), real((ref, "pulumi:pulumi:StackReference", {"name": "o/p/dev"}))) == []
+    other = S + "pulumi:pulumi:Stash::s"
+    assert differences(offline(), real((other, "pulumi:pulumi:Stash", {}))) == [f"only real: {other}"]
+
+
 def test_unknown_id_in_a_real_preview_matches_only_an_offline_arm_id():
     typ = "azure-native:recoveryservices:ProtectedItem"
     assert differences(offline((ITEM, typ, {"sourceResourceId": ARM})),

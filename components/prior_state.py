@@ -1,0 +1,209 @@
+"""Guards that need the previous deployment (issue 11): what this stack deployed last time, read back on the
+next ``pulumi up`` / ``preview`` through a ``pulumi.StackReference`` to the stack itself.
+
+The program exports a small record (stack output ``deploymentRecord``, see :func:`build_record`) of what later
+guards need, all derived from config (so it is known at preview time)::
+
+    deploymentRecord:
+      version: "1"
+      vms:      {<vm>: {workload, vault: <region>, policyKind: Enhanced|Standard, policyName}}
+      policies: {<policy name>: {vault: <region>, dailyDays, weeklyWeeks, monthlyMonths, yearlyYears}}
+      vaults:   {<region>: {immutability: Disabled|Unlocked|Locked, registeredVms}}
+      disks:    {<vm>/<os|lunN>: [<point-in-time label>, ...]}   # workloads with consistentSnapshots
+
+The next run reads the previous record (:func:`read_prior_record`) *before any resource is declared* and
+:func:`prior_state_problems` refuses, with a :class:`components.config.ConfigError` naming the config key:
+
+* a VM that was on an Enhanced (V2) policy and would go to a Standard (V1) one: "Backup doesn't allow changing
+  the policy type to Standard after you enable a VM backup with the Enhanced policy"
+  (:data:`components.facts.ENHANCED_TO_STANDARD_ALLOWED`);
+* a VM whose retention (daily/weekly/monthly/yearly count) would drop while its vault's immutability is enabled
+  (``Unlocked`` or ``Locked``, before or after the change): immutability blocks reducing retention and moving an
+  item to a policy with lower retention (:data:`components.facts.IMMUTABILITY_ENABLED_STATES`);
+* more than one new point in time on one disk in one ``up`` (copies of one disk's incremental snapshots cannot
+  overlap, and ``dependsOn`` does not wait for a copy to complete: :data:`components.facts.SNAPSHOT_COPIES_PER_DISK_AT_ONCE`);
+* more than 250 new VM registrations in one vault in one ``up``
+  (:data:`components.facts.MAX_VM_REGISTRATIONS_PER_VAULT_PER_DAY`; counted from an empty record on the first
+  deployment too).
+
+No prior state (the first deployment, a stack deployed before this record existed, an unknown record version,
+or offline under posture's mocks, where the reference resolves to nothing) means nothing is compared; the
+snapshot-point guard then does not apply (a first deployment may declare several points: the dev sample does).
+
+Under the real CLI (verified with pulumi v3.274.1 and a file:// backend, tests/real_engine/test_prior_state.py)
+a StackReference to the running stack resolves mid-update to the outputs of the last completed update (no
+outputs on the first one). The program waits for it synchronously, as the SDK's own ``pulumi.runtime.invoke``
+does, so the guards run before any other resource is registered. The reference is a read resource: it shows as
+``pulumi:pulumi:StackReference`` ``prior-state`` (external) in the state, nothing is created in Azure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Optional
+
+import pulumi
+
+from . import facts
+from .backup_policy import plan_policies
+from .config import NAMESPACE, ConfigError, StackConfig
+from .restore_points import points_in_time
+
+#: The stack output holding the record, and the record's version.
+RECORD_KEY = "deploymentRecord"
+RECORD_VERSION = "1"
+#: Name of the StackReference resource the program declares to read its own previous outputs.
+REFERENCE_NAME = "prior-state"
+_KINDS = {"V2": "Enhanced", "V1": "Standard"}
+_RETENTION = (("dailyDays", "daily_days"), ("weeklyWeeks", "weekly_weeks"), ("monthlyMonths", "monthly_months"),
+              ("yearlyYears", "yearly_years"))
+
+
+def vm_key(workload: str, index: int) -> str:
+    """The VM's Azure name (``components.workload_compute``): ``<workload>-vm-<i>``."""
+    return f"{workload}-vm-{index}"
+
+
+def build_record(cfg: StackConfig) -> dict[str, Any]:
+    """The record of what ``cfg`` deploys (plain values, no Outputs)."""
+    vms: dict[str, dict[str, Any]] = {}
+    policies: dict[str, dict[str, Any]] = {}
+    vaults: dict[str, dict[str, Any]] = {}
+    for region in cfg.regions:
+        count = 0
+        for a in plan_policies(cfg.workloads_in(region)):
+            r = a.plan.retention
+            policies[a.policy_name] = {"vault": region, **{k: getattr(r, attr) for k, attr in _RETENTION}}
+            for workload, i in a.vms:
+                vms[vm_key(workload, i)] = {"workload": workload, "vault": region,
+                                            "policyKind": _KINDS[a.plan.policy_type], "policyName": a.policy_name}
+                count += 1
+        vaults[region] = {"immutability": cfg.vault_for(region).immutability, "registeredVms": count}
+    disks: dict[str, list[str]] = {}
+    for w in cfg.workloads.values():
+        if w.consistent_snapshots is None:
+            continue
+        labels = points_in_time(w.consistent_snapshots)
+        for i in range(w.vm_count):
+            for d in ["os", *(f"lun{dd.lun}" for dd in w.data_disks)]:
+                disks[f"{vm_key(w.name, i)}/{d}"] = list(labels)
+    return {"version": RECORD_VERSION, "vms": vms, "policies": policies, "vaults": vaults, "disks": disks}
+
+
+def _int(v: Any) -> int:
+    # The engine hands numbers back as floats (1.0).
+    return int(v)
+
+
+def normalise_record(raw: Any) -> Optional[dict[str, Any]]:
+    """A record read back from the stack outputs in :func:`build_record`'s shape (numbers as int), or None when
+    there is none or it is not a version-:data:`RECORD_VERSION` record (then nothing is compared)."""
+    if not isinstance(raw, Mapping) or raw.get("version") != RECORD_VERSION:
+        return None
+    try:
+        return {
+            "version": RECORD_VERSION,
+            "vms": {str(k): {"workload": str(v["workload"]), "vault": str(v["vault"]),
+                             "policyKind": str(v["policyKind"]), "policyName": str(v["policyName"])}
+                    for k, v in dict(raw.get("vms") or {}).items()},
+            "policies": {str(k): {"vault": str(v["vault"]), **{f: _int(v[f]) for f, _ in _RETENTION}}
+                         for k, v in dict(raw.get("policies") or {}).items()},
+            "vaults": {str(k): {"immutability": str(v["immutability"]), "registeredVms": _int(v["registeredVms"])}
+                       for k, v in dict(raw.get("vaults") or {}).items()},
+            "disks": {str(k): [str(x) for x in v] for k, v in dict(raw.get("disks") or {}).items()},
+        }
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+
+
+def own_stack_name() -> str:
+    """``<organization>/<project>/<stack>`` of the running program (DIY backends: organization ``organization``)."""
+    return f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
+
+
+def read_prior_record(stack_name: Optional[str] = None) -> Optional[dict[str, Any]]:
+    """The previous deployment's record, read now (synchronously) through a StackReference to ``stack_name``
+    (default: this stack); None when there is none (see the module docstring)."""
+    from pulumi.runtime.sync_await import _sync_await
+
+    ref = pulumi.StackReference(REFERENCE_NAME, stack_name=stack_name or own_stack_name())
+    if not _sync_await(ref.outputs.is_known()):  # offline preview: the mocks know no stack
+        return None
+    outputs = _sync_await(ref.outputs.future())
+    if not isinstance(outputs, Mapping):
+        return None
+    return normalise_record(outputs.get(RECORD_KEY))
+
+
+def _workload_key(name: str, *rest: str) -> str:
+    return f"{NAMESPACE}:" + ".".join(["workloads", name, *rest])
+
+
+def prior_state_problems(prior: Optional[Mapping[str, Any]], current: Mapping[str, Any]) -> list[str]:
+    """Why the change from ``prior`` to ``current`` (both :func:`build_record` documents) must be refused, one line
+    per problem naming the config key; ``[]`` when it is fine. ``prior`` None: only the registration limit."""
+    out: list[str] = []
+    old = prior or {"vms": {}, "policies": {}, "vaults": {}, "disks": {}}
+    for vm, now in current["vms"].items():
+        was = old["vms"].get(vm)
+        if was is None:
+            continue
+        w = now["workload"]
+        if was["policyKind"] == "Enhanced" and now["policyKind"] == "Standard" and not facts.ENHANCED_TO_STANDARD_ALLOWED:
+            out.append(
+                f"{_workload_key(w)}: VM {vm} is backed up with the Enhanced policy {was['policyName']}; this config"
+                f" moves it to the Standard policy {now['policyName']} (rpoHours, trustedLaunch and the disk SKUs"
+                f" choose the policy type), which Azure does not allow ({facts.ENHANCED_POLICY_URL}). Keep a"
+                f" setting that selects Enhanced (e.g. rpoHours under 24, or trustedLaunch)")
+        old_vault = old["vaults"].get(was["vault"], {}).get("immutability")
+        new_vault = current["vaults"].get(now["vault"], {}).get("immutability")
+        if old_vault in facts.IMMUTABILITY_ENABLED_STATES or new_vault in facts.IMMUTABILITY_ENABLED_STATES:
+            before, after = old["policies"].get(was["policyName"]), current["policies"].get(now["policyName"])
+            if before is not None and after is not None:
+                for field, _ in _RETENTION:
+                    if after[field] < before[field]:
+                        out.append(
+                            f"{_workload_key(w, 'retention', field)}: {after[field]} is under the {before[field]}"
+                            f" VM {vm} has now (policy {was['policyName']}), and immutability is enabled on the"
+                            f" vault of {now['vault']} (vault.immutability {old_vault or new_vault}): Azure does"
+                            f" not allow reducing retention under immutability ({facts.IMMUTABILITY_URL}). Keep"
+                            f" {before[field]} or more, or disable immutability first (Unlocked only; Locked is"
+                            f" irreversible)")
+    if prior is not None:
+        for disk, labels in current["disks"].items():
+            new = sorted(set(labels) - set(old["disks"].get(disk, ())))
+            if len(new) > facts.SNAPSHOT_COPIES_PER_DISK_AT_ONCE:
+                vm = disk.split("/", 1)[0]
+                w = current["vms"].get(vm, {}).get("workload") or vm.rsplit("-vm-", 1)[0]
+                out.append(
+                    f"{_workload_key(w, 'consistentSnapshots', 'pointsInTime')}: {len(new)} new points in time"
+                    f" ({', '.join(new)}) for disk {disk} in one `pulumi up`: at most"
+                    f" {facts.SNAPSHOT_COPIES_PER_DISK_AT_ONCE}, because Azure copies one incremental snapshot of a"
+                    f" disk at a time and Pulumi does not wait for a copy to complete ({facts.SNAPSHOT_COPY_URL})."
+                    f" Add {new[0]} now and the others in later runs, after its copies complete")
+    for region, vault in current["vaults"].items():
+        new_vms = [vm for vm, v in current["vms"].items()
+                   if v["vault"] == region and old["vms"].get(vm, {}).get("vault") != region]
+        if len(new_vms) > facts.MAX_VM_REGISTRATIONS_PER_VAULT_PER_DAY:
+            workloads = sorted({current["vms"][vm]["workload"] for vm in new_vms})
+            out.append(
+                f"{', '.join(_workload_key(w, 'vmCount') for w in workloads)}: {len(new_vms)} new VM"
+                f" registrations in the vault of {region} in one `pulumi up`: Azure registers at most"
+                f" {facts.MAX_VM_REGISTRATIONS_PER_VAULT_PER_DAY} VMs per vault per day ({facts.BACKUP_LIMITS_URL})."
+                f" Raise vmCount (or add workloads) over several days, at most"
+                f" {facts.MAX_VM_REGISTRATIONS_PER_VAULT_PER_DAY} new VMs per vault each day")
+    return out
+
+
+def guard_prior_state(cfg: StackConfig, prior: Optional[Mapping[str, Any]] = None, *,
+                      read: bool = True) -> dict[str, Any]:
+    """Build this run's record, read the previous one (unless ``read`` is False or ``prior`` is given), and raise
+    :class:`ConfigError` on any :func:`prior_state_problems`. Returns the record to export."""
+    record = build_record(cfg)
+    if prior is None and read:
+        prior = read_prior_record()
+    problems = prior_state_problems(prior, record)
+    if problems:
+        raise ConfigError([*problems, "(compared with the previous deployment's stack output deploymentRecord;"
+                                      " see components/prior_state.py)"])
+    return record
