@@ -18,7 +18,7 @@ What it declares (children of the component, named from the instance name):
 The account and the containers are Pulumi ``protect``/``retainOnDelete`` like the vaults (config keys
 ``protect`` and ``retainOnDelete``): the configuration backup must outlive ``pulumi destroy``.
 
-Using it as the Pulumi state backend (README)
+Using it as the Pulumi state backend (docs/operations.md)
 ---------------------------------------------
 
 After the first ``pulumi up`` (with any backend), read the account name from the stack output

@@ -19,7 +19,7 @@
   private endpoint only while the vault has no protected items, so ``__main__`` makes the backup policies (and
   through them the protected items) wait for it (https://learn.microsoft.com/azure/backup/private-endpoints-overview).
   The private DNS zones (``privatelink.<geo>.backup.windowsazure.com`` and the blob/queue zones) are not
-  declared here: link the endpoint to your DNS zones (README).
+  declared here: link the endpoint to your DNS zones (docs/operations.md).
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ restore-point copy is a public preview (REST only; no private links; sequential 
 https://learn.microsoft.com/azure/virtual-machines/virtual-machines-restore-points-copy), and crash-consistent
 restore points are not supported on Premium SSD v2 / Ultra disks (the config refuses that combination).
 
-What a Pulumi-declared snapshot is (README)
+What a Pulumi-declared snapshot is (docs/operations.md)
 -------------------------------------------
 
 A restore point or snapshot declared here is taken **when ``pulumi up`` creates it**, not on a schedule:

@@ -11,7 +11,7 @@ list: only the OS disk, what ``az backup protection enable-for-vm --exclude-all-
 ``selectedDataDisks`` (an inclusion list of data-disk LUNs; the OS disk is always backed up).
 
 Backups outlive mistakes: ``retain_on_delete`` defaults to ``True``, so ``pulumi destroy`` leaves the item (and
-its recovery points) in Azure. Stopping protection is a deliberate step in the portal/CLI (see README).
+its recovery points) in Azure. Stopping protection is a deliberate step in the portal/CLI (see docs/operations.md).
 """
 
 from __future__ import annotations

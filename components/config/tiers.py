@@ -77,7 +77,7 @@ TIERS: dict[str, TierPreset] = {
 
 
 def tier_table() -> str:
-    """The tier presets as a Markdown table (README and the module docstring reuse it)."""
+    """The tier presets as a Markdown table (tools.gendocs writes it into docs/config.md)."""
     rows = [
         "| tier | seed scenario | RPO in-region (h) | RPO cross-region (h) | HA (VMs) | retention"
         " daily/weekly/monthly/yearly | instant restore (d) | disk SKU | cost trade-off |",

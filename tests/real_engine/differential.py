@@ -1,5 +1,5 @@
 """Offline `posture preview --format json` vs the real engine's preview events: the normalisations the
-README's "Known gaps of the offline engine" lists, and nothing else."""
+docs/offline-engine.md's "Known gaps of the offline engine" lists, and nothing else."""
 
 from __future__ import annotations
 

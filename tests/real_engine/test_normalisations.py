@@ -1,4 +1,4 @@
-"""Each normalisation of the differential test (README, "Known gaps of the offline engine"), pinned: it
+"""Each normalisation of the differential test (docs/offline-engine.md, "Known gaps of the offline engine"), pinned: it
 applies to exactly the documented case and hides nothing else. No real engine needed."""
 
 from tests.real_engine.differential import differences
