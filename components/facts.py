@@ -386,7 +386,9 @@ def max_data_disks(vm_size: str) -> int | None:
 ENHANCED_TO_STANDARD_ALLOWED = False
 ENHANCED_POLICY_URL = "https://learn.microsoft.com/azure/backup/backup-azure-vms-enhanced-policy"
 #: The pages behind IMMUTABILITY_ENABLED_STATES, SNAPSHOT_COPIES_PER_DISK_AT_ONCE and the per-vault limits, for
-#: messages. Source: each URL itself.
+#: messages. Sources: https://learn.microsoft.com/azure/backup/backup-azure-immutable-vault-concept,
+#: https://learn.microsoft.com/azure/virtual-machines/disks-copy-incremental-snapshot-across-regions,
+#: https://learn.microsoft.com/azure/backup/backup-support-matrix
 IMMUTABILITY_URL = "https://learn.microsoft.com/azure/backup/backup-azure-immutable-vault-concept"
 SNAPSHOT_COPY_URL = "https://learn.microsoft.com/azure/virtual-machines/disks-copy-incremental-snapshot-across-regions"
 BACKUP_LIMITS_URL = "https://learn.microsoft.com/azure/backup/backup-support-matrix"

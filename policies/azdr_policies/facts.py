@@ -315,6 +315,9 @@ CLASSIC_ALERTS_RETIREMENT = '31 March 2026'
 ENHANCED_TO_STANDARD_ALLOWED = False
 ENHANCED_POLICY_URL = 'https://learn.microsoft.com/azure/backup/backup-azure-vms-enhanced-policy'
 
+#: messages. Sources: https://learn.microsoft.com/azure/backup/backup-azure-immutable-vault-concept,
+#: https://learn.microsoft.com/azure/virtual-machines/disks-copy-incremental-snapshot-across-regions,
+#: https://learn.microsoft.com/azure/backup/backup-support-matrix
 IMMUTABILITY_URL = 'https://learn.microsoft.com/azure/backup/backup-azure-immutable-vault-concept'
 SNAPSHOT_COPY_URL = 'https://learn.microsoft.com/azure/virtual-machines/disks-copy-incremental-snapshot-across-regions'
 BACKUP_LIMITS_URL = 'https://learn.microsoft.com/azure/backup/backup-support-matrix'

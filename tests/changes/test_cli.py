@@ -46,7 +46,7 @@ def test_check_preview_json_reports_change_findings_in_json(capsys):
     assert code == 1, err
     assert change_violations(doc) == FIXTURE_FINDINGS
     assert doc["changes"] == {"source": "preview-json", "complete": False,
-                              "summary": {"create": 0, "same": 0, "update": 2, "replace": 1, "delete": 16}}
+                              "summary": {"create": 0, "same": 0, "update": 2, "replace": 1, "delete": 22}}
     assert [p["name"] for p in doc["summary"]["policyPacks"]] == ["azure-iaas-dr-posture", CHANGES]
     assert doc["summary"]["gaps"][-1].startswith("the preview document has no unchanged resources")
 
@@ -54,7 +54,7 @@ def test_check_preview_json_reports_change_findings_in_json(capsys):
 def test_check_preview_json_text_markdown_and_sarif(capsys):
     code, text, _ = run(capsys, "check", "--preview-json", FIXTURE, "--policy-pack", PACK)
     assert code == 1
-    assert "Changes (preview-json): 0 create, 0 same, 2 update, 1 replace, 16 delete" in text
+    assert "Changes (preview-json): 0 create, 0 same, 2 update, 1 replace, 22 delete" in text
     assert "    azure-iaas-dr-changes@v0.1.0 (failed)" in text
     assert ("          [AZDR-CHG-009] managed disk 'database-vm-0-data-1' would be replaced (because of creationData): "
             "the data on it is gone (only backups or snapshots keep it); restore-test first, or keep the disk with "
@@ -62,7 +62,7 @@ def test_check_preview_json_text_markdown_and_sarif(capsys):
     code, md, _ = run(capsys, "check", "--preview-json", FIXTURE, "--policy-pack", PACK, "--format", "markdown")
     assert code == 1
     lines = md.splitlines()
-    assert ("Changes: **0** create, **0** same, **2** update, **1** replace, **16** delete · change rules "
+    assert ("Changes: **0** create, **0** same, **2** update, **1** replace, **22** delete · change rules "
             "`azure-iaas-dr-changes` judge the change from the deployed state") in lines
     assert any(ln.startswith("- **mandatory** `AZDR-CHG-002` `change-vault-cross-region-restore-off` on "
                              "`azure-native:recoveryservices:Vault` **vault-westeurope-vault**: vault 'rsv-dr-westeurope' "

@@ -47,14 +47,14 @@ def test_preview_fixture_reads_into_one_change_per_urn():
     assert m["source"] == "preview-json" and m["stack"] == "dev"
     assert m["complete"] is False  # written without --show-sames: unchanged resources are absent
     # cross-region restore off: the Backup vault and the Site Recovery vault (issue 14) are updated
-    assert changes.summary(m) == {"create": 0, "same": 0, "update": 2, "replace": 1, "delete": 16}
+    assert changes.summary(m) == {"create": 0, "same": 0, "update": 2, "replace": 1, "delete": 22}
     vault, disk = m["changes"][1], m["changes"][2]
     assert (vault["op"], vault["diff"], vault["replaceKnown"]) == ("update", ["properties", "tags"], True)
     assert vault["old"]["inputs"]["properties"]["redundancySettings"]["crossRegionRestore"] == "Enabled"
     assert vault["new"]["inputs"]["properties"]["redundancySettings"]["crossRegionRestore"] == "Disabled"
     assert (vault["old"]["retainOnDelete"], vault["new"]["retainOnDelete"]) == (True, True)
     assert (disk["op"], disk["diff"]) == ("replace", ["creationData"])  # replaceReasons, the provider's
-    assert [c["new"] for c in m["changes"] if c["op"] == "delete"] == [None] * 16
+    assert [c["new"] for c in m["changes"] if c["op"] == "delete"] == [None] * 22
 
 
 def test_replacement_steps_merge_and_aliases_keep_the_old_urn(tmp_path):
