@@ -112,6 +112,71 @@ def replica_storage(configured: str, region: str) -> compute.StorageAccountType:
     return compute.StorageAccountType(configured)
 
 
+def _gallery(name: str, parent: pulumi.Resource, resource_group_name: pulumi.Input[str], gallery_name: str,
+             location: str, description: str, tags: Mapping[str, str]) -> compute.Gallery:
+    """The gallery child ``<name>-gallery`` of a gallery component."""
+    return compute.Gallery(
+        f"{name}-gallery",
+        resource_group_name=resource_group_name,
+        gallery_name=gallery_name,
+        location=location,
+        description=description,
+        tags=dict(tags),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+
+
+def _image_definition(name: str, parent: pulumi.Resource, resource_group_name: pulumi.Input[str],
+                      gallery: compute.Gallery, location: str, spec: GalleryImageSpec) -> compute.GalleryImage:
+    """The image definition ``<name>-<workload>-image`` of ``spec`` in ``gallery`` (same in every region)."""
+    img = spec.image
+    features = ([compute.GalleryImageFeatureArgs(name="SecurityType", value="TrustedLaunchSupported")]
+                if spec.trusted_launch else None)
+    return compute.GalleryImage(
+        f"{name}-{spec.workload}-image",
+        resource_group_name=resource_group_name,
+        gallery_name=gallery.name,
+        gallery_image_name=spec.workload,
+        location=location,
+        identifier=compute.GalleryImageIdentifierArgs(publisher=img.publisher, offer=img.offer, sku=img.sku),
+        os_state=compute.OperatingSystemStateTypes.GENERALIZED,
+        os_type=compute.OperatingSystemTypes(img.os_type),
+        hyper_v_generation=compute.HyperVGeneration(img.hyper_v_generation),
+        features=features,
+        tags=dict(spec.tags),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+
+
+def _image_version(name: str, parent: pulumi.Resource, resource_group_name: pulumi.Input[str],
+                   gallery: compute.Gallery, definition: compute.GalleryImage, location: str, spec: GalleryImageSpec,
+                   source: compute.GalleryArtifactVersionFullSourceArgs, storage_type: compute.StorageAccountType,
+                   regions: Sequence[str]) -> compute.GalleryImageVersion:
+    """The version ``<name>-<workload>-version`` of ``spec`` built from ``source``, replicated to ``regions``
+    (each replica's storage per :func:`replica_storage`)."""
+    img = spec.image
+    return compute.GalleryImageVersion(
+        f"{name}-{spec.workload}-version",
+        resource_group_name=resource_group_name,
+        gallery_name=gallery.name,
+        gallery_image_name=definition.name,
+        gallery_image_version_name=img.version,
+        location=location,
+        storage_profile=compute.GalleryImageVersionStorageProfileArgs(source=source),
+        publishing_profile=compute.GalleryImageVersionPublishingProfileArgs(
+            replica_count=img.replica_count,
+            storage_account_type=storage_type,
+            target_regions=[
+                compute.TargetRegionArgs(name=region, regional_replica_count=img.replica_count,
+                                         storage_account_type=replica_storage(img.storage_account_type, region))
+                for region in regions
+            ],
+        ),
+        tags=dict(spec.tags),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+
+
 class ImageGallery(pulumi.ComponentResource):
     """A compute gallery (child ``<name>-gallery``) with one image definition and version per workload."""
 
@@ -122,60 +187,19 @@ class ImageGallery(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ImageGalleryArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("azure-iaas-dr:image_gallery:ImageGallery", name, None, opts)
-        gallery = compute.Gallery(
-            f"{name}-gallery",
-            resource_group_name=args.resource_group_name,
-            gallery_name=args.gallery_name,
-            location=args.location,
-            description="Custom images replicated to the DR region (azure-iaas-dr).",
-            tags=dict(args.tags),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        gallery = _gallery(name, self, args.resource_group_name, args.gallery_name, args.location,
+                           "Custom images replicated to the DR region (azure-iaas-dr).", args.tags)
         self.image_version_ids = {}
         for spec in args.images:
             img = spec.image
-            features = ([compute.GalleryImageFeatureArgs(name="SecurityType", value="TrustedLaunchSupported")]
-                        if spec.trusted_launch else None)
-            definition = compute.GalleryImage(
-                f"{name}-{spec.workload}-image",
-                resource_group_name=args.resource_group_name,
-                gallery_name=gallery.name,
-                gallery_image_name=spec.workload,
-                location=args.location,
-                identifier=compute.GalleryImageIdentifierArgs(publisher=img.publisher, offer=img.offer, sku=img.sku),
-                os_state=compute.OperatingSystemStateTypes.GENERALIZED,
-                os_type=compute.OperatingSystemTypes(img.os_type),
-                hyper_v_generation=compute.HyperVGeneration(img.hyper_v_generation),
-                features=features,
-                tags=dict(spec.tags),
-                opts=pulumi.ResourceOptions(parent=self),
-            )
+            definition = _image_definition(name, self, args.resource_group_name, gallery, args.location, spec)
             if "/virtualMachines/" in img.source_id:
                 source = compute.GalleryArtifactVersionFullSourceArgs(virtual_machine_id=img.source_id)
             else:
                 source = compute.GalleryArtifactVersionFullSourceArgs(id=img.source_id)
-            storage_type = compute.StorageAccountType(img.storage_account_type)
-            version = compute.GalleryImageVersion(
-                f"{name}-{spec.workload}-version",
-                resource_group_name=args.resource_group_name,
-                gallery_name=gallery.name,
-                gallery_image_name=definition.name,
-                gallery_image_version_name=img.version,
-                location=args.location,
-                storage_profile=compute.GalleryImageVersionStorageProfileArgs(source=source),
-                publishing_profile=compute.GalleryImageVersionPublishingProfileArgs(
-                    replica_count=img.replica_count,
-                    storage_account_type=storage_type,
-                    target_regions=[
-                        compute.TargetRegionArgs(name=region, regional_replica_count=img.replica_count,
-                                                 storage_account_type=replica_storage(img.storage_account_type,
-                                                                                      region))
-                        for region in spec.target_regions
-                    ],
-                ),
-                tags=dict(spec.tags),
-                opts=pulumi.ResourceOptions(parent=self),
-            )
+            version = _image_version(name, self, args.resource_group_name, gallery, definition, args.location, spec,
+                                     source, compute.StorageAccountType(img.storage_account_type),
+                                     spec.target_regions)
             self.image_version_ids[spec.workload] = version.id
         self.gallery = gallery
         self.gallery_id = gallery.id
@@ -205,58 +229,17 @@ class DrImageGallery(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: DrImageGalleryArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("azure-iaas-dr:image_gallery:DrImageGallery", name, None, opts)
-        gallery = compute.Gallery(
-            f"{name}-gallery",
-            resource_group_name=args.resource_group_name,
-            gallery_name=args.gallery_name,
-            location=args.location,
-            description="DR-region copy of the custom images (azure-iaas-dr): usable when the primary region is down.",
-            tags=dict(args.tags),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        gallery = _gallery(name, self, args.resource_group_name, args.gallery_name, args.location,
+                           "DR-region copy of the custom images (azure-iaas-dr): usable when the primary region is"
+                           " down.", args.tags)
         self.image_version_ids = {}
         for spec in args.images:
-            img = spec.image
-            features = ([compute.GalleryImageFeatureArgs(name="SecurityType", value="TrustedLaunchSupported")]
-                        if spec.trusted_launch else None)
-            definition = compute.GalleryImage(
-                f"{name}-{spec.workload}-image",
-                resource_group_name=args.resource_group_name,
-                gallery_name=gallery.name,
-                gallery_image_name=spec.workload,
-                location=args.location,
-                identifier=compute.GalleryImageIdentifierArgs(publisher=img.publisher, offer=img.offer, sku=img.sku),
-                os_state=compute.OperatingSystemStateTypes.GENERALIZED,
-                os_type=compute.OperatingSystemTypes(img.os_type),
-                hyper_v_generation=compute.HyperVGeneration(img.hyper_v_generation),
-                features=features,
-                tags=dict(spec.tags),
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-            storage = replica_storage(img.storage_account_type, args.location)
-            version = compute.GalleryImageVersion(
-                f"{name}-{spec.workload}-version",
-                resource_group_name=args.resource_group_name,
-                gallery_name=gallery.name,
-                gallery_image_name=definition.name,
-                gallery_image_version_name=img.version,
-                location=args.location,
-                storage_profile=compute.GalleryImageVersionStorageProfileArgs(
-                    source=compute.GalleryArtifactVersionFullSourceArgs(id=args.source_version_ids[spec.workload])),
-                publishing_profile=compute.GalleryImageVersionPublishingProfileArgs(
-                    replica_count=img.replica_count,
-                    storage_account_type=storage,
-                    target_regions=[
-                        compute.TargetRegionArgs(name=region, regional_replica_count=img.replica_count,
-                                                 storage_account_type=replica_storage(img.storage_account_type,
-                                                                                      region))
-                        for region in [*spec.target_regions, *([] if args.location in spec.target_regions
-                                                               else [args.location])]
-                    ],
-                ),
-                tags=dict(spec.tags),
-                opts=pulumi.ResourceOptions(parent=self),
-            )
+            definition = _image_definition(name, self, args.resource_group_name, gallery, args.location, spec)
+            regions = [*spec.target_regions, *([] if args.location in spec.target_regions else [args.location])]
+            version = _image_version(
+                name, self, args.resource_group_name, gallery, definition, args.location, spec,
+                compute.GalleryArtifactVersionFullSourceArgs(id=args.source_version_ids[spec.workload]),
+                replica_storage(spec.image.storage_account_type, args.location), regions)
             self.image_version_ids[spec.workload] = version.id
         self.gallery = gallery
         self.gallery_id = gallery.id
