@@ -223,6 +223,17 @@ def _ps_string(value: Any, show) -> str:
     return "'" + show(value).replace("'", "''") + "'"
 
 
+def _reprotect_loop(names: str, container: str, mapping: str, cache: str, group: str) -> list[str]:
+    """Re-protect each replicated item (found in ``container``) through ``mapping``, logging to ``cache``, its VM
+    recreated in ``group`` on the next failover: the cmdlet's AzureToAzure parameter set."""
+    return [f"foreach ($name in {names}) {{",
+            f"  $rpi = Get-AzRecoveryServicesAsrReplicationProtectedItem -Name $name -ProtectionContainer {container}",
+            "  Wait-AsrJob (Update-AzRecoveryServicesAsrProtectionDirection -AzureToAzure -ProtectionContainerMapping"
+            f" {mapping} -LogStorageAccountId {cache}.Id -ReplicationProtectedItem $rpi -RecoveryResourceGroupId"
+            f" {group})",
+            "}"]
+
+
 def _container_lines(sr: SiteRecovery, q) -> list[str]:
     """``$container``: the source region's protection container, which holds the replicated items."""
     first = sr.replicas[0] if sr.replicas else Replica(None, None, None, None, None)
@@ -291,11 +302,7 @@ def runbook_section(sr: SiteRecovery, q, show) -> list[str]:
         f"$back = Get-AzRecoveryServicesAsrProtectionContainerMapping -Name {q(sr.reverse_mapping)} -ProtectionContainer"
         " $target",
         f"$sourceRg = (Get-AzResourceGroup -Name {q(sr.source_resource_group)}).ResourceId",
-        f"foreach ($name in {names}) {{",
-        "  $rpi = Get-AzRecoveryServicesAsrReplicationProtectedItem -Name $name -ProtectionContainer $container",
-        "  Wait-AsrJob (Update-AzRecoveryServicesAsrProtectionDirection -AzureToAzure -ProtectionContainerMapping"
-        " $back -LogStorageAccountId $cache.Id -ReplicationProtectedItem $rpi -RecoveryResourceGroupId $sourceRg)",
-        "}"])
+        *_reprotect_loop(names, "$container", "$back", "$cache", "$sourceRg")])
     out += [f"5. Failback when {src} is healthy: fail over back, commit, and re-protect towards {dst} again through"
             f" the forward mapping (`{show(sr.forward_mapping)}`) with the source region's cache account"
             f" (`{show(sr.cache_account)}`). After re-protection the replicated items belong to the target region's"
@@ -308,12 +315,7 @@ def runbook_section(sr: SiteRecovery, q, show) -> list[str]:
         " -ProtectionContainer $container",
         f"$sourceCache = Get-AzStorageAccount -ResourceGroupName {q(sr.cache_resource_group)} -Name {q(sr.cache_account)}",
         f"$targetRg = (Get-AzResourceGroup -Name {q(sr.target_resource_group)}).ResourceId",
-        f"foreach ($name in {names}) {{",
-        "  $rpi = Get-AzRecoveryServicesAsrReplicationProtectedItem -Name $name -ProtectionContainer $target",
-        "  Wait-AsrJob (Update-AzRecoveryServicesAsrProtectionDirection -AzureToAzure -ProtectionContainerMapping"
-        " $forward -LogStorageAccountId $sourceCache.Id -ReplicationProtectedItem $rpi -RecoveryResourceGroupId"
-        " $targetRg)",
-        "}"])
+        *_reprotect_loop(names, "$target", "$forward", "$sourceCache", "$targetRg")])
     out += ["Disable replication deliberately (never by `pulumi destroy`: the replication resources are"
             " `retainOnDelete`, and an HTTP DELETE on a protected item would purge it): remove `siteRecovery`"
             " from the workload's config and run `pulumi up` (the items leave the stack, replication keeps"
