@@ -216,6 +216,7 @@ def _capture(project_dir: Path, stack: str, secure_placeholder: Optional[str] = 
 def _run(argv: Optional[Sequence[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     from . import report
+    from .results import CHECK_GAPS, PREVIEW_GAPS, Result
 
     if args.command in ("runbook", "report"):
         return _run_dr_document(args)
@@ -239,8 +240,8 @@ def _run(argv: Optional[Sequence[str]] = None) -> int:
             with PackEvaluation(pack_dir, cli_config) as pack:  # the pack evaluates while the program runs
                 cap = _capture(project_dir, args.stack, secure_placeholder=args.secure_placeholder, observer=pack)
                 info, violations = _judged(pack, cap.resources, cli_config)
-            result = report.Result(
-                resources=cap.resources, violations=violations, packs=[info], gaps=report.PREVIEW_GAPS,
+            result = Result(
+                resources=cap.resources, violations=violations, packs=[info], gaps=PREVIEW_GAPS,
                 source="program", stack=args.stack, unavailable_secure_keys=cap.unavailable_secure_keys,
             )
             if args.baseline:  # the change rules (posture/changes.py)
@@ -263,8 +264,8 @@ def _run(argv: Optional[Sequence[str]] = None) -> int:
                 pack.send(resources)
                 info, violations = _judged(pack, resources, cli_config, judge_outputs=source == "stack-export")
             stack = resources[0].urn.split("::")[0].removeprefix("urn:pulumi:") if resources else ""
-            result = report.Result(
-                resources=resources, violations=violations, packs=[info], gaps=report.CHECK_GAPS,
+            result = Result(
+                resources=resources, violations=violations, packs=[info], gaps=CHECK_GAPS,
                 source=source, stack=stack,
             )
             if args.preview_json:  # the change rules (posture/changes.py)

@@ -29,12 +29,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
-from .analyzer import PackInfo, PolicyMeta, Violation
-from .report import Result
+from .results import LEVEL_ORDER, PackInfo, PolicyMeta, Result, Violation
 
 SEVERITIES = ("critical", "high", "medium", "low", "unspecified")
-LEVEL_ORDER = {"mandatory": 0, "remediate": 1, "advisory": 2, "disabled": 3}
-BLOCKING = ("mandatory", "remediate")
 RULE_ID_RE = re.compile(r"^[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-[0-9]+$")
 LEADING_ID_RE = re.compile(r"^\[(?P<id>[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*-[0-9]+)\]\s*")
 EXPIRED_RE = re.compile(

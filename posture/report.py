@@ -3,83 +3,10 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from .analyzer import PackInfo, Violation
-from .capture import SECRET_SIG, SIG_KEY, Registration
-
-PREVIEW_GAPS = [
-    "no provider Check: azure-native defaults, autonaming (*Name properties) and validation are not "
-    "applied to inputs (only the inherited location is)",
-    "functions that read Azure (invokes) return unknown; a real preview calls Azure",
-    "no prior state: no diff, no replace/delete steps; every resource is analyzed as a create",
-    "resource outputs come from the mocks (by default unknown in preview unless given as inputs), not from Azure",
-    "stack transforms are not run by the mock monitor",
-    "secure config ({secure: ...}) cannot be decrypted offline: the program gets an unknown secret",
-    "stack tags are not sent to the policy pack",
-    "Remediate is not called",
-]
-CHECK_GAPS = [
-    "resources come from a document: the program is not run and no provider is called",
-    "secrets in the document are redacted to \"[secret]\"",
-    "stack tags are not sent to the policy pack",
-]
-LEVEL_ORDER = {"mandatory": 0, "remediate": 1, "advisory": 2, "disabled": 3}
-
-
-@dataclass
-class Result:
-    resources: list[Registration]
-    violations: list[Violation]
-    packs: list[PackInfo]
-    gaps: list[str]
-    source: str
-    stack: str = ""
-    unavailable_secure_keys: list[str] = field(default_factory=list)
-    changes: Optional[dict[str, Any]] = None
-    """With a prior state (`check --preview-json`, `preview --baseline`): the change model's source,
-    completeness and resource count per op (`posture/changes.py`); the change rules' findings are
-    in `violations` under their own pack."""
-
-    def sorted_violations(self) -> list[Violation]:
-        return sorted(
-            self.violations,
-            key=lambda v: (v.policyPackName, LEVEL_ORDER.get(v.enforcementLevel, 9), v.policyName,
-                           v.resourceUrn, v.message),
-        )
-
-    def counts(self) -> dict[str, int]:
-        c = {"mandatory": 0, "advisory": 0, "remediate": 0}
-        for v in self.violations:
-            c[v.enforcementLevel] = c.get(v.enforcementLevel, 0) + 1
-        return c
-
-    def exit_code(self) -> int:
-        return 1 if any(v.enforcementLevel in ("mandatory", "remediate") for v in self.violations) else 0
-
-
-def tree_order(resources: list[Registration]) -> list[tuple[int, Registration]]:
-    """Depth-first by parent; siblings keep their (deterministic) capture order."""
-    urns = {r.urn for r in resources}
-    children: dict[str, list[Registration]] = {}
-    roots = []
-    for r in resources:
-        if r.parent and r.parent in urns:
-            children.setdefault(r.parent, []).append(r)
-        else:
-            roots.append(r)
-    out: list[tuple[int, Registration]] = []
-
-    def walk(r: Registration, depth: int):
-        out.append((depth, r))
-        for c in children.get(r.urn, []):
-            walk(c, depth + 1)
-
-    for r in roots:
-        walk(r, 0)
-    return out
-
+from .capture import SECRET_SIG, SIG_KEY
+from .results import PackInfo, Result, tree_order
 
 def redact_secrets(value: Any) -> Any:
     """Secret-wrapped values (`{sig: secret, value}`) as "[secret]": output never shows a secret's value."""

@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from posture.analyzer import PackInfo, PolicyMeta, Violation
 from posture.capture import Registration
 from posture.renderers import make_item, parse_urn, render_markdown
-from posture.report import Result
+from posture.results import PackInfo, PolicyMeta, Result, Violation
 from tests.projects import LOCALLY_REDUNDANT_VAULT, copy_project
 
 ROOT = Path(__file__).resolve().parents[2]
