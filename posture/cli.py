@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Optional, Sequence
 
 from .errors import EXIT_TOOL_FAILED, PostureError, one_line
+from .render import FORMATS
 
 INSTALL_HINT = (
     "the Pulumi CLI is not installed (no `pulumi` on PATH). Install it from "
@@ -41,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     common = _Parser(add_help=False)
     common.add_argument("--policy-pack-config", metavar="FILE",
                         help="JSON policy config in the `pulumi preview --policy-pack-config` shape")
-    common.add_argument("--format", choices=["text", "json", "markdown", "sarif"], default="text",
+    common.add_argument("--format", choices=FORMATS, default="text",
                         help="text (default), json, markdown (PR comment) or sarif (SARIF 2.1.0)")
     common.add_argument("--policy-pack", metavar="DIR", default="policies",
                         help="policy pack directory (default: policies)")
@@ -215,7 +216,6 @@ def _capture(project_dir: Path, stack: str, secure_placeholder: Optional[str] = 
 
 def _run(argv: Optional[Sequence[str]] = None) -> int:
     args = build_parser().parse_args(argv)
-    from . import report
     from .results import CHECK_GAPS, PREVIEW_GAPS, Result
 
     if args.command in ("runbook", "report"):
@@ -281,13 +281,16 @@ def _run(argv: Optional[Sequence[str]] = None) -> int:
 
         regs, safe = safety.for_text(result.resources, result.violations)
         result = dataclasses.replace(result, resources=regs, violations=safe)  # every other field kept
-    text = report.render(result, args.format, color=bool(sys.stdout is not None and sys.stdout.isatty()),
-                         project_dir=getattr(args, "project_dir", None))
+    from .render import render
+
+    text = render(result, args.format, color=bool(sys.stdout is not None and sys.stdout.isatty()),
+                  project_dir=getattr(args, "project_dir", None))
     if args.command == "preview" and args.format == "markdown":  # the DR posture report (posture/report_dr.py)
-        from . import renderers, report_dr
+        from . import report_dr
+        from .render.markdown import render_markdown
 
         report_md = report_dr.render_markdown(report_dr.build(cap.resources, args.stack))
-        text = renderers.render_markdown(result, appendix=report_md)  # one comment-size budget for both
+        text = render_markdown(result, appendix=report_md)  # one comment-size budget for both
     _write_stdout(text)
     return result.exit_code()
 

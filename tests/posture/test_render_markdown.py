@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from posture.capture import Registration
-from posture.renderers import make_item, parse_urn, render_markdown
+from posture.render.findings import make_item, parse_urn
+from posture.render.markdown import render_markdown
 from posture.results import PackInfo, PolicyMeta, Result, Violation
 from tests.projects import LOCALLY_REDUNDANT_VAULT, copy_project
 
@@ -190,7 +191,7 @@ def posture(*args, env=None):
     return proc.returncode, proc.stdout, proc.stderr
 
 
-#: posture/renderers.py escapes Markdown punctuation in every gap line (`*` as `\*`); it renders unchanged.
+#: posture/render/markdown.py escapes Markdown punctuation in every gap line (`*` as `\*`); it renders unchanged.
 GAPS_PREVIEW = """\
 <details><summary>What the offline engine cannot see (9)</summary>
 
@@ -213,7 +214,7 @@ DR_SECTION = "\n## DR posture of stack "  # `preview --format markdown` appends 
 
 
 def policy_part(out: str) -> str:
-    """The policy results (posture/renderers.py), without the DR report the CLI appends after them."""
+    """The policy results (posture/render/markdown.py), without the DR report the CLI appends after them."""
     return out.split(DR_SECTION, 1)[0]
 
 
@@ -378,7 +379,7 @@ def test_a_huge_appendix_is_cut_outside_fences_and_the_whole_stays_under_the_lim
 
 
 def test_a_cut_inside_a_fenced_block_drops_the_whole_block():
-    from posture.renderers import _cut_appendix
+    from posture.render.markdown import _cut_appendix
 
     text = "## DR posture of stack `dev`\n\nintro\n\n```mermaid\n" + "\n".join(["  a --> b"] * 50) + "\n```\ntail"
     cut = _cut_appendix(text, len(CUT_NOTE) + 80, "dev")

@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 
 from posture.capture import Registration
-from posture.renderers import SARIF_SCHEMA_FILE, fingerprint, sarif_schema, to_sarif
+from posture.render.sarif import SARIF_SCHEMA_FILE, fingerprint, sarif_schema, to_sarif
 from posture.results import Violation
 from test_render_markdown import (  # noqa: E402 - the shared sample (tests/posture is on sys.path)
     FIX, MINI, PACK, ROOT, STACK_URN, VAULT_URN, VM_URN, lrs_project, run_real, sample_result,
