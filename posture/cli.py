@@ -285,11 +285,11 @@ def _run(argv: Optional[Sequence[str]] = None) -> int:
 
     text = render(result, args.format, color=bool(sys.stdout is not None and sys.stdout.isatty()),
                   project_dir=getattr(args, "project_dir", None))
-    if args.command == "preview" and args.format == "markdown":  # the DR posture report (posture/report_dr.py)
-        from . import report_dr
+    if args.command == "preview" and args.format == "markdown":  # the DR posture report (posture/dr/report.py)
+        from .dr import report as dr_report
         from .render.markdown import render_markdown
 
-        report_md = report_dr.render_markdown(report_dr.build(cap.resources, args.stack))
+        report_md = dr_report.render_markdown(dr_report.build(cap.resources, args.stack))
         text = render_markdown(result, appendix=report_md)  # one comment-size budget for both
     _write_stdout(text)
     return result.exit_code()
@@ -297,15 +297,16 @@ def _run(argv: Optional[Sequence[str]] = None) -> int:
 
 def _run_dr_document(args) -> int:
     """`runbook` and `report`: capture the program offline and render from its registrations."""
-    from . import report_dr, runbook
+    from .dr import report as dr_report
+    from .dr import runbook
 
     try:
         cap = _capture(Path(args.project_dir), args.stack)
-        model = report_dr.build(cap.resources, args.stack)
+        model = dr_report.build(cap.resources, args.stack)
         if args.command == "runbook":
             text = runbook.render(model)
         else:
-            text = report_dr.render_json(model) if args.format == "json" else report_dr.render_markdown(model, "#")
+            text = dr_report.render_json(model) if args.format == "json" else dr_report.render_markdown(model, "#")
         if getattr(args, "output", None):
             try:
                 Path(args.output).write_text(text)

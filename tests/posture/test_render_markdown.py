@@ -210,7 +210,7 @@ inputs (only the inherited location is)
 """
 
 
-DR_SECTION = "\n## DR posture of stack "  # `preview --format markdown` appends posture/report_dr.py's report
+DR_SECTION = "\n## DR posture of stack "  # `preview --format markdown` appends posture/dr/report.py's report
 
 
 def policy_part(out: str) -> str:
@@ -222,7 +222,7 @@ def test_cli_preview_markdown_on_the_fixture_is_exact():
     code, out, err = posture("preview", "--project-dir", MINI, "--policy-pack", PACK, "--stack", "big",
                              "--format", "markdown")
     assert code == 1, err
-    # two sections with distinct titles: the policy results, then the DR posture report (posture/report_dr.py)
+    # two sections with distinct titles: the policy results, then the DR posture report (posture/dr/report.py)
     titles = [ln for ln in out.splitlines() if ln.startswith("## ")]
     assert titles == ["## :x: Policy results for stack `big`: failed", "## DR posture of stack `big`"]
     assert out.endswith("\n## DR posture of stack `big`\n\nNo VMs tagged with `dr-workload` are declared.\n")

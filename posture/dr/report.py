@@ -1,5 +1,5 @@
-"""The DR posture of a declared stack, read from its registrations (the one place in ``posture/``, with
-:mod:`posture.runbook`, that knows Azure resource types; docs/DESIGN.md).
+"""The DR posture report of a declared stack, read from its registrations (with :mod:`posture.dr.runbook` and
+:mod:`posture.dr.site_recovery`, the one place in ``posture/`` that knows Azure resource types; docs/DESIGN.md).
 
 :func:`build` groups the azure-native registrations by the ``dr-workload`` tag (docs/DESIGN.md) and joins
 them: VMs -> availability set, protected items (``sourceResourceId``) -> backup policy (``policyId``) and
@@ -14,18 +14,14 @@ Values the engine does not know yet (preview) are shown as ``<name known after p
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-import types
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any, Optional
 
-from . import report_asr
-from .capture import UNKNOWN, Registration
-from .errors import PostureError
+from ..capture import UNKNOWN, Registration
+from . import pack_facts, site_recovery
 
 AFTER_UP = "<{} known after pulumi up>"
 #: Azure's stated lag of a geo-redundant vault's secondary-region recovery points (cross-region restore).
@@ -258,7 +254,7 @@ class Model:
     security: list[VaultSecurity] = field(default_factory=list)
     #: Management locks other than the vaults' own: (lock name, scope).
     locks: list[tuple[Any, Any]] = field(default_factory=list)
-    #: workload -> its Azure Site Recovery replication (posture.report_asr), when declared.
+    #: workload -> its Azure Site Recovery replication (posture.dr.site_recovery), when declared.
     site_recovery: dict[str, Any] = field(default_factory=dict)
 
     def dr_region_of(self, region: Any) -> Any:
@@ -464,11 +460,11 @@ def build(resources: list[Registration], stack: str = "", pairs: Optional[dict[s
             config_store = ConfigStore(account=sa.inputs.get("accountName"), sku=_get(sa.inputs, "sku", "name"),
                                        location=sa.inputs.get("location"), containers=containers)
     if pairs is None:
-        pairs = _pairs()
+        pairs = pack_facts.region_pairs()
     security, locks = _security(by_type, refers)
     return Model(stack=stack, workloads=list(workloads.values()), vaults=vaults, config_store=config_store,
                  pairs=pairs, security=security, locks=locks,
-                 site_recovery=report_asr.extract(resources, known))
+                 site_recovery=site_recovery.extract(resources, known))
 
 
 @dataclass
@@ -535,32 +531,13 @@ def _security(by_type: dict[str, list[Registration]], refers: Any) -> tuple[list
     return out, locks
 
 
-#: The pack's generated Azure facts (plain data written from components/facts.py by tools/genfacts.py): the
-#: report reads the region pairs there, never from components/ (docs/DESIGN.md).
-PACK_FACTS = Path(__file__).resolve().parent.parent / "policies" / "azdr_policies" / "facts.py"
-
-
-def pack_facts(path: Path = PACK_FACTS) -> types.ModuleType:
-    """The pack's generated facts module, loaded by file (it imports nothing; the pack is not imported)."""
-    spec = importlib.util.spec_from_file_location("_azdr_pack_facts", path)
-    if spec is None or spec.loader is None or not path.is_file():
-        raise PostureError(f"{path}: the policy pack's generated facts are missing (run `python -m tools.genfacts`)")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _pairs() -> dict[str, str]:
-    return dict(pack_facts().REGION_PAIRS)
-
-
 def cross_region_achieved(vault: Any) -> Optional[int]:
     """The cross-region RPO Azure Backup achieves: the vault's secondary copy when the vault is GeoRedundant with
     cross-region restore (only the day's last backup reaches the vault tier, plus geo-replication lag: the pack
     facts' CROSS_REGION_RPO_HOURS). None otherwise. Restore-point/snapshot copies are not counted (the safe
     side): they are taken only when `pulumi up` runs, and no schedule is declared."""
     if vault is not None and vault.redundancy == "GeoRedundant" and vault.cross_region_restore == "Enabled":
-        return int(pack_facts().CROSS_REGION_RPO_HOURS)
+        return pack_facts.cross_region_rpo_hours()
     return None
 
 
@@ -698,7 +675,7 @@ def workload_summary(m: Model, w: Workload) -> dict[str, Any]:
             "members": avs.members if avs else 0,
         },
         "gaps": gaps,
-        **({"siteRecovery": report_asr.summary(asr, show)} if asr is not None else {}),
+        **({"siteRecovery": site_recovery.summary(asr, show)} if asr is not None else {}),
     }
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from .capture import Registration
+from ..capture import Registration
 
 T_VM = "azure-native:compute:VirtualMachine"
 T_VAULT = "azure-native:recoveryservices:Vault"
@@ -106,7 +106,7 @@ def _refers(r: Registration, value: Any, target: Registration, known) -> bool:
 
 def extract(resources: list[Registration], known) -> dict[str, SiteRecovery]:
     """Workload name -> its Site Recovery (only workloads with a replicated VM). ``known`` tells a known value
-    from a preview unknown (``posture.report_dr.known``)."""
+    from a preview unknown (``posture.dr.report.known``)."""
     by_type: dict[str, list[Registration]] = {}
     for r in resources:
         if r.custom:
