@@ -281,16 +281,15 @@ def _run(argv: Optional[Sequence[str]] = None) -> int:
 
         regs, safe = safety.for_text(result.resources, result.violations)
         result = dataclasses.replace(result, resources=regs, violations=safe)  # every other field kept
+    appendix = ""
+    if args.command == "preview" and args.format == "markdown":  # the DR posture report (posture/dr/report.py)
+        from .dr import report as dr_report
+
+        appendix = dr_report.render_markdown(dr_report.build(cap.resources, args.stack))
     from .render import render
 
     text = render(result, args.format, color=bool(sys.stdout is not None and sys.stdout.isatty()),
-                  project_dir=getattr(args, "project_dir", None))
-    if args.command == "preview" and args.format == "markdown":  # the DR posture report (posture/dr/report.py)
-        from .dr import report as dr_report
-        from .render.markdown import render_markdown
-
-        report_md = dr_report.render_markdown(dr_report.build(cap.resources, args.stack))
-        text = render_markdown(result, appendix=report_md)  # one comment-size budget for both
+                  project_dir=getattr(args, "project_dir", None), appendix=appendix)  # one comment-size budget
     _write_stdout(text)
     return result.exit_code()
 

@@ -254,6 +254,27 @@ def test_cli_preview_markdown_on_the_fixture_is_exact():
     assert policy_part(out).endswith(GAPS_PREVIEW)
 
 
+def test_cli_preview_markdown_builds_the_comment_once(monkeypatch, capsys):
+    """The policy results and the DR report are rendered into one comment by one `render_markdown` call."""
+    from posture import cli
+    from posture.render import markdown
+
+    calls = []
+    real = markdown.render_markdown
+
+    def counting(result, *args, **kwargs):
+        calls.append(kwargs.get("appendix", ""))
+        return real(result, *args, **kwargs)
+
+    monkeypatch.setattr(markdown, "render_markdown", counting)
+    code = cli.run(["preview", "--project-dir", str(MINI), "--policy-pack", str(PACK), "--stack", "big",
+                    "--format", "markdown"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert calls == ["## DR posture of stack `big`\n\nNo VMs tagged with `dr-workload` are declared.\n"]
+    assert out.endswith("\n## DR posture of stack `big`\n\nNo VMs tagged with `dr-workload` are declared.\n")
+
+
 def test_cli_check_markdown_keeps_the_exit_code():
     doc = FIX / "documents" / "preview.json"
     code_json, _, _ = posture("check", "--preview-json", doc, "--policy-pack", PACK, "--format", "json")
