@@ -20,7 +20,8 @@ import shlex
 from typing import Any
 
 from . import site_recovery
-from .report import Model, SnapshotSet, Vm, Workload, build, known, show
+from .report import Model, SnapshotSet, Vm, Workload, build
+from .values import known, show
 
 
 def _q(value: Any, what: str = "name") -> str:

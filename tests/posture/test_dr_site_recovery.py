@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from posture.dr import report as dr_report
-from posture.dr import runbook, site_recovery
+from posture.dr import runbook, site_recovery, values
 from posture.capture import UNKNOWN, capture_program
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -225,7 +225,7 @@ def test_preview_joins_by_dependency_and_unknowns_show_as_known_after_up():
                                  vault_name="rsv", vault_resource_group="rg", vault_location="northeurope",
                                  plan_name=UNKNOWN, test_network_id=UNKNOWN,
                                  replicas=[site_recovery.Replica(UNKNOWN, UNKNOWN, UNKNOWN, "f", "c")])
-    text = "\n".join(site_recovery.runbook_section(sr, runbook._q, dr_report.show))
+    text = "\n".join(site_recovery.runbook_section(sr, runbook._q, values.show))
     assert "-AzureVMNetworkId '<id known after pulumi up>'" in text
     assert "$plan = Get-AzRecoveryServicesAsrRecoveryPlan -Name '<name known after pulumi up>'" in text
     assert "--protection-container c -n '<name known after pulumi up>'" in text

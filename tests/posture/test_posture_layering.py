@@ -49,7 +49,7 @@ def _posture_imports(name: str) -> set[str]:
 def test_the_layers_are_read_from_every_module():
     assert {"posture.results", "posture.render", "posture.render.text", "posture.render.json",
             "posture.render.markdown", "posture.render.sarif", "posture.dr", "posture.dr.report",
-            "posture.dr.site_recovery", "posture.dr.runbook", "posture.dr.pack_facts"} <= set(MODULES)
+            "posture.dr.site_recovery", "posture.dr.runbook", "posture.dr.pack_facts", "posture.dr.values"} <= set(MODULES)
     assert _posture_imports("posture.render.sarif") == {"posture.results", "posture.render.findings"}
 
 
