@@ -24,7 +24,7 @@ _MD_ESCAPE = re.compile(r"([\\*_\[\]!|~#])")
 _MENTION = re.compile(r"(?<![0-9A-Za-z_.-])@")  # where GitHub would read @user or @org/team
 
 
-def one_line(text: str) -> str:
+def _inline_text(text: str) -> str:
     """Text on one line: line breaks, tabs and every other control or format character (ANSI escapes, NUL,
     U+2028/2029, bidi overrides) become a space, so no value can start a line of its own (issue 13)."""
     return "".join(" " if (unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp")) else
@@ -35,12 +35,12 @@ def _md(text: str) -> str:
     """Inline text for a list item, on one line: HTML-significant characters as entities, Markdown
     punctuation that could open a link, image, emphasis, table cell or heading backslash-escaped, `@` as an
     entity (no mentions); backtick spans kept (a code span cannot hold a link or a heading)."""
-    text = one_line(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _inline_text(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _MENTION.sub("&#64;", _MD_ESCAPE.sub(r"\\\1", text))
 
 
 def _code(text: str) -> str:
-    text = one_line(text)
+    text = _inline_text(text)
     fence = "``" if "`" in text else "`"
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{fence}{pad}{text}{pad}{fence}"
