@@ -21,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
@@ -29,6 +29,7 @@ import yaml
 
 from .capture import RESOURCE_SIG, SIG_KEY, Registration
 from .errors import PostureError
+from .results import PackInfo, PolicyMeta, Violation
 
 # The pack's server accepts 400 MB messages (pulumi_policy._MAX_RPC_MESSAGE_SIZE); match it both ways.
 MAX_MESSAGE = 400 * 1024 * 1024
@@ -48,53 +49,6 @@ def start_timeout() -> float:
     except ValueError:
         return START_TIMEOUT
     return value if 0 < value < 3600 else START_TIMEOUT
-
-
-@dataclass(frozen=True)
-class Violation:
-    policyPackName: str
-    policyPackVersion: str
-    policyName: str
-    enforcementLevel: str
-    resourceUrn: str
-    message: str
-    description: str = ""
-    severity: str = ""
-
-    def as_event(self) -> dict[str, str]:
-        """The fields of Pulumi's policy events that the JSON output carries."""
-        return {
-            "policyPackName": self.policyPackName,
-            "policyName": self.policyName,
-            "enforcementLevel": self.enforcementLevel,
-            "resourceUrn": self.resourceUrn,
-            "message": self.message,
-        }
-
-
-@dataclass
-class PolicyMeta:
-    name: str
-    description: str
-    enforcement_level: str
-    config_schema: Optional[dict[str, Any]]
-    policy_type: str
-    display_name: str = ""
-    severity: str = ""
-    remediation_steps: str = ""
-    url: str = ""
-    tags: list[str] = field(default_factory=list)
-    framework: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class PackInfo:
-    name: str
-    version: str
-    policies: list[PolicyMeta]
-    initial_config: dict[str, dict[str, Any]]
-    description: str = ""
-    display_name: str = ""
 
 
 def _level_name(value: int) -> str:

@@ -30,7 +30,7 @@ from typing import Any, Callable, Optional
 from google.protobuf import empty_pb2, json_format
 
 from .errors import PostureError
-from .project import load_project, load_stack_config, stack_short_name
+from .project import load_project, load_stack_file, stack_short_name
 
 ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
@@ -604,9 +604,9 @@ def capture_program(
 
     project = load_project(project_dir)
     stack = stack_short_name(stack)  # `org/project/dev` → `dev`, as in URNs and `Pulumi.dev.yaml`
-    stack_config = load_stack_config(project, stack)
-    config: dict[str, Any] = dict(stack_config.values)
-    secure = list(stack_config.unavailable_secure_keys)
+    stack_file = load_stack_file(project, stack)
+    config: dict[str, Any] = dict(stack_file.values)
+    secure = list(stack_file.unavailable_secure_keys)
     for key in secure:
         config[key] = preview_mocks.UNKNOWN if secure_placeholder is None else secure_placeholder
     if config_override:

@@ -32,10 +32,11 @@ import sys
 from pathlib import Path
 from typing import Any, Optional
 
-from .analyzer import PackInfo, PolicyMeta, Violation, parse_policy_pack_config, reconcile_config
+from .analyzer import parse_policy_pack_config, reconcile_config
 from .capture import ROOT_STACK_TYPE, SECRET_SIG, SIG_KEY, Capture, Registration
 from .errors import PostureError
 from .formats import REDACTED, _load_json, _redact
+from .results import PackInfo, PolicyMeta, Violation
 
 OPS = ("create", "same", "update", "replace", "delete")
 SKIPPED_OPS = ("read", "read-replacement", "refresh", "discard", "discard-replaced", "remove-pending-replace",
@@ -333,7 +334,7 @@ def run_change_rules(
 
 
 def judge(result, model: dict[str, Any], pack_dir: Path, cli_config: Optional[dict[str, Any]]) -> None:
-    """Run the change rules over `model` and add them to `result` (a `report.Result`): their findings
+    """Run the change rules over `model` and add them to `result` (a `posture.results.Result`): their findings
     beside the policy pack's violations, their rules as one more pack, the change summary and gaps.
     A pack without `azdr_policies.changes` leaves `result` as it is."""
     version = result.packs[0].version if result.packs else ""

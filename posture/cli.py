@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Optional, Sequence
 
 from .errors import EXIT_TOOL_FAILED, PostureError, one_line
+from .render import FORMATS
 
 INSTALL_HINT = (
     "the Pulumi CLI is not installed (no `pulumi` on PATH). Install it from "
@@ -41,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     common = _Parser(add_help=False)
     common.add_argument("--policy-pack-config", metavar="FILE",
                         help="JSON policy config in the `pulumi preview --policy-pack-config` shape")
-    common.add_argument("--format", choices=["text", "json", "markdown", "sarif"], default="text",
+    common.add_argument("--format", choices=FORMATS, default="text",
                         help="text (default), json, markdown (PR comment) or sarif (SARIF 2.1.0)")
     common.add_argument("--policy-pack", metavar="DIR", default="policies",
                         help="policy pack directory (default: policies)")
@@ -215,7 +216,7 @@ def _capture(project_dir: Path, stack: str, secure_placeholder: Optional[str] = 
 
 def _run(argv: Optional[Sequence[str]] = None) -> int:
     args = build_parser().parse_args(argv)
-    from . import report
+    from .results import CHECK_GAPS, PREVIEW_GAPS, Result
 
     if args.command in ("runbook", "report"):
         return _run_dr_document(args)
@@ -239,8 +240,8 @@ def _run(argv: Optional[Sequence[str]] = None) -> int:
             with PackEvaluation(pack_dir, cli_config) as pack:  # the pack evaluates while the program runs
                 cap = _capture(project_dir, args.stack, secure_placeholder=args.secure_placeholder, observer=pack)
                 info, violations = _judged(pack, cap.resources, cli_config)
-            result = report.Result(
-                resources=cap.resources, violations=violations, packs=[info], gaps=report.PREVIEW_GAPS,
+            result = Result(
+                resources=cap.resources, violations=violations, packs=[info], gaps=PREVIEW_GAPS,
                 source="program", stack=args.stack, unavailable_secure_keys=cap.unavailable_secure_keys,
             )
             if args.baseline:  # the change rules (posture/changes.py)
@@ -263,8 +264,8 @@ def _run(argv: Optional[Sequence[str]] = None) -> int:
                 pack.send(resources)
                 info, violations = _judged(pack, resources, cli_config, judge_outputs=source == "stack-export")
             stack = resources[0].urn.split("::")[0].removeprefix("urn:pulumi:") if resources else ""
-            result = report.Result(
-                resources=resources, violations=violations, packs=[info], gaps=report.CHECK_GAPS,
+            result = Result(
+                resources=resources, violations=violations, packs=[info], gaps=CHECK_GAPS,
                 source=source, stack=stack,
             )
             if args.preview_json:  # the change rules (posture/changes.py)
@@ -280,28 +281,31 @@ def _run(argv: Optional[Sequence[str]] = None) -> int:
 
         regs, safe = safety.for_text(result.resources, result.violations)
         result = dataclasses.replace(result, resources=regs, violations=safe)  # every other field kept
-    text = report.render(result, args.format, color=bool(sys.stdout is not None and sys.stdout.isatty()),
-                         project_dir=getattr(args, "project_dir", None))
-    if args.command == "preview" and args.format == "markdown":  # the DR posture report (posture/report_dr.py)
-        from . import renderers, report_dr
+    appendix = ""
+    if args.command == "preview" and args.format == "markdown":  # the DR posture report (posture/dr/report.py)
+        from .dr import report as dr_report
 
-        report_md = report_dr.render_markdown(report_dr.build(cap.resources, args.stack))
-        text = renderers.render_markdown(result, appendix=report_md)  # one comment-size budget for both
+        appendix = dr_report.render_markdown(dr_report.build(cap.resources, args.stack))
+    from .render import render
+
+    text = render(result, args.format, color=bool(sys.stdout is not None and sys.stdout.isatty()),
+                  project_dir=getattr(args, "project_dir", None), appendix=appendix)  # one comment-size budget
     _write_stdout(text)
     return result.exit_code()
 
 
 def _run_dr_document(args) -> int:
     """`runbook` and `report`: capture the program offline and render from its registrations."""
-    from . import report_dr, runbook
+    from .dr import report as dr_report
+    from .dr import runbook
 
     try:
         cap = _capture(Path(args.project_dir), args.stack)
-        model = report_dr.build(cap.resources, args.stack)
+        model = dr_report.build(cap.resources, args.stack)
         if args.command == "runbook":
             text = runbook.render(model)
         else:
-            text = report_dr.render_json(model) if args.format == "json" else report_dr.render_markdown(model, "#")
+            text = dr_report.render_json(model) if args.format == "json" else dr_report.render_markdown(model, "#")
         if getattr(args, "output", None):
             try:
                 Path(args.output).write_text(text)

@@ -2,7 +2,7 @@
 
 Config values are handed to the program as the engine hands them over (`PULUMI_CONFIG`): strings, with
 structured values JSON-encoded. `{secure: ...}` values cannot be decrypted offline: their keys are
-reported in `StackConfig.unavailable_secure_keys` and left out of the config, never guessed.
+reported in `StackFile.unavailable_secure_keys` and left out of the config, never guessed.
 """
 
 from __future__ import annotations
@@ -35,7 +35,10 @@ class Project:
 
 
 @dataclass(frozen=True)
-class StackConfig:
+class StackFile:
+    """A stack's config as `Pulumi.<stack>.yaml` gives it to the engine (not the program's validated config,
+    `components.config.StackConfig`, which the program builds from these values)."""
+
     stack: str
     # namespaced key -> value as the program sees it (str)
     values: dict[str, str]
@@ -175,7 +178,7 @@ def stack_short_name(stack: str) -> str:
     return name
 
 
-def load_stack_config(project: Project, stack: str) -> StackConfig:
+def load_stack_file(project: Project, stack: str) -> StackFile:
     """Project config defaults overlaid by `Pulumi.<stack>.yaml`'s `config:` map."""
     stack = stack_short_name(stack)
     path = project.stack_config_dir / f"Pulumi.{stack}.yaml"
@@ -204,4 +207,4 @@ def load_stack_config(project: Project, stack: str) -> StackConfig:
             continue
         merged[full] = value
     values = {k: config_value_to_string(v) for k, v in sorted(merged.items()) if v is not None}
-    return StackConfig(stack=stack, values=values, unavailable_secure_keys=sorted(secure))
+    return StackFile(stack=stack, values=values, unavailable_secure_keys=sorted(secure))

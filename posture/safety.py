@@ -19,9 +19,9 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from .analyzer import PackInfo, Violation
 from .capture import SECRET_SIG, SIG_KEY, Registration
 from .errors import PostureError, one_line
+from .results import PackInfo, Violation
 
 REDACTED = "[secret]"
 MIN_SECRET_LEN = 3

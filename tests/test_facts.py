@@ -90,15 +90,16 @@ def test_scale_limits():
 
 
 def test_posture_reads_region_pairs_from_the_pack_copy(tmp_path):
-    from posture import report_dr
+    from posture.dr import pack_facts
     from posture.errors import PostureError
 
-    assert report_dr._pairs() == facts.REGION_PAIRS  # noqa: SLF001
+    assert pack_facts.region_pairs() == facts.REGION_PAIRS
+    assert pack_facts.cross_region_rpo_hours() == facts.CROSS_REGION_RPO_HOURS
     fake = tmp_path / "facts.py"
-    fake.write_text("REGION_PAIRS = {'a': 'b'}\n")
-    assert report_dr.pack_facts(fake).REGION_PAIRS == {"a": "b"}
+    fake.write_text("REGION_PAIRS = {'a': 'b'}\nCROSS_REGION_RPO_HOURS = 7\n")
+    assert pack_facts.region_pairs(fake) == {"a": "b"} and pack_facts.cross_region_rpo_hours(fake) == 7
     with pytest.raises(PostureError, match="generated facts are missing"):
-        report_dr.pack_facts(tmp_path / "absent.py")
+        pack_facts.load(tmp_path / "absent.py")
 
 
 def test_no_module_keeps_its_own_region_table():

@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 
 from posture import cli
-from posture.renderers import sarif_schema
+from posture.render.sarif import sarif_schema
 from tests.changes import documents as docs
 from tests.changes.make_fixtures import FIXTURE, NEW_CONFIG
 from tests.projects import ROOT, copy_project

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from posture.analyzer import PackEvaluation, PolicyPackProcess, Violation, check_processes
+from posture.analyzer import PackEvaluation, PolicyPackProcess, check_processes
+from posture.results import Violation
 from posture.capture import Registration, capture_program, run_in_mocks
 from posture.errors import PostureError
 from posture.formats import read_stack_export

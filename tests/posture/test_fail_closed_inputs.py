@@ -446,7 +446,7 @@ def test_any_stack_config_reads_or_is_a_clear_error(tmp_path, config):
     (tmp_path / "__main__.py").write_text("")
     (tmp_path / "Pulumi.s.yaml").write_text(text)
     try:
-        sc = proj.load_stack_config(proj.load_project(tmp_path), "s")
+        sc = proj.load_stack_file(proj.load_project(tmp_path), "s")
     except PostureError:
         return
     assert all(isinstance(v, str) for v in sc.values.values())

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from posture import cli
-from posture.analyzer import Violation
 from posture.capture import SECRET_SIG, SIG_KEY, Registration
-from posture.renderers import _code, _md
+from posture.render.markdown import _code, _md
+from posture.results import Violation
 from posture.safety import disabled_warnings, for_text, redact_violations, secret_values
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -149,7 +149,7 @@ def test_all_disabled_is_announced(capsys, tmp_path):
 
 
 def test_disabled_guards_and_policies_are_announced():
-    from posture.analyzer import PackInfo, PolicyMeta
+    from posture.results import PackInfo, PolicyMeta
 
     metas = [
         PolicyMeta(n, "", "mandatory", None, "resource")

@@ -4,17 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from posture.analyzer import (
-    PackInfo,
-    PolicyMeta,
-    PolicyPackProcess,
-    marshal_value,
-    parse_policy_pack_config,
-    reconcile_config,
-)
+from posture.analyzer import PolicyPackProcess, marshal_value, parse_policy_pack_config, reconcile_config
 from posture.capture import UNKNOWN, Registration, capture_program
 from posture.errors import PostureError
 from posture.formats import read_preview_json, read_stack_export
+from posture.results import PackInfo, PolicyMeta
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures"
 PACK = FIX / "packs" / "mini-pack"

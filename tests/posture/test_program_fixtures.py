@@ -12,7 +12,7 @@ import pytest
 from posture.analyzer import PolicyPackProcess
 from posture.capture import UNKNOWN, capture_program
 from posture.errors import PostureError
-from posture import report_dr
+from posture.dr import report as dr_report
 from tests.projects import PROGRAM_FIXTURES, PROGRAMS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -141,15 +141,15 @@ def test_default_provider_registered_with_config_and_referenced():
 
 def test_runbook_uses_input_names_and_marks_provider_picked_names():
     cap = capture_program(PROGRAMS / "vault-names", "dev")
-    model = report_dr.build(cap.resources, "dev")
+    model = dr_report.build(cap.resources, "dev")
     assert [(str(v.name), v.resource_group) for v in model.vaults] == [("swaggerExample", UNKNOWN)]
-    diagram = report_dr.mermaid(model)
+    diagram = dr_report.mermaid(model)
     assert "vault swaggerExample" in diagram and "vault vault" not in diagram
 
 
 def test_diagram_does_not_label_a_same_region_vault_dr():
     cap = capture_program(PROGRAMS / "vault-names", "dev")
-    diagram = report_dr.mermaid(report_dr.build(cap.resources, "dev"))
+    diagram = dr_report.mermaid(dr_report.build(cap.resources, "dev"))
     assert '["westeurope"]' in diagram and "westeurope (DR)" not in diagram
 
 

@@ -1,88 +1,13 @@
 """`--format markdown`: the PR comment, exact for known violations, through the renderer and the CLI."""
 
-import json
-import os
 import random
-import subprocess
-import sys
-from pathlib import Path
 
-import pytest
-
-from posture.analyzer import PackInfo, PolicyMeta, Violation
-from posture.capture import Registration
-from posture.renderers import make_item, parse_urn, render_markdown
-from posture.report import Result
-from tests.projects import LOCALLY_REDUNDANT_VAULT, copy_project
-
-ROOT = Path(__file__).resolve().parents[2]
-FIX = ROOT / "tests" / "fixtures"
-MINI = FIX / "projects" / "mini"
-PACK = FIX / "packs" / "mini-pack"
-
-VAULT_URN = "urn:pulumi:dev::proj::proj:vault:RecoveryVault$azure-native:recoveryservices:Vault::rsv-dr-westeurope"
-VM_URN = "urn:pulumi:dev::proj::azure-native:compute:VirtualMachine::vm-app-0"
-STACK_URN = "urn:pulumi:dev::proj::pulumi:pulumi:Stack::proj-dev"
-
-
-def sample_pack() -> PackInfo:
-    return PackInfo(
-        name="dr-pack", version="0.1.0", initial_config={}, description="DR posture.", display_name="DR",
-        policies=[
-            PolicyMeta(
-                name="vault-geo-redundant", description="Vaults store backups geo-redundantly.",
-                enforcement_level="mandatory", config_schema=None, policy_type="resource", severity="critical",
-                remediation_steps="Set the vault's storage redundancy to GeoRedundant.\n\n```python\nx = 1\n```",
-                url="https://example.invalid/geo", tags=["AZDR-RSV-001"],
-                framework={"name": "dr", "version": "1", "reference": "AZDR-RSV-001",
-                           "specification": "Seed: Appendix"},
-            ),
-            PolicyMeta(
-                name="vm-agent-provisioned", description="Protected VMs have their VM agent.",
-                enforcement_level="advisory", config_schema=None, policy_type="resource", severity="high",
-                remediation_steps="Set osProfile.linuxConfiguration.provisionVMAgent to true.",
-                tags=["backup", "AZDR-BKP-010"],
-            ),
-            PolicyMeta(
-                name="vault-delete-lock", description="Vaults are locked.", enforcement_level="mandatory",
-                config_schema=None, policy_type="stack",
-            ),
-            PolicyMeta(
-                name="old-rule", description="Disabled.", enforcement_level="disabled", config_schema=None,
-                policy_type="resource", severity="low",
-            ),
-        ],
-    )
-
-
-def sample_violations() -> list[Violation]:
-    return [
-        Violation("dr-pack", "0.1.0", "vm-agent-provisioned", "advisory", VM_URN,
-                  "Protected VMs have their VM agent.\n[AZDR-BKP-010] VM 'vm-app-0' has <no> agent\nsecond line",
-                  "Protected VMs have their VM agent.", ""),
-        Violation("dr-pack", "0.1.0", "vault-delete-lock", "mandatory", "",
-                  "Vaults are locked.\n[AZDR-RSV-006] no CanNotDelete lock on any vault", "Vaults are locked.", ""),
-        Violation("dr-pack", "0.1.0", "vault-geo-redundant", "mandatory", VAULT_URN,
-                  "Vaults store backups geo-redundantly.\n[AZDR-RSV-001] vault 'rsv-dr-westeurope' is "
-                  "'LocallyRedundant' (exemption for 'rsv-*' expired on 2024-12-31: GRS migration in OPS-12)",
-                  "Vaults store backups geo-redundantly.", "critical"),
-    ]
-
-
-def sample_result(violations=None, stack="dev") -> Result:
-    resources = [
-        Registration(STACK_URN, "pulumi:pulumi:Stack", "proj-dev", False),
-        Registration(VAULT_URN, "azure-native:recoveryservices:Vault", "rsv-dr-westeurope", True,
-                     inputs={"tags": {"dr-workload": "database,app"}}),
-        Registration(VM_URN, "azure-native:compute:VirtualMachine", "vm-app-0", True,
-                     inputs={"tags": {"dr-workload": "app"}}),
-    ]
-    return Result(
-        resources=resources, violations=sample_violations() if violations is None else violations,
-        packs=[sample_pack()], gaps=["no provider Check", "outputs come from <mocks>"], source="program",
-        stack=stack, unavailable_secure_keys=["proj:apiToken"],
-    )
-
+from posture.render.findings import make_item, parse_urn
+from posture.render.markdown import render_markdown
+from posture.results import Violation
+from tests.posture.render_samples import (
+    FIX, MINI, PACK, VAULT_URN, VM_URN, posture, run_real, sample_pack, sample_result, sample_violations,
+)
 
 EXPECTED_SAMPLE = """\
 ## :x: Policy results for stack `dev`: failed
@@ -185,13 +110,7 @@ def test_parse_urn():
 # ---------------------------------------------------------------- through the CLI
 
 
-def posture(*args, env=None):
-    proc = subprocess.run([sys.executable, "-m", "posture", *map(str, args)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120, env=env)
-    return proc.returncode, proc.stdout, proc.stderr
-
-
-#: posture/renderers.py escapes Markdown punctuation in every gap line (`*` as `\*`); it renders unchanged.
+#: posture/render/markdown.py escapes Markdown punctuation in every gap line (`*` as `\*`); it renders unchanged.
 GAPS_PREVIEW = """\
 <details><summary>What the offline engine cannot see (9)</summary>
 
@@ -210,11 +129,11 @@ inputs (only the inherited location is)
 """
 
 
-DR_SECTION = "\n## DR posture of stack "  # `preview --format markdown` appends posture/report_dr.py's report
+DR_SECTION = "\n## DR posture of stack "  # `preview --format markdown` appends posture/dr/report.py's report
 
 
 def policy_part(out: str) -> str:
-    """The policy results (posture/renderers.py), without the DR report the CLI appends after them."""
+    """The policy results (posture/render/markdown.py), without the DR report the CLI appends after them."""
     return out.split(DR_SECTION, 1)[0]
 
 
@@ -222,7 +141,7 @@ def test_cli_preview_markdown_on_the_fixture_is_exact():
     code, out, err = posture("preview", "--project-dir", MINI, "--policy-pack", PACK, "--stack", "big",
                              "--format", "markdown")
     assert code == 1, err
-    # two sections with distinct titles: the policy results, then the DR posture report (posture/report_dr.py)
+    # two sections with distinct titles: the policy results, then the DR posture report (posture/dr/report.py)
     titles = [ln for ln in out.splitlines() if ln.startswith("## ")]
     assert titles == ["## :x: Policy results for stack `big`: failed", "## DR posture of stack `big`"]
     assert out.endswith("\n## DR posture of stack `big`\n\nNo VMs tagged with `dr-workload` are declared.\n")
@@ -254,6 +173,27 @@ def test_cli_preview_markdown_on_the_fixture_is_exact():
     assert policy_part(out).endswith(GAPS_PREVIEW)
 
 
+def test_cli_preview_markdown_builds_the_comment_once(monkeypatch, capsys):
+    """The policy results and the DR report are rendered into one comment by one `render_markdown` call."""
+    from posture import cli
+    from posture.render import markdown
+
+    calls = []
+    real = markdown.render_markdown
+
+    def counting(result, *args, **kwargs):
+        calls.append(kwargs.get("appendix", ""))
+        return real(result, *args, **kwargs)
+
+    monkeypatch.setattr(markdown, "render_markdown", counting)
+    code = cli.run(["preview", "--project-dir", str(MINI), "--policy-pack", str(PACK), "--stack", "big",
+                    "--format", "markdown"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert calls == ["## DR posture of stack `big`\n\nNo VMs tagged with `dr-workload` are declared.\n"]
+    assert out.endswith("\n## DR posture of stack `big`\n\nNo VMs tagged with `dr-workload` are declared.\n")
+
+
 def test_cli_check_markdown_keeps_the_exit_code():
     doc = FIX / "documents" / "preview.json"
     code_json, _, _ = posture("check", "--preview-json", doc, "--policy-pack", PACK, "--format", "json")
@@ -274,22 +214,6 @@ def test_cli_rejects_an_unknown_format_with_exit_2():
 
 
 # ---------------------------------------------------------------- the real pack: ids, severity, expiry
-
-
-@pytest.fixture(scope="module")
-def lrs_project(tmp_path_factory):
-    """The real project with a locally-redundant vault and an expired exemption for it."""
-    copy = copy_project(tmp_path_factory.mktemp("lrs"), LOCALLY_REDUNDANT_VAULT)
-    (copy / "policy.json").write_text(json.dumps({"vault-storage-geo-redundant": {"exemptions": [
-        {"resource": "vault-westeurope-*", "reason": "GRS migration in OPS-12", "expires": "2024-12-31"},
-    ]}}))
-    return copy
-
-
-def run_real(project: Path, fmt: str):
-    env = dict(os.environ, AZDR_POLICY_TODAY="2025-01-15")
-    return posture("preview", "--stack", "dev", "--project-dir", project, "--policy-pack", ROOT / "policies",
-                   "--policy-pack-config", project / "policy.json", "--format", fmt, env=env)
 
 
 def test_real_pack_markdown_shows_rule_id_severity_and_the_expired_exemption(lrs_project):
@@ -379,7 +303,7 @@ def test_a_huge_appendix_is_cut_outside_fences_and_the_whole_stays_under_the_lim
 
 
 def test_a_cut_inside_a_fenced_block_drops_the_whole_block():
-    from posture.renderers import _cut_appendix
+    from posture.render.markdown import _cut_appendix
 
     text = "## DR posture of stack `dev`\n\nintro\n\n```mermaid\n" + "\n".join(["  a --> b"] * 50) + "\n```\ntail"
     cut = _cut_appendix(text, len(CUT_NOTE) + 80, "dev")

@@ -3,22 +3,17 @@
 import copy
 import hashlib
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import jsonschema
 import pytest
 
-from posture.analyzer import Violation
 from posture.capture import Registration
-from posture.renderers import SARIF_SCHEMA_FILE, fingerprint, sarif_schema, to_sarif
-from test_render_markdown import (  # noqa: E402 - the shared sample (tests/posture is on sys.path)
-    FIX, MINI, PACK, ROOT, STACK_URN, VAULT_URN, VM_URN, lrs_project, run_real, sample_result,
+from posture.render.sarif import SARIF_SCHEMA_FILE, fingerprint, sarif_schema, to_sarif
+from posture.results import Violation
+from tests.posture.render_samples import (
+    FIX, MINI, PACK, STACK_URN, VAULT_URN, VM_URN, posture, run_real, sample_result,
 )
 
-_ = lrs_project  # a pytest fixture, used by name below
 STACK_FILE = """\
 config:
   azure-native:location: westeurope
@@ -32,12 +27,6 @@ config:
 
 def validate(doc):
     jsonschema.Draft4Validator(sarif_schema(), format_checker=jsonschema.FormatChecker()).validate(doc)
-
-
-def posture(*args):
-    proc = subprocess.run([sys.executable, "-m", "posture", *map(str, args)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
-    return proc.returncode, proc.stdout, proc.stderr
 
 
 def test_bundled_schema_is_the_official_sarif_2_1_0_schema():

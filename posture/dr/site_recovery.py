@@ -22,7 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from .capture import Registration
+from ..capture import Registration
+from .values import get
 
 T_VM = "azure-native:compute:VirtualMachine"
 T_VAULT = "azure-native:recoveryservices:Vault"
@@ -86,14 +87,6 @@ class SiteRecovery:
         return self.crash_consistent_minutes or CRASH_CONSISTENT_MINUTES
 
 
-def _get(d: Any, *path: str) -> Any:
-    for p in path:
-        if not isinstance(d, dict):
-            return None
-        d = d.get(p)
-    return d
-
-
 def _num(v: Any) -> Optional[int]:
     return int(v) if isinstance(v, (int, float)) and not isinstance(v, bool) and float(v).is_integer() else None
 
@@ -106,7 +99,7 @@ def _refers(r: Registration, value: Any, target: Registration, known) -> bool:
 
 def extract(resources: list[Registration], known) -> dict[str, SiteRecovery]:
     """Workload name -> its Site Recovery (only workloads with a replicated VM). ``known`` tells a known value
-    from a preview unknown (``posture.report_dr.known``)."""
+    from a preview unknown (``posture.dr.report.known``)."""
     by_type: dict[str, list[Registration]] = {}
     for r in resources:
         if r.custom:
@@ -114,12 +107,12 @@ def extract(resources: list[Registration], known) -> dict[str, SiteRecovery]:
     vms = by_type.get(T_VM, [])
     vaults = by_type.get(T_VAULT, [])
     vnets = by_type.get(T_VNET, [])
-    mapped = {str(_get(m.inputs, "properties", "recoveryNetworkId")) for m in by_type.get(T_NETMAP, [])} | {
-        str(_get(m.inputs, "properties", "fabricSpecificDetails", "primaryNetworkId")) for m in by_type.get(T_NETMAP, [])}
+    mapped = {str(get(m.inputs, "properties", "recoveryNetworkId")) for m in by_type.get(T_NETMAP, [])} | {
+        str(get(m.inputs, "properties", "fabricSpecificDetails", "primaryNetworkId")) for m in by_type.get(T_NETMAP, [])}
     mapped_urns = {u for m in by_type.get(T_NETMAP, []) for u in m.dependencies}
     out: dict[str, SiteRecovery] = {}
     for item in by_type.get(T_ITEM, []):
-        details = _get(item.inputs, "properties", "providerSpecificDetails") or {}
+        details = get(item.inputs, "properties", "providerSpecificDetails") or {}
         vm = next((v for v in vms if _refers(item, details.get("fabricObjectId"), v, known)), None)
         if vm is None:
             continue
@@ -138,9 +131,9 @@ def extract(resources: list[Registration], known) -> dict[str, SiteRecovery]:
                 recovery_network_id=net.id if net is not None else details.get("recoveryAzureNetworkId"),
                 target_resource_group=net.inputs.get("resourceGroupName") if net is not None else None)
             policy = next((p for p in by_type.get(T_POLICY, [])
-                           if _refers(item, _get(item.inputs, "properties", "policyId"), p, known)), None)
+                           if _refers(item, get(item.inputs, "properties", "policyId"), p, known)), None)
             if policy is not None:
-                psi = _get(policy.inputs, "properties", "providerSpecificInput") or {}
+                psi = get(policy.inputs, "properties", "providerSpecificInput") or {}
                 sr.policy_name = policy.inputs.get("policyName")
                 sr.retention_minutes = _num(psi.get("recoveryPointHistory"))
                 sr.app_consistent_minutes = _num(psi.get("appConsistentFrequencyInMinutes"))
@@ -161,7 +154,7 @@ def extract(resources: list[Registration], known) -> dict[str, SiteRecovery]:
             # one in the item's own fabric and container replicates forward, the other one back (re-protection)
             for m in by_type.get(T_CMAP, []):
                 if m.inputs.get("resourceName") != item.inputs.get("resourceName") or policy is None \
-                        or not _refers(m, _get(m.inputs, "properties", "policyId"), policy, known):
+                        or not _refers(m, get(m.inputs, "properties", "policyId"), policy, known):
                     continue
                 if m.inputs.get("fabricName") == item.inputs.get("fabricName") \
                         and m.inputs.get("protectionContainerName") == item.inputs.get("protectionContainerName"):

@@ -19,8 +19,9 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
-from . import report_asr
-from .report_dr import Model, SnapshotSet, Vm, Workload, build, known, show
+from . import site_recovery
+from .report import Model, SnapshotSet, Vm, Workload, build
+from .values import known, show
 
 
 def _q(value: Any, what: str = "name") -> str:
@@ -299,8 +300,8 @@ def render(m: Model) -> str:
         out += ["No VMs tagged with `dr-workload` are declared.", ""]
     for w in m.workloads:
         out += workload_runbook(m, w)
-        if w.name in m.site_recovery:  # Azure Site Recovery failover (posture.report_asr)
-            out += report_asr.runbook_section(m.site_recovery[w.name], _q, show)
+        if w.name in m.site_recovery:  # Azure Site Recovery failover (posture.dr.site_recovery)
+            out += site_recovery.runbook_section(m.site_recovery[w.name], _q, show)
     return "\n".join(out).rstrip() + "\n"
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from posture import report_asr, report_dr, runbook
+from posture.dr import report as dr_report
+from posture.dr import runbook, site_recovery, values
 from posture.capture import UNKNOWN, capture_program
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,7 +72,7 @@ def capture():
 
 @pytest.fixture(scope="module")
 def model(capture):
-    return report_dr.build(capture.resources, "dev")
+    return dr_report.build(capture.resources, "dev")
 
 
 def asr_text(model):
@@ -96,16 +97,16 @@ def test_extract_joins_items_policy_plan_networks_and_cache(model):
 
 
 def test_report_states_the_achieved_cross_region_rpo(model):
-    db = next(report_dr.workload_summary(model, w) for w in model.workloads if w.name == "db")
+    db = next(dr_report.workload_summary(model, w) for w in model.workloads if w.name == "db")
     assert db["siteRecovery"] == {
         "targetRegion": "northeurope", "vault": "rsv-dr-asr-northeurope", "vaultRegion": "northeurope",
         "achievedCrossRegionRpoMinutes": 5, "appConsistentMinutes": 120, "retentionMinutes": 2880,
         "multiVmGroup": "db", "recoveryPlan": "rp-db", "replicatedVms": ["db-vm-0", "db-vm-1"]}
     assert "Site Recovery replica in northeurope (vault rsv-dr-asr-northeurope, a recovery point every 5 min)" \
         in db["copies"]
-    web = next(report_dr.workload_summary(model, w) for w in model.workloads if w.name == "web")
+    web = next(dr_report.workload_summary(model, w) for w in model.workloads if w.name == "web")
     assert "siteRecovery" not in web
-    md = report_dr.render_markdown(model)
+    md = dr_report.render_markdown(model)
     assert ("Cross-region RPO of `db`: 5 min (Azure Site Recovery to northeurope, crash-consistent points; Azure "
             "publishes no RPO SLA); in-region RPO 4 h (Azure Backup).") in md.splitlines()
     # the Site Recovery vault is drawn with the replication, not as a backup vault with a geo secondary
@@ -113,7 +114,7 @@ def test_report_states_the_achieved_cross_region_rpo(model):
 
 
 def test_diagram_shows_the_replication_and_both_rpos(model):
-    diagram = report_dr.mermaid(model)
+    diagram = dr_report.mermaid(model)
     assert '      asr_db["db Site Recovery replica<br/>vault rsv-dr-asr-northeurope"]' in diagram.splitlines()
     assert '  w_db == "replication: cross-region RPO 5 min; in-region RPO 4 h (backup)" ==> asr_db' \
         in diagram.splitlines()
@@ -211,20 +212,20 @@ def test_every_powershell_cmdlet_and_parameter_is_from_the_table(model):
 def test_backup_only_stack_has_no_site_recovery_section():
     cap = capture_program(ROOT, "dev", preview=True, config_override={
         "azure-iaas-dr:workloads": {"web": WORKLOADS["web"]}, "azure-iaas-dr:configBackup": {"enabled": False}})
-    m = report_dr.build(cap.resources, "dev")
+    m = dr_report.build(cap.resources, "dev")
     assert m.site_recovery == {}
-    assert "Site Recovery" not in runbook.render(m) and "asr_" not in report_dr.mermaid(m)
+    assert "Site Recovery" not in runbook.render(m) and "asr_" not in dr_report.mermaid(m)
 
 
 def test_preview_joins_by_dependency_and_unknowns_show_as_known_after_up():
     cap = capture_program(ROOT, "dev", preview=True, config_override=OVERRIDE)
-    m = report_dr.build(cap.resources, "dev")
+    m = dr_report.build(cap.resources, "dev")
     assert [r.vm_name for r in m.site_recovery["db"].replicas] == ["db-vm-0", "db-vm-1"]
-    sr = report_asr.SiteRecovery(workload="db", source_region="westeurope", target_region="northeurope",
+    sr = site_recovery.SiteRecovery(workload="db", source_region="westeurope", target_region="northeurope",
                                  vault_name="rsv", vault_resource_group="rg", vault_location="northeurope",
                                  plan_name=UNKNOWN, test_network_id=UNKNOWN,
-                                 replicas=[report_asr.Replica(UNKNOWN, UNKNOWN, UNKNOWN, "f", "c")])
-    text = "\n".join(report_asr.runbook_section(sr, runbook._q, report_dr.show))
+                                 replicas=[site_recovery.Replica(UNKNOWN, UNKNOWN, UNKNOWN, "f", "c")])
+    text = "\n".join(site_recovery.runbook_section(sr, runbook._q, values.show))
     assert "-AzureVMNetworkId '<id known after pulumi up>'" in text
     assert "$plan = Get-AzRecoveryServicesAsrRecoveryPlan -Name '<name known after pulumi up>'" in text
     assert "--protection-container c -n '<name known after pulumi up>'" in text
@@ -236,11 +237,11 @@ def test_preview_joins_by_dependency_and_unknowns_show_as_known_after_up():
 
 def test_preview_finds_both_container_mappings_by_dependency():
     cap = capture_program(ROOT, "dev", preview=True, config_override=OVERRIDE)
-    sr = report_dr.build(cap.resources, "dev").site_recovery["db"]
+    sr = dr_report.build(cap.resources, "dev").site_recovery["db"]
     assert (sr.forward_mapping, sr.reverse_mapping, sr.reverse_fabric, sr.reverse_container) == (
         "db-westeurope-to-northeurope", "db-northeurope-to-westeurope", "asr-a2a-northeurope",
         "asr-a2a-northeurope-container")
 
 
 def test_minutes_rendering():
-    assert [report_asr._minutes(v) for v in (None, 5, 60, 90, 1440)] == ["?", "5 min", "1 h", "90 min", "24 h"]
+    assert [site_recovery._minutes(v) for v in (None, 5, 60, 90, 1440)] == ["?", "5 min", "1 h", "90 min", "24 h"]

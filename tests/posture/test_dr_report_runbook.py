@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from posture import report_dr, runbook
+from posture.dr import report as dr_report
+from posture.dr import runbook
 from posture.capture import UNKNOWN, capture_program
 from posture.cli import run
 
@@ -40,11 +41,11 @@ def capture():
 
 @pytest.fixture(scope="module")
 def model(capture):
-    return report_dr.build(capture.resources, "dev")
+    return dr_report.build(capture.resources, "dev")
 
 
 def summary(model, name):
-    return next(report_dr.workload_summary(model, w) for w in model.workloads if w.name == name)
+    return next(dr_report.workload_summary(model, w) for w in model.workloads if w.name == name)
 
 
 def test_report_numbers_for_known_tiers(model):
@@ -74,18 +75,18 @@ def test_report_copies_and_gaps_exact(model):
                             "vault secondary in northeurope (cross-region restore enabled)",
                             "restorePoints in westeurope", "restorePoints copies in northeurope"]
     assert pricing["copies"][-1] == "image replicas in westeurope (3x Standard_ZRS), northeurope (3x Standard_ZRS)"
-    lag = "DR-region restores use the vault's secondary copy (" + report_dr.CRR_SECONDARY_LAG + ")"
+    lag = "DR-region restores use the vault's secondary copy (" + dr_report.CRR_SECONDARY_LAG + ")"
     assert db["gaps"] == [lag]
     assert cass["gaps"] == [lag, "one consistent set only: add points in time from a scheduled pipeline for a"
                             " snapshot RPO", "incremental snapshot sets are crash-consistent unless the VM is"
                             " frozen or stopped"]
     # the dev stack's security.archiveTier applies to the critical-data tier's monthly and yearly points (issue 15)
-    archive = f"monthly/yearly points move to the archive tier (after 3 Months): {report_dr.ARCHIVE_NO_CRR}"
+    archive = f"monthly/yearly points move to the archive tier (after 3 Months): {dr_report.ARCHIVE_NO_CRR}"
     assert pricing["gaps"] == [lag, "not highly available: 1 VM, no availability set", archive]
 
 
 def test_report_markdown_rows_and_mermaid(model):
-    md = report_dr.render_markdown(model)
+    md = dr_report.render_markdown(model)
     assert ("| `db` | database | 4 h | 4 h (Hourly, V2) | 36 h / 36 h | 2, every 6 h | 30 d / 12 w; snapshots 7 d | vault"
             " rsv-dr-westeurope in westeurope (GeoRedundant); vault secondary in northeurope (cross-region restore"
             " enabled); restorePoints in westeurope; restorePoints copies in northeurope | yes: 2 VMs, 2 fault / 5"
@@ -103,12 +104,12 @@ def test_report_markdown_rows_and_mermaid(model):
 def test_report_gap_when_vault_weakened_and_backup_misses_rpo(capture):
     resources = copy.deepcopy(capture.resources)
     for r in resources:
-        if r.type == report_dr.T_VAULT:
+        if r.type == dr_report.T_VAULT:
             r.inputs["properties"]["redundancySettings"] = {"standardTierStorageRedundancy": "LocallyRedundant",
                                                             "crossRegionRestore": "Disabled"}
-        if r.type == report_dr.T_VM and r.inputs["tags"]["dr-workload"] == "db":
+        if r.type == dr_report.T_VM and r.inputs["tags"]["dr-workload"] == "db":
             r.inputs["tags"]["dr-rpo-hours"] = "2"
-    s = summary(report_dr.build(resources, "dev"), "db")
+    s = summary(dr_report.build(resources, "dev"), "db")
     assert s["gaps"] == ["backups every 4 h miss the 2 h RPO",
                          "the cross-region RPO target of 36 h is not met by the declared copies (none leaves the"
                          " region restorably): Azure Site Recovery, or consistent snapshots copied to the DR region"
@@ -161,16 +162,16 @@ def test_runbook_commands_for_the_known_stack(model):
 def test_runbook_shows_unknown_values_as_known_after_up(capture):
     resources = copy.deepcopy(capture.resources)
     for r in resources:
-        if r.type == report_dr.T_ITEM:
+        if r.type == dr_report.T_ITEM:
             r.inputs["containerName"] = UNKNOWN
-        if r.type == report_dr.T_RP:  # preview: the collection name and the source id are outputs
+        if r.type == dr_report.T_RP:  # preview: the collection name and the source id are outputs
             r.inputs["restorePointCollectionName"] = UNKNOWN
             if "sourceRestorePoint" in r.inputs:
                 r.inputs["sourceRestorePoint"] = {"id": UNKNOWN}
-        if r.type == report_dr.T_RPC and "-rpc-dr" in r.name:
+        if r.type == dr_report.T_RPC and "-rpc-dr" in r.name:
             r.inputs["source"] = {"id": UNKNOWN}
             r.inputs["restorePointCollectionName"] = UNKNOWN
-    text = runbook.render(report_dr.build(resources, "dev"))
+    text = runbook.render(dr_report.build(resources, "dev"))
     assert "--container-name '<name known after pulumi up>' --item-name" in text
     assert "--collection-name '<name known after pulumi up>'" in text
 
@@ -337,11 +338,11 @@ def test_runbook_image_rebuild_block_is_self_contained(model):
 def test_runbook_windows_vm_gets_windows_os_type_and_password(capture):
     resources = copy.deepcopy(capture.resources)
     for r in resources:
-        if r.type == report_dr.T_VM and r.inputs["tags"]["dr-workload"] in ("db", "pricing"):
+        if r.type == dr_report.T_VM and r.inputs["tags"]["dr-workload"] in ("db", "pricing"):
             r.inputs["osProfile"].pop("linuxConfiguration")
             r.inputs["osProfile"]["windowsConfiguration"] = {"provisionVMAgent": True}
             r.inputs["osProfile"]["adminUsername"] = "dradmin"
-    text = runbook.render(report_dr.build(resources, "dev"))
+    text = runbook.render(dr_report.build(resources, "dev"))
     db = text[text.index("## Workload `db`"):text.index("## Workload `cass`")]
     assert "--os-type windows" in db and "--os-type linux" not in db
     assert ('  --subnet "$SUBNET_ID" --public-ip-address "" --nsg "" --admin-username dradmin --admin-password'
@@ -353,18 +354,18 @@ def test_runbook_windows_vm_gets_windows_os_type_and_password(capture):
 def test_report_gaps_for_one_fault_domain_crash_consistent_points_and_zonal_vm(capture):
     resources = copy.deepcopy(capture.resources)
     for r in resources:
-        if r.type == report_dr.T_AVSET and r.inputs["tags"]["dr-workload"] == "db":
+        if r.type == dr_report.T_AVSET and r.inputs["tags"]["dr-workload"] == "db":
             r.inputs["platformFaultDomainCount"] = 1.0
-        if r.type == report_dr.T_RP and "sourceRestorePoint" not in r.inputs:
+        if r.type == dr_report.T_RP and "sourceRestorePoint" not in r.inputs:
             r.inputs["consistencyMode"] = "CrashConsistent"
-        if r.type == report_dr.T_VM and r.inputs["tags"]["dr-workload"] == "pricing":
+        if r.type == dr_report.T_VM and r.inputs["tags"]["dr-workload"] == "pricing":
             r.inputs["zones"] = ["2"]
-    m = report_dr.build(resources, "dev")
-    lag = "DR-region restores use the vault's secondary copy (" + report_dr.CRR_SECONDARY_LAG + ")"
+    m = dr_report.build(resources, "dev")
+    lag = "DR-region restores use the vault's secondary copy (" + dr_report.CRR_SECONDARY_LAG + ")"
     assert summary(m, "db")["gaps"] == [
         lag, "availability set db-avset has 1 fault domain: its VMs share one rack and fail together (needs 2 or more)",
         "restore points are crash-consistent (consistency CrashConsistent): applications recover as after a power loss"]
-    archive = f"monthly/yearly points move to the archive tier (after 3 Months): {report_dr.ARCHIVE_NO_CRR}"
+    archive = f"monthly/yearly points move to the archive tier (after 3 Months): {dr_report.ARCHIVE_NO_CRR}"
     assert summary(m, "pricing")["gaps"] == [lag, "not highly available: 1 VM, no availability set (zonal: zone 2)",
                                              archive]
     assert summary(m, "db")["highAvailability"]["faultDomains"] == 1
@@ -411,17 +412,17 @@ def mermaid_problems(md):
 
 
 def test_report_mermaid_is_well_formed_and_escapes_unknown_values(model, capture):
-    md = report_dr.render_markdown(model)
+    md = dr_report.render_markdown(model)
     assert mermaid_problems(md) == []
     assert "  w_pricing -. image .-> img_pricing" in md.splitlines()
     # preview: names unknown -> `<name known after pulumi up>` must not reach Mermaid as an HTML tag
     resources = copy.deepcopy(capture.resources)
     for r in resources:
-        if r.type == report_dr.T_VAULT:
+        if r.type == dr_report.T_VAULT:
             r.inputs["vaultName"] = UNKNOWN
-        if r.type == report_dr.T_STORAGE:
+        if r.type == dr_report.T_STORAGE:
             r.inputs["accountName"] = UNKNOWN
-    md = report_dr.render_markdown(report_dr.build(resources, "dev"))
+    md = dr_report.render_markdown(dr_report.build(resources, "dev"))
     assert mermaid_problems(md) == []
     assert '      cfg["config backup #lt;name known after pulumi up#gt;<br/>Standard_RAGRS"]' in md.splitlines()
     # and the checker itself fails on the raw form
@@ -430,14 +431,14 @@ def test_report_mermaid_is_well_formed_and_escapes_unknown_values(model, capture
 
 
 def test_report_heading_is_stable(model):
-    assert report_dr.render_markdown(model).startswith("## DR posture of stack `dev`\n\n| workload | tier |")
+    assert dr_report.render_markdown(model).startswith("## DR posture of stack `dev`\n\n| workload | tier |")
 
 
 # --- issue 15: security and monitoring in the report, MUA approval in the runbook ----------------------------
 
 
 def test_report_security_section_for_the_dev_stack_settings(model):
-    [vs] = [report_dr.security_summary(v) for v in model.security]
+    [vs] = [dr_report.security_summary(v) for v in model.security]
     guard = ("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-dr-security/providers/"
              "Microsoft.DataProtection/resourceGuards/guard-dr-westeurope")
     assert vs == {
@@ -450,20 +451,20 @@ def test_report_security_section_for_the_dev_stack_settings(model):
         "customerManagedKey": "https://kv-dr-dev-keys.vault.azure.net/keys/rsv-dr-cmk",
         "privateEndpoint": "pe-rsv-dr-westeurope", "publicNetworkAccess": "Disabled"}
     assert [name for name, _ in model.locks] == ["dr-do-not-delete-copies", "dr-do-not-delete-config"]
-    md = report_dr.render_markdown(model)
+    md = dr_report.render_markdown(model)
     assert "## Security and monitoring" in md and "| `rsv-dr-westeurope` | `" + guard + "` | `ag-dr-backup`" in md
-    assert report_dr.to_json(model)["security"] == [vs]
+    assert dr_report.to_json(model)["security"] == [vs]
 
 
 def test_report_shows_what_is_missing_without_the_issue_15_settings(capture):
     kept = [r for r in capture.resources if r.type not in (
-        report_dr.T_PROXY, report_dr.T_GUARD, report_dr.T_APR, report_dr.T_ACTION_GROUP, report_dr.T_DIAGNOSTIC,
-        report_dr.T_PRIVATE_ENDPOINT)]
-    m = report_dr.build(kept, "dev")
-    [vs] = [report_dr.security_summary(v) for v in m.security]
+        dr_report.T_PROXY, dr_report.T_GUARD, dr_report.T_APR, dr_report.T_ACTION_GROUP, dr_report.T_DIAGNOSTIC,
+        dr_report.T_PRIVATE_ENDPOINT)]
+    m = dr_report.build(kept, "dev")
+    [vs] = [dr_report.security_summary(v) for v in m.security]
     assert (vs["multiUserAuthorization"], vs["alertsRoutedTo"], vs["backupReportsWorkspace"], vs["privateEndpoint"]
             ) == (None, [], None, None)
-    md = report_dr.render_markdown(m)
+    md = dr_report.render_markdown(m)
     assert "| `rsv-dr-westeurope` | **none** | **nobody** (no alert processing rule) | **none** |" in md
     assert "file-level restore (and agent-based workloads) cannot reach that vault" in md
     assert "multi-user authorization" not in runbook.render(m)

@@ -1,5 +1,5 @@
-"""The DR posture of a declared stack, read from its registrations (the one place in ``posture/``, with
-:mod:`posture.runbook`, that knows Azure resource types; docs/DESIGN.md).
+"""The DR posture report of a declared stack, read from its registrations (with :mod:`posture.dr.runbook` and
+:mod:`posture.dr.site_recovery`, the one place in ``posture/`` that knows Azure resource types; docs/DESIGN.md).
 
 :func:`build` groups the azure-native registrations by the ``dr-workload`` tag (docs/DESIGN.md) and joins
 them: VMs -> availability set, protected items (``sourceResourceId``) -> backup policy (``policyId``) and
@@ -14,20 +14,16 @@ Values the engine does not know yet (preview) are shown as ``<name known after p
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-import types
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any, Optional
 
-from . import report_asr
-from .capture import UNKNOWN, Registration
-from .errors import PostureError
+from ..capture import Registration
+from . import pack_facts, site_recovery
+from .values import get, known, show
 
-AFTER_UP = "<{} known after pulumi up>"
 #: Azure's stated lag of a geo-redundant vault's secondary-region recovery points (cross-region restore).
 CRR_SECONDARY_LAG = "Azure states up to 36 h of lag for the secondary region's recovery points"
 
@@ -55,27 +51,6 @@ T_PRIVATE_ENDPOINT = "azure-native:network:PrivateEndpoint"
 T_LOCK = "azure-native:authorization:ManagementLockByScope"
 #: Why the archive tier is a DR gap (https://learn.microsoft.com/azure/backup/archive-tier-support).
 ARCHIVE_NO_CRR = "archived points cannot be restored cross-region (cross-region restore reads vault-standard points)"
-
-
-def known(value: Any) -> bool:
-    return value is not None and value != UNKNOWN and "<pulumi.output.Unknown" not in str(value)
-
-
-def show(value: Any, what: str = "name") -> str:
-    """A value for display: unknown (preview) values become ``<name known after pulumi up>``."""
-    if not known(value):
-        return AFTER_UP.format(what)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _get(d: Any, *path: str) -> Any:
-    for p in path:
-        if not isinstance(d, dict):
-            return None
-        d = d.get(p)
-    return d
 
 
 def _num(v: Any) -> Optional[int]:
@@ -163,7 +138,7 @@ def _subnet_of(vm: Registration, nics: list[Registration], subnets: list[Registr
                refers: Any) -> Optional[Subnet]:
     """The subnet of the VM's primary NIC: parsed from its ARM id when known (an existing subnet too), else from
     the declared ``Subnet`` the NIC depends on (preview)."""
-    refs = _get(vm.inputs, "networkProfile", "networkInterfaces") or []
+    refs = get(vm.inputs, "networkProfile", "networkInterfaces") or []
     ref = next((n for n in refs if n.get("primary")), refs[0] if refs else None)
     if ref is None:
         return None
@@ -172,7 +147,7 @@ def _subnet_of(vm: Registration, nics: list[Registration], subnets: list[Registr
         return None
     ipcs = nic.inputs.get("ipConfigurations") or []
     ipc = next((c for c in ipcs if c.get("primary")), ipcs[0] if ipcs else {})
-    sid = _get(ipc, "subnet", "id")
+    sid = get(ipc, "subnet", "id")
     m = _SUBNET_ID.search(sid) if known(sid) and isinstance(sid, str) else None
     if m:
         return Subnet(m.group(1), m.group(2), m.group(3), sid)
@@ -258,7 +233,7 @@ class Model:
     security: list[VaultSecurity] = field(default_factory=list)
     #: Management locks other than the vaults' own: (lock name, scope).
     locks: list[tuple[Any, Any]] = field(default_factory=list)
-    #: workload -> its Azure Site Recovery replication (posture.report_asr), when declared.
+    #: workload -> its Azure Site Recovery replication (posture.dr.site_recovery), when declared.
     site_recovery: dict[str, Any] = field(default_factory=dict)
 
     def dr_region_of(self, region: Any) -> Any:
@@ -271,7 +246,7 @@ def _policy(r: Registration) -> Policy:
     freq = sched.get("scheduleRunFrequency")
     interval = None
     if freq == "Hourly":
-        interval = _num(_get(sched, "hourlySchedule", "interval")) or _num(_get(sched, "scheduleRunTimes"))
+        interval = _num(get(sched, "hourlySchedule", "interval")) or _num(get(sched, "scheduleRunTimes"))
     elif freq == "Daily":
         interval = 24
     elif freq == "Weekly":
@@ -279,11 +254,11 @@ def _policy(r: Registration) -> Policy:
     ret = p.get("retentionPolicy") or {}
 
     def count(k):
-        return _num(_get(ret, k, "retentionDuration", "count"))
+        return _num(get(ret, k, "retentionDuration", "count"))
 
     daily = count("dailySchedule")
     if daily is None and ret.get("retentionPolicyType") == "SimpleRetentionPolicy":
-        daily = _num(_get(ret, "retentionDuration", "count"))
+        daily = _num(get(ret, "retentionDuration", "count"))
     return Policy(name=r.inputs.get("policyName"), policy_type=p.get("policyType"), frequency=freq,
                   interval_hours=interval, daily_days=daily, weekly_weeks=count("weeklySchedule"),
                   monthly_months=count("monthlySchedule"), yearly_years=count("yearlySchedule"),
@@ -291,7 +266,7 @@ def _policy(r: Registration) -> Policy:
 
 
 def _archive(p: dict) -> Optional[str]:
-    t = _get(p, "tieringPolicy", "ArchivedRP")
+    t = get(p, "tieringPolicy", "ArchivedRP")
     if not isinstance(t, dict) or t.get("tieringMode") in (None, "DoNotTier", "Invalid"):
         return None
     if t.get("tieringMode") == "TierAfter":
@@ -300,7 +275,7 @@ def _archive(p: dict) -> Optional[str]:
 
 
 def _vault(r: Registration) -> Vault:
-    rs = _get(r.inputs, "properties", "redundancySettings") or {}
+    rs = get(r.inputs, "properties", "redundancySettings") or {}
     return Vault(name=r.inputs.get("vaultName"), resource_group=r.inputs.get("resourceGroupName"),
                  location=r.inputs.get("location"), redundancy=rs.get("standardTierStorageRedundancy"),
                  cross_region_restore=rs.get("crossRegionRestore"))
@@ -350,27 +325,27 @@ def build(resources: list[Registration], stack: str = "", pairs: Optional[dict[s
         vm_id = r.id
         vm = Vm(
             name=r.inputs.get("vmName"), resource_group=r.inputs.get("resourceGroupName"),
-            location=r.inputs.get("location"), size=_get(r.inputs, "hardwareProfile", "vmSize"), id=vm_id,
-            availability_set_id=_get(r.inputs, "availabilitySet", "id"),
-            security_type=_get(r.inputs, "securityProfile", "securityType"),
-            os_disk=DiskInfo("os", os_disk.get("name"), _get(os_disk, "managedDisk", "storageAccountType"), None),
+            location=r.inputs.get("location"), size=get(r.inputs, "hardwareProfile", "vmSize"), id=vm_id,
+            availability_set_id=get(r.inputs, "availabilitySet", "id"),
+            security_type=get(r.inputs, "securityProfile", "securityType"),
+            os_disk=DiskInfo("os", os_disk.get("name"), get(os_disk, "managedDisk", "storageAccountType"), None),
             data_disks=[],
             subnet=_subnet_of(r, by_type.get(T_NIC, []), by_type.get(T_SUBNET, []), refers),
-            os_type="windows" if _get(r.inputs, "osProfile", "windowsConfiguration") is not None else "linux",
+            os_type="windows" if get(r.inputs, "osProfile", "windowsConfiguration") is not None else "linux",
             zones=[str(z) for z in r.inputs.get("zones") or []],
-            admin_username=_get(r.inputs, "osProfile", "adminUsername"),
+            admin_username=get(r.inputs, "osProfile", "adminUsername"),
         )
         for dd in sp.get("dataDisks") or []:
             lun = _num(dd.get("lun"))
-            did = _get(dd, "managedDisk", "id")
+            did = get(dd, "managedDisk", "id")
             dreg = disks_by_id.get(did)
             vm.data_disks.append(DiskInfo(f"lun{lun}", dreg.inputs.get("diskName") if dreg else None,
-                                          _get(dreg.inputs, "sku", "name") if dreg else None, did))
+                                          get(dreg.inputs, "sku", "name") if dreg else None, did))
         item = next((it for it in items
-                     if refers(it, _get(it.inputs, "properties", "sourceResourceId"), r)), None)
+                     if refers(it, get(it.inputs, "properties", "sourceResourceId"), r)), None)
         if item is not None:
             props = item.inputs.get("properties") or {}
-            excl = _get(props, "extendedProperties", "diskExclusionProperties") or {}
+            excl = get(props, "extendedProperties", "diskExclusionProperties") or {}
             luns = [int(x) for x in excl.get("diskLunList") or [] if isinstance(x, (int, float))]
             inclusion = excl.get("isInclusionList")
             vm.protection = Protection(
@@ -384,16 +359,16 @@ def build(resources: list[Registration], stack: str = "", pairs: Optional[dict[s
             )
         # restore points: collection sourced from the VM, its DR copy sourced from the collection
         for rpc in rpcs:
-            if not refers(rpc, _get(rpc.inputs, "source", "id"), r):
+            if not refers(rpc, get(rpc.inputs, "source", "id"), r):
                 continue
-            copy = next((c for c in rpcs if c is not rpc and refers(c, _get(c.inputs, "source", "id"), rpc)), None)
+            copy = next((c for c in rpcs if c is not rpc and refers(c, get(c.inputs, "source", "id"), rpc)), None)
             for rp in rps:
                 if not refers(rp, rp.inputs.get("restorePointCollectionName"), rpc) and not (
                         known(rp.inputs.get("restorePointCollectionName"))
                         and rp.inputs.get("restorePointCollectionName") == rpc.inputs.get("restorePointCollectionName")
                         and rp.inputs.get("resourceGroupName") == rpc.inputs.get("resourceGroupName")):
                     continue
-                if _get(rp.inputs, "sourceRestorePoint", "id") is not None:
+                if get(rp.inputs, "sourceRestorePoint", "id") is not None:
                     continue  # a copy: listed with its source
                 rp_name = rp.inputs.get("restorePointName")
                 point = str(rp_name).removeprefix("rp-")
@@ -402,8 +377,8 @@ def build(resources: list[Registration], stack: str = "", pairs: Optional[dict[s
                                 collection=rpc.inputs.get("restorePointCollectionName"),
                                 consistency=rp.inputs.get("consistencyMode") or "ApplicationConsistent")
                 if copy is not None:
-                    dr_rp = next((x for x in rps if _get(x.inputs, "sourceRestorePoint") is not None
-                                  and refers(x, _get(x.inputs, "sourceRestorePoint", "id"), rp)), None)
+                    dr_rp = next((x for x in rps if get(x.inputs, "sourceRestorePoint") is not None
+                                  and refers(x, get(x.inputs, "sourceRestorePoint", "id"), rp)), None)
                     if dr_rp is not None:
                         s.dr_region = copy.inputs.get("location")
                         s.dr_resource_group = copy.inputs.get("resourceGroupName")
@@ -427,8 +402,8 @@ def build(resources: list[Registration], stack: str = "", pairs: Optional[dict[s
                                                    resource_group=sn.inputs.get("resourceGroupName"), names=[],
                                                    consistency="CrashConsistent"))
             s.names.append(sn.inputs.get("snapshotName"))
-            copy = next((c for c in snapshots if _get(c.inputs, "creationData", "createOption") == "CopyStart"
-                         and refers(c, _get(c.inputs, "creationData", "sourceResourceId"), sn)), None)
+            copy = next((c for c in snapshots if get(c.inputs, "creationData", "createOption") == "CopyStart"
+                         and refers(c, get(c.inputs, "creationData", "sourceResourceId"), sn)), None)
             if copy is not None:
                 s.dr_region = copy.inputs.get("location")
                 s.dr_resource_group = copy.inputs.get("resourceGroupName")
@@ -450,7 +425,7 @@ def build(resources: list[Registration], stack: str = "", pairs: Optional[dict[s
         wname = (iv.inputs.get("tags") or {}).get("dr-workload")
         if wname in workloads:
             targets = [(t.get("name"), _num(t.get("regionalReplicaCount")), t.get("storageAccountType"))
-                       for t in _get(iv.inputs, "publishingProfile", "targetRegions") or []]
+                       for t in get(iv.inputs, "publishingProfile", "targetRegions") or []]
             workloads[wname].image = Image(
                 gallery=iv.inputs.get("galleryName"), resource_group=iv.inputs.get("resourceGroupName"),
                 definition=iv.inputs.get("galleryImageName"), version=iv.inputs.get("galleryImageVersionName"),
@@ -461,14 +436,14 @@ def build(resources: list[Registration], stack: str = "", pairs: Optional[dict[s
         if (sa.inputs.get("tags") or {}).get("dr-purpose") == "configuration-backup":
             containers = [c.inputs.get("containerName") for c in by_type.get(T_CONTAINER, [])
                           if c.inputs.get("accountName") == sa.inputs.get("accountName")]
-            config_store = ConfigStore(account=sa.inputs.get("accountName"), sku=_get(sa.inputs, "sku", "name"),
+            config_store = ConfigStore(account=sa.inputs.get("accountName"), sku=get(sa.inputs, "sku", "name"),
                                        location=sa.inputs.get("location"), containers=containers)
     if pairs is None:
-        pairs = _pairs()
+        pairs = pack_facts.region_pairs()
     security, locks = _security(by_type, refers)
     return Model(stack=stack, workloads=list(workloads.values()), vaults=vaults, config_store=config_store,
                  pairs=pairs, security=security, locks=locks,
-                 site_recovery=report_asr.extract(resources, known))
+                 site_recovery=site_recovery.extract(resources, known))
 
 
 @dataclass
@@ -495,14 +470,14 @@ def _security(by_type: dict[str, list[Registration]], refers: Any) -> tuple[list
         props = v.inputs.get("properties") or {}
         vs = VaultSecurity(
             vault=v.inputs.get("vaultName", v.outputs.get("name")), resource_group=v.inputs.get("resourceGroupName"),
-            cross_subscription_restore=_get(props, "restoreSettings", "crossSubscriptionRestoreSettings",
+            cross_subscription_restore=get(props, "restoreSettings", "crossSubscriptionRestoreSettings",
                                             "crossSubscriptionRestoreState"),
-            cmk_key=_get(props, "encryption", "keyVaultProperties", "keyUri"),
+            cmk_key=get(props, "encryption", "keyVaultProperties", "keyUri"),
             public_network_access=props.get("publicNetworkAccess"))
         for proxy in by_type.get(T_PROXY, []):
             if refers(proxy, proxy.inputs.get("vaultName"), v) or (
                     known(proxy.inputs.get("vaultName")) and proxy.inputs.get("vaultName") == vs.vault):
-                gid = _get(proxy.inputs, "properties", "resourceGuardResourceId")
+                gid = get(proxy.inputs, "properties", "resourceGuardResourceId")
                 guard = next((g for g in by_type.get(T_GUARD, []) if refers(proxy, gid, g)), None)
                 vs.guard = gid if known(gid) or guard is None else \
                     f"{show(guard.inputs.get('resourceGuardsName'))} in {show(guard.inputs.get('resourceGroupName'))}"
@@ -535,32 +510,13 @@ def _security(by_type: dict[str, list[Registration]], refers: Any) -> tuple[list
     return out, locks
 
 
-#: The pack's generated Azure facts (plain data written from components/facts.py by tools/genfacts.py): the
-#: report reads the region pairs there, never from components/ (docs/DESIGN.md).
-PACK_FACTS = Path(__file__).resolve().parent.parent / "policies" / "azdr_policies" / "facts.py"
-
-
-def pack_facts(path: Path = PACK_FACTS) -> types.ModuleType:
-    """The pack's generated facts module, loaded by file (it imports nothing; the pack is not imported)."""
-    spec = importlib.util.spec_from_file_location("_azdr_pack_facts", path)
-    if spec is None or spec.loader is None or not path.is_file():
-        raise PostureError(f"{path}: the policy pack's generated facts are missing (run `python -m tools.genfacts`)")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _pairs() -> dict[str, str]:
-    return dict(pack_facts().REGION_PAIRS)
-
-
 def cross_region_achieved(vault: Any) -> Optional[int]:
     """The cross-region RPO Azure Backup achieves: the vault's secondary copy when the vault is GeoRedundant with
     cross-region restore (only the day's last backup reaches the vault tier, plus geo-replication lag: the pack
     facts' CROSS_REGION_RPO_HOURS). None otherwise. Restore-point/snapshot copies are not counted (the safe
     side): they are taken only when `pulumi up` runs, and no schedule is declared."""
     if vault is not None and vault.redundancy == "GeoRedundant" and vault.cross_region_restore == "Enabled":
-        return int(pack_facts().CROSS_REGION_RPO_HOURS)
+        return pack_facts.cross_region_rpo_hours()
     return None
 
 
@@ -698,7 +654,7 @@ def workload_summary(m: Model, w: Workload) -> dict[str, Any]:
             "members": avs.members if avs else 0,
         },
         "gaps": gaps,
-        **({"siteRecovery": report_asr.summary(asr, show)} if asr is not None else {}),
+        **({"siteRecovery": site_recovery.summary(asr, show)} if asr is not None else {}),
     }
 
 
