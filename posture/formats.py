@@ -12,10 +12,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .capture import SECRET_SIG, SIG_KEY, UNKNOWN, Registration
+from .capture import REDACTED, SECRET_SIG, SIG_KEY, UNKNOWN, Registration
 from .errors import PostureError
 
-REDACTED = "[secret]"
 
 
 def _redact(value: Any, where: str = "") -> Any:

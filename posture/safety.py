@@ -19,11 +19,10 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from .capture import SECRET_SIG, SIG_KEY, Registration
+from .capture import REDACTED, SECRET_SIG, SIG_KEY, Registration
 from .errors import PostureError, one_line
 from .results import PackInfo, Violation
 
-REDACTED = "[secret]"
 MIN_SECRET_LEN = 3
 """Shorter secret values are not searched for (they would blank out ordinary words)."""
 GUARDS = ("rule-evaluation-failed", "stack-rule-evaluation-failed")

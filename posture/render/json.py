@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..capture import SECRET_SIG, SIG_KEY
+from ..capture import REDACTED, SECRET_SIG, SIG_KEY
 from ..results import Result, tree_order
 
 
@@ -15,7 +15,7 @@ def redact_secrets(value: Any) -> Any:
     """Secret-wrapped values (`{sig: secret, value}`) as "[secret]": output never shows a secret's value."""
     if isinstance(value, dict):
         if value.get(SIG_KEY) == SECRET_SIG:
-            return "[secret]"
+            return REDACTED
         return {k: redact_secrets(v) for k, v in value.items()}
     if isinstance(value, list):
         return [redact_secrets(v) for v in value]
