@@ -16,7 +16,7 @@ from ..facts import DATA_ONLY_DISK_SKUS, MAX_DISK_GB, MAX_V2_DISK_GB, UNMANAGED_
 from .inputs import ASR_CRASH_CONSISTENT_MINUTES, ASR_MAX_MULTI_VM_GROUP, ImageInput, LOCATION_KEY, MAX_BACKED_UP_DATA_DISKS, NAMESPACE, OS_DISK_SKUS, ProgramConfig, VaultInput, WorkloadInput
 from .errors import ConfigError, _MISSING, _Shown, _problem, _pydantic_problems
 from .resolved import DataDisk, SiteRecovery, StackConfig, Vault, Workload, vault_posture
-from .tiers import TIERS
+from .tiers import TIERS, TierPreset
 from .backup_plan import _backup_plan
 
 
@@ -46,22 +46,22 @@ def _resolve_dr(path: str, region: str, explicit: str | None, problems: list[str
     return pair
 
 
-def _resolve_workload(name: str, w: WorkloadInput, cfg: ProgramConfig, location: str, stack_dr: str | None,
-                      problems: list[str]) -> Workload | None:
-    p = f"workloads.{name}"
-    start = len(problems)
-    t = TIERS[w.tier]
+def _workload_regions(p: str, w: WorkloadInput, location: str, stack_dr: str | None,
+                      problems: list[str]) -> tuple[str, str | None]:
+    """The workload's region (its own or the stack's) and its DR region (explicit, the stack's, or the pair)."""
     region = w.region if w.region is not None else location
-    dr_region = None
     if w.region is not None and not facts.is_known_region(w.region):
         problems.append(_region_problem(f"{p}.region", w.region))
-    else:
-        if w.dr_region is not None:
-            dr_region = _resolve_dr(f"{p}.drRegion", region, w.dr_region, problems)
-        elif region == location:
-            dr_region = stack_dr  # None: already reported on drRegion
-        else:
-            dr_region = _resolve_dr(f"{p}.drRegion", region, None, problems)
+        return region, None
+    if w.dr_region is not None:
+        return region, _resolve_dr(f"{p}.drRegion", region, w.dr_region, problems)
+    if region == location:
+        return region, stack_dr  # None: already reported on drRegion
+    return region, _resolve_dr(f"{p}.drRegion", region, None, problems)
+
+
+def _availability(p: str, w: WorkloadInput, t: TierPreset, problems: list[str]) -> tuple[bool, int]:
+    """High availability and the VM count, tier preset merged: an availability set needs 2 VMs."""
     ha = w.high_availability if w.high_availability is not None else t.high_availability
     vm_count = w.vm_count if w.vm_count is not None else t.vm_count
     if ha and vm_count < 2:
@@ -69,6 +69,12 @@ def _resolve_workload(name: str, w: WorkloadInput, cfg: ProgramConfig, location:
             f"{p}.vmCount", vm_count,
             "a high-availability workload needs at least 2 VMs in its availability set"
             " (set vmCount to 2 or more, or highAvailability: false)"))
+    return ha, vm_count
+
+
+def _disk_sku(p: str, w: WorkloadInput, t: TierPreset, region: str, problems: list[str]) -> str:
+    """The default disk SKU, tier preset merged and chosen by the region's capabilities (managed disks only;
+    the tier's ZRS default becomes LRS in a region without availability zones)."""
     if not w.managed_disks:
         problems.append(_problem(
             f"{p}.managedDisks", False,
@@ -82,15 +88,24 @@ def _resolve_workload(name: str, w: WorkloadInput, cfg: ProgramConfig, location:
             problems.append(_problem(f"{p}.diskSku", disk_sku,
                                      f"a locally redundant SKU: {region} has no availability zones, so no ZRS disks"
                                      " (https://learn.microsoft.com/azure/reliability/regions-list)"))
-    if w.os_disk_sku is not None:
-        os_sku = w.os_disk_sku
-        if os_sku in DATA_ONLY_DISK_SKUS:
-            problems.append(_problem(
-                f"{p}.osDiskSku", os_sku,
-                "one of " + ", ".join(f'"{s}"' for s in OS_DISK_SKUS)
-                + ": Premium SSD v2 and Ultra disks can only be data disks"))
-    else:
-        os_sku = "Premium_LRS" if disk_sku in DATA_ONLY_DISK_SKUS else disk_sku
+    return disk_sku
+
+
+def _os_disk_sku(p: str, w: WorkloadInput, disk_sku: str, problems: list[str]) -> str:
+    """The OS disk SKU: explicit (never a data-only SKU), else the disk SKU (Premium_LRS for a data-only one)."""
+    if w.os_disk_sku is None:
+        return "Premium_LRS" if disk_sku in DATA_ONLY_DISK_SKUS else disk_sku
+    if w.os_disk_sku in DATA_ONLY_DISK_SKUS:
+        problems.append(_problem(
+            f"{p}.osDiskSku", w.os_disk_sku,
+            "one of " + ", ".join(f'"{s}"' for s in OS_DISK_SKUS)
+            + ": Premium SSD v2 and Ultra disks can only be data disks"))
+    return w.os_disk_sku
+
+
+def _data_disks(p: str, w: WorkloadInput, disk_sku: str, ha: bool, problems: list[str]) -> list[DataDisk]:
+    """The data disks (SKU defaulted to the disk SKU): unique LUNs, Azure's size limits, no data-only SKU on
+    a high-availability workload, at most 32 disks when they are backed up."""
     data_disks = []
     seen_luns: set[int] = set()
     for i, d in enumerate(w.data_disks):
@@ -115,18 +130,27 @@ def _resolve_workload(name: str, w: WorkloadInput, cfg: ProgramConfig, location:
             f"{p}.dataDisks", _Shown(f"{len(w.data_disks)} disks"),
             f"at most {MAX_BACKED_UP_DATA_DISKS} data disks (Azure Backup supports up to 32 disks per VM,"
             " OS disk included)"))
+    return data_disks
+
+
+def _check_backup_scope(p: str, w: WorkloadInput, luns: set[int], problems: list[str]) -> None:
+    """``backupDataDiskLuns``: a non-empty list of the workload's LUNs with selectedDataDisks, else unset."""
     if w.backup_scope == "selectedDataDisks":
         if not w.backup_data_disk_luns:
             problems.append(_problem(f"{p}.backupDataDiskLuns", [],
                                      "a non-empty list of data-disk LUNs when backupScope is selectedDataDisks"))
         for lun in w.backup_data_disk_luns:
-            if lun not in seen_luns:
+            if lun not in luns:
                 problems.append(_problem(f"{p}.backupDataDiskLuns", lun,
                                          "a LUN of one of the workload's dataDisks: "
-                                         + (", ".join(str(x) for x in sorted(seen_luns)) or "none defined")))
+                                         + (", ".join(str(x) for x in sorted(luns)) or "none defined")))
     elif w.backup_data_disk_luns:
         problems.append(_problem(f"{p}.backupDataDiskLuns", w.backup_data_disk_luns,
                                  'only with backupScope "selectedDataDisks"'))
+
+
+def _check_image_and_login(p: str, w: WorkloadInput, problems: list[str]) -> None:
+    """Image, custom image, Trusted Launch and authentication agree with each other."""
     if w.image is not None and w.custom_image is not None:
         problems.append(_problem(f"{p}.customImage", _Shown("set together with image"),
                                  "either image or customImage, not both"))
@@ -142,6 +166,12 @@ def _resolve_workload(name: str, w: WorkloadInput, cfg: ProgramConfig, location:
     if w.custom_image is not None and w.custom_image.os_type == "Windows" and w.authentication == "ssh":
         problems.append(_problem(f"{p}.authentication", "ssh",
                                  '"password" for a Windows image (Azure sets up SSH keys only on Linux)'))
+
+
+def _placement(p: str, w: WorkloadInput, region: str, ha: bool, data_disks: list[DataDisk],
+               problems: list[str]) -> tuple[int, int | None]:
+    """Fault domains (the region's maximum by default) and the zone (zone 1 for a non-HA workload with
+    Premium SSD v2 / Ultra data disks, which attach only to zonal VMs)."""
     max_fd = facts.max_fault_domains(region)
     fault_domains = w.availability_set.fault_domains or max_fd
     if fault_domains > max_fd:
@@ -154,6 +184,11 @@ def _resolve_workload(name: str, w: WorkloadInput, cfg: ProgramConfig, location:
     zone = w.zone
     if zone is None and not ha and any(d.sku in DATA_ONLY_DISK_SKUS for d in data_disks):
         zone = 1  # PremiumV2_LRS / UltraSSD_LRS disks attach only to zonal VMs
+    return fault_domains, zone
+
+
+def _network(p: str, w: WorkloadInput, problems: list[str]) -> tuple[str, str]:
+    """The address space and subnet prefix (defaults 10.10.0.0/16, 10.10.1.0/24), or an existing subnet."""
     net = w.network
     address_space, subnet_prefix = net.address_space or "10.10.0.0/16", net.subnet_prefix or "10.10.1.0/24"
     if net.existing_subnet_id is not None and (net.address_space or net.subnet_prefix):
@@ -165,21 +200,26 @@ def _resolve_workload(name: str, w: WorkloadInput, cfg: ProgramConfig, location:
         if space is not None and subnet is not None and not subnet.subnet_of(space):
             problems.append(_problem(f"{p}.network.subnetPrefix", subnet_prefix,
                                      f"a CIDR inside addressSpace {address_space}"))
+    return address_space, subnet_prefix
+
+
+def _rpo(name: str, w: WorkloadInput, t: TierPreset, problems: list[str]) -> int | None:
+    """The in-region RPO, tier preset merged; None (problem appended) under what Azure Backup reaches."""
     rpo = w.rpo_hours if w.rpo_hours is not None else t.rpo_hours
     if rpo < 4:
         problems.append(_problem(
-            f"{p}.rpoHours", rpo,
+            f"workloads.{name}.rpoHours", rpo,
             "at least 4: Azure Backup for VMs backs up at most every 4 hours; for a tighter RPO use"
             " application replication (e.g. SQL Server Always On) and consistent snapshots"
             f" (workloads.{name}.consistentSnapshots), then set rpoHours to 4 or more"))
         return None
-    disk_skus = {os_sku, *(d.sku for d in data_disks)}
-    plan = _backup_plan(name, w, t, cfg.name_prefix, rpo, disk_skus, problems)
-    site_recovery = _resolve_site_recovery(name, w, cfg, region, dr_region, data_disks, address_space,
-                                           subnet_prefix, problems)
-    if len(problems) > start or plan is None or dr_region is None:
-        return None
-    tags = {
+    return rpo
+
+
+def _workload_tags(name: str, w: WorkloadInput, cfg: ProgramConfig, ha: bool, rpo: int,
+                   site_recovery: SiteRecovery | None) -> dict[str, str]:
+    """The stack's and the workload's tags, then the dr-* tags the pack reads."""
+    return {
         **cfg.tags,
         **w.tags,
         "dr-workload": name,
@@ -188,6 +228,32 @@ def _resolve_workload(name: str, w: WorkloadInput, cfg: ProgramConfig, location:
         "dr-rpo-hours": str(rpo),
         **({"dr-site-recovery": site_recovery.target_region} if site_recovery is not None else {}),
     }
+
+
+def _resolve_workload(name: str, w: WorkloadInput, cfg: ProgramConfig, location: str, stack_dr: str | None,
+                      problems: list[str]) -> Workload | None:
+    """One workload resolved in named steps (each appends its problems, in this order), or None on a problem."""
+    p = f"workloads.{name}"
+    start = len(problems)
+    t = TIERS[w.tier]
+    region, dr_region = _workload_regions(p, w, location, stack_dr, problems)
+    ha, vm_count = _availability(p, w, t, problems)
+    disk_sku = _disk_sku(p, w, t, region, problems)
+    os_sku = _os_disk_sku(p, w, disk_sku, problems)
+    data_disks = _data_disks(p, w, disk_sku, ha, problems)
+    _check_backup_scope(p, w, {d.lun for d in data_disks}, problems)
+    _check_image_and_login(p, w, problems)
+    fault_domains, zone = _placement(p, w, region, ha, data_disks, problems)
+    address_space, subnet_prefix = _network(p, w, problems)
+    rpo = _rpo(name, w, t, problems)
+    if rpo is None:
+        return None
+    disk_skus = {os_sku, *(d.sku for d in data_disks)}
+    plan = _backup_plan(name, w, t, cfg.name_prefix, rpo, disk_skus, problems)
+    site_recovery = _resolve_site_recovery(name, w, cfg, region, dr_region, data_disks, address_space,
+                                           subnet_prefix, problems)
+    if len(problems) > start or plan is None or dr_region is None:
+        return None
     return Workload(
         name=name, tier=w.tier, description=w.description, region=region, dr_region=dr_region,
         dr_region_is_pair=facts.paired_region(region) == dr_region,
@@ -196,13 +262,14 @@ def _resolve_workload(name: str, w: WorkloadInput, cfg: ProgramConfig, location:
         os_disk_sku=os_sku, os_disk_size_gb=w.os_disk_size_gb, data_disks=data_disks,
         trusted_launch=w.trusted_launch, authentication=w.authentication, admin_username=w.admin_username,
         ssh_public_key=w.ssh_public_key, public_ip=w.public_ip,
-        zone=str(zone) if zone is not None else None, existing_subnet_id=net.existing_subnet_id,
+        zone=str(zone) if zone is not None else None, existing_subnet_id=w.network.existing_subnet_id,
         address_space=address_space, subnet_prefix=subnet_prefix,
         fault_domains=fault_domains, update_domains=w.availability_set.update_domains,
         resource_group_name=w.resource_group.name or f"rg-{cfg.name_prefix}-{name}",
         resource_group_existing=w.resource_group.existing, rpo_hours=rpo, backup=plan,
         backup_scope=w.backup_scope, backup_data_disk_luns=list(w.backup_data_disk_luns),
-        consistent_snapshots=w.consistent_snapshots, site_recovery=site_recovery, tags=tags,
+        consistent_snapshots=w.consistent_snapshots, site_recovery=site_recovery,
+        tags=_workload_tags(name, w, cfg, ha, rpo, site_recovery),
     )
 
 
