@@ -13,9 +13,9 @@ from pydantic import ValidationError
 
 from .. import facts
 from ..facts import DATA_ONLY_DISK_SKUS, MAX_DISK_GB, MAX_V2_DISK_GB, UNMANAGED_DISK_RETIREMENT
-from .inputs import ASR_CRASH_CONSISTENT_MINUTES, ASR_MAX_MULTI_VM_GROUP, ImageInput, LOCATION_KEY, MAX_BACKED_UP_DATA_DISKS, NAMESPACE, OS_DISK_SKUS, ProgramConfig, VaultInput, WorkloadInput
+from .inputs import ASR_CRASH_CONSISTENT_MINUTES, ASR_MAX_MULTI_VM_GROUP, ImageInput, LOCATION_KEY, MAX_BACKED_UP_DATA_DISKS, NAMESPACE, OS_DISK_SKUS, ProgramConfig, SiteRecoveryInput, VaultInput, WorkloadInput
 from .errors import ConfigError, _MISSING, _Shown, _problem, _pydantic_problems
-from .resolved import DataDisk, SiteRecovery, StackConfig, Vault, Workload, vault_posture
+from .resolved import DataDisk, SiteRecovery, StackConfig, Vault, Workload, vault_posture, vault_resource_group_name
 from .tiers import TIERS, TierPreset
 from .backup_plan import _backup_plan
 
@@ -60,10 +60,15 @@ def _workload_regions(p: str, w: WorkloadInput, location: str, stack_dr: str | N
     return region, _resolve_dr(f"{p}.drRegion", region, None, problems)
 
 
+def _vm_count(w: WorkloadInput) -> int:
+    """The workload's VM count, its tier's by default."""
+    return w.vm_count if w.vm_count is not None else TIERS[w.tier].vm_count
+
+
 def _availability(p: str, w: WorkloadInput, t: TierPreset, problems: list[str]) -> tuple[bool, int]:
     """High availability and the VM count, tier preset merged: an availability set needs 2 VMs."""
     ha = w.high_availability if w.high_availability is not None else t.high_availability
-    vm_count = w.vm_count if w.vm_count is not None else t.vm_count
+    vm_count = _vm_count(w)
     if ha and vm_count < 2:
         problems.append(_problem(
             f"{p}.vmCount", vm_count,
@@ -195,11 +200,7 @@ def _network(p: str, w: WorkloadInput, problems: list[str]) -> tuple[str, str]:
         problems.append(_problem(f"{p}.network.existingSubnetId", net.existing_subnet_id,
                                  "either existingSubnetId or addressSpace/subnetPrefix, not both"))
     else:
-        space = _cidr(f"{p}.network.addressSpace", address_space, problems)
-        subnet = _cidr(f"{p}.network.subnetPrefix", subnet_prefix, problems)
-        if space is not None and subnet is not None and not subnet.subnet_of(space):
-            problems.append(_problem(f"{p}.network.subnetPrefix", subnet_prefix,
-                                     f"a CIDR inside addressSpace {address_space}"))
+        _check_subnet_in_space(f"{p}.network", address_space, subnet_prefix, problems)
     return address_space, subnet_prefix
 
 
@@ -273,15 +274,9 @@ def _resolve_workload(name: str, w: WorkloadInput, cfg: ProgramConfig, location:
     )
 
 
-def _resolve_site_recovery(name: str, w: WorkloadInput, cfg: ProgramConfig, region: str, dr_region: str | None,
-                           data_disks: list[DataDisk], address_space: str, subnet_prefix: str,
-                           problems: list[str]) -> SiteRecovery | None:
-    """The workload's ``siteRecovery`` resolved, problems appended (Azure's A2A limits, see the constants)."""
-    sr = w.site_recovery
-    if sr is None:
-        return None
-    p = f"workloads.{name}.siteRecovery"
-    start = len(problems)
+def _site_recovery_target(p: str, sr: SiteRecoveryInput, region: str, dr_region: str | None,
+                          problems: list[str]) -> str | None:
+    """The region Site Recovery replicates to: ``targetRegion``, else the workload's DR region; never the source."""
     target = sr.target_region if sr.target_region is not None else dr_region
     if sr.target_region is not None and not facts.is_known_region(sr.target_region):
         problems.append(_region_problem(f"{p}.targetRegion", sr.target_region))
@@ -290,6 +285,13 @@ def _resolve_site_recovery(name: str, w: WorkloadInput, cfg: ProgramConfig, regi
         problems.append(_problem(f"{p}.targetRegion", target, f'a region other than the source region "{region}":'
                                  " Site Recovery replicates to another region (and its vault must not be in the"
                                  " source region)"))
+    return target
+
+
+def _check_site_recovery_limits(p: str, sr: SiteRecoveryInput, cfg: ProgramConfig, data_disks: list[DataDisk],
+                                problems: list[str]) -> None:
+    """Azure's A2A limits: app-consistent frequency within retention, the multi-VM group size, a zone or an
+    availability set (not both), no Ultra disks."""
     if sr.app_consistent_frequency_hours > 0 and sr.app_consistent_frequency_hours > sr.recovery_point_retention_hours:
         problems.append(_problem(f"{p}.appConsistentFrequencyHours", sr.app_consistent_frequency_hours,
                                  f"at most recoveryPointRetentionHours ({sr.recovery_point_retention_hours}):"
@@ -297,8 +299,7 @@ def _resolve_site_recovery(name: str, w: WorkloadInput, cfg: ProgramConfig, regi
     if sr.multi_vm_group is not None:
         members = [n for n, other in cfg.workloads.items()
                    if other.site_recovery is not None and other.site_recovery.multi_vm_group == sr.multi_vm_group]
-        total = sum((o.vm_count if o.vm_count is not None else TIERS[o.tier].vm_count)
-                    for o in (cfg.workloads[n] for n in members))
+        total = sum(_vm_count(cfg.workloads[n]) for n in members)
         if total > ASR_MAX_MULTI_VM_GROUP:
             problems.append(_problem(f"{p}.multiVmGroup", sr.multi_vm_group,
                                      f"a group of at most {ASR_MAX_MULTI_VM_GROUP} VMs (multi-VM consistency); this"
@@ -312,6 +313,12 @@ def _resolve_site_recovery(name: str, w: WorkloadInput, cfg: ProgramConfig, regi
             problems.append(_problem(f"{p}", _Shown(f"dataDisks[{i}] UltraSSD_LRS"),
                                      "no Ultra disks: Site Recovery cannot replicate them; use Premium SSD or"
                                      " remove siteRecovery"))
+
+
+def _site_recovery_networks(p: str, sr: SiteRecoveryInput, address_space: str, subnet_prefix: str,
+                            problems: list[str]) -> tuple[str, str | None, str, str | None]:
+    """The failover network (the workload's by default) and the test-failover network (the failover one by
+    default): address space and subnet prefix of each, the subnet inside its space."""
     net_space = sr.target_network.address_space or address_space
     net_subnet = sr.target_network.subnet_prefix or (subnet_prefix if sr.target_network.address_space is None
                                                       else None)
@@ -322,10 +329,24 @@ def _resolve_site_recovery(name: str, w: WorkloadInput, cfg: ProgramConfig, regi
             problems.append(_problem(f"{p}.{key}.subnetPrefix", _MISSING,
                                      "a subnet prefix inside the addressSpace set here"))
             continue
-        a = _cidr(f"{p}.{key}.addressSpace", space, problems)
-        b = _cidr(f"{p}.{key}.subnetPrefix", subnet, problems)
-        if a is not None and b is not None and not b.subnet_of(a):
-            problems.append(_problem(f"{p}.{key}.subnetPrefix", subnet, f"a CIDR inside addressSpace {space}"))
+        _check_subnet_in_space(f"{p}.{key}", space, subnet, problems)
+    return net_space, net_subnet, test_space, test_subnet
+
+
+def _resolve_site_recovery(name: str, w: WorkloadInput, cfg: ProgramConfig, region: str, dr_region: str | None,
+                           data_disks: list[DataDisk], address_space: str, subnet_prefix: str,
+                           problems: list[str]) -> SiteRecovery | None:
+    """The workload's ``siteRecovery`` resolved in steps (target, Azure's A2A limits, networks), problems
+    appended; None without ``siteRecovery`` or on a problem."""
+    sr = w.site_recovery
+    if sr is None:
+        return None
+    p = f"workloads.{name}.siteRecovery"
+    start = len(problems)
+    target = _site_recovery_target(p, sr, region, dr_region, problems)
+    _check_site_recovery_limits(p, sr, cfg, data_disks, problems)
+    net_space, net_subnet, test_space, test_subnet = _site_recovery_networks(p, sr, address_space, subnet_prefix,
+                                                                            problems)
     if len(problems) > start or target is None:
         return None
     cache_sku = sr.cache_storage.sku or ("Standard_ZRS" if facts.has_zones(region)
@@ -352,6 +373,14 @@ def _cidr(path: str, value: str, problems: list[str]):
     except ValueError:
         problems.append(_problem(path, value, 'an IPv4 CIDR block such as "10.10.0.0/16" (host bits zero)'))
         return None
+
+
+def _check_subnet_in_space(path: str, space: str, subnet: str, problems: list[str]) -> None:
+    """``<path>.addressSpace`` and ``<path>.subnetPrefix`` are CIDR blocks, the subnet inside the space."""
+    a = _cidr(f"{path}.addressSpace", space, problems)
+    b = _cidr(f"{path}.subnetPrefix", subnet, problems)
+    if a is not None and b is not None and not b.subnet_of(a):
+        problems.append(_problem(f"{path}.subnetPrefix", subnet, f"a CIDR inside addressSpace {space}"))
 
 
 def _resolve_vault(v: VaultInput, problems: list[str]) -> Vault:
@@ -409,7 +438,8 @@ _SUBNET_ID = re.compile(r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/M
 def _check_security(cfg: ProgramConfig, location: str, problems: list[str]) -> None:
     """Cross-key checks of ``security`` and ``monitoring`` (issue 15)."""
     vault_regions = sorted({w.region or location for w in cfg.workloads.values()})
-    vault_rgs = {r: cfg.vault.existing_resource_groups.get(r, f"rg-{cfg.name_prefix}-backup-{r}") for r in vault_regions}
+    vault_rgs = {r: vault_resource_group_name(cfg.vault.existing_resource_groups, cfg.name_prefix, r)
+                 for r in vault_regions}
     g = cfg.security.resource_guard
     if g is not None:
         p = "security.resourceGuard"
@@ -590,7 +620,7 @@ def _up_problems(cfg: ProgramConfig, vault: Vault, workloads: dict[str, Workload
     """What Azure or Pulumi would refuse at `up` (components/config/checks.py, issue 13)."""
     from .checks import Described, stack_problems
 
-    vault_groups = [(r, vault.existing_resource_groups.get(r, f"rg-{cfg.name_prefix}-backup-{r}"))
+    vault_groups = [(r, vault_resource_group_name(vault.existing_resource_groups, cfg.name_prefix, r))
                     for r in sorted({w.region for w in workloads.values()})]
     return [_problem(path, _Shown(value) if isinstance(value, Described) else value, allowed)
             for path, value, allowed in stack_problems(cfg.tags, workloads, vault_groups)]

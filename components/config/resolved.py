@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
@@ -168,7 +169,7 @@ class StackConfig(_Resolved):
 
     def vault_resource_group_name(self, region: str) -> str:
         """Name of the resource group holding the vault of ``region``."""
-        return self.vault.existing_resource_groups.get(region, f"rg-{self.name_prefix}-backup-{region}")
+        return vault_resource_group_name(self.vault.existing_resource_groups, self.name_prefix, region)
 
     def vault_name(self, region: str) -> str:
         """Name of the Recovery Services vault of ``region`` (2-50 chars, letters, digits, '-')."""
@@ -196,6 +197,12 @@ class StackConfig(_Resolved):
     def site_recovery_resource_group_name(self, target_region: str) -> str:
         """Resource group of the ASR vault of ``target_region``."""
         return f"rg-{self.name_prefix}-asr-{target_region}"
+def vault_resource_group_name(existing: Mapping[str, str], name_prefix: str, region: str) -> str:
+    """The resource group of ``region``'s vault: ``vault.existingResourceGroups`` or ``rg-<prefix>-backup-<region>``
+    (the one place the name is made: config checks and :meth:`StackConfig.vault_resource_group_name`)."""
+    return existing.get(region, f"rg-{name_prefix}-backup-{region}")
+
+
 def vault_posture(v: Vault, region: str) -> Vault:
     """The vault posture for ``region``. A region without an Azure pair has no geo-redundant storage and no
     cross-region restore ("Regions without a pair will not have geo-redundant storage (GRS)",
