@@ -47,6 +47,14 @@ TierName = Literal["database", "cluster", "app-server", "reporting", "critical-d
 MAX_DAILY, MAX_WEEKLY = facts.MAX_DAILY_RETENTION, facts.MAX_WEEKLY_RETENTION
 MAX_MONTHLY, MAX_YEARLY = facts.MAX_MONTHLY_RETENTION, facts.MAX_YEARLY_RETENTION
 MIN_DAILY = facts.MIN_DAILY_RETENTION_DAYS
+#: Azure's range of each retention count: the RetentionInput fields' constraints and backup_plan's plan check.
+RETENTION_RANGES: dict[str, tuple[int, int]] = {
+    "daily_days": (MIN_DAILY, MAX_DAILY), "weekly_weeks": (0, MAX_WEEKLY),
+    "monthly_months": (0, MAX_MONTHLY), "yearly_years": (0, MAX_YEARLY),
+}
+#: A backup time or hourly window start: "HH:MM" UTC on a :00 or :30 boundary (the workload field's pattern and
+#: backup_plan's plan check).
+START_TIME_PATTERN = r"^([01][0-9]|2[0-3]):(00|30)$"
 #: The OS disk counts toward Azure Backup's disks per VM.
 MAX_BACKED_UP_DATA_DISKS = facts.MAX_BACKED_UP_DISKS_PER_VM - 1
 
@@ -79,17 +87,21 @@ class _Input(BaseModel):
     )
 
 
+def _retention_field(description: str, name: str, note: str = " (Azure's maximum)") -> Any:
+    lo, hi = RETENTION_RANGES[name]
+    return _f(description, None, ge=lo, le=hi, allowed=f"an integer from {lo} to {hi}{note}")
+
+
 class RetentionInput(_Input):
     """How long recovery points are kept, per granularity (0 = not kept at that granularity)."""
 
-    daily_days: int | None = _f("Days each daily recovery point is kept (tier default).", None, ge=MIN_DAILY,
-                                le=MAX_DAILY, allowed=f"an integer from {MIN_DAILY} to {MAX_DAILY}")
-    weekly_weeks: int | None = _f("Weeks the Sunday recovery point is kept; 0 = none.", None, ge=0,
-                                  le=MAX_WEEKLY, allowed=f"an integer from 0 to {MAX_WEEKLY} (Azure's maximum)")
-    monthly_months: int | None = _f("Months the first-Sunday-of-month point is kept; 0 = none.", None, ge=0,
-                                    le=MAX_MONTHLY, allowed=f"an integer from 0 to {MAX_MONTHLY} (Azure's maximum)")
-    yearly_years: int | None = _f("Years the first-Sunday-of-January point is kept; 0 = none.", None, ge=0,
-                                  le=MAX_YEARLY, allowed=f"an integer from 0 to {MAX_YEARLY} (Azure's maximum)")
+    daily_days: int | None = _retention_field("Days each daily recovery point is kept (tier default).",
+                                              "daily_days", "")
+    weekly_weeks: int | None = _retention_field("Weeks the Sunday recovery point is kept; 0 = none.", "weekly_weeks")
+    monthly_months: int | None = _retention_field("Months the first-Sunday-of-month point is kept; 0 = none.",
+                                                  "monthly_months")
+    yearly_years: int | None = _retention_field("Years the first-Sunday-of-January point is kept; 0 = none.",
+                                                "yearly_years")
 
 
 class ImageInput(_Input):
@@ -292,10 +304,12 @@ class WorkloadInput(_Input):
                                           ge=1, le=V2_INSTANT_RESTORE_MAX, allowed="an integer from 1 to 30")
     backup_start_time_utc: str | None = _f(
         'Backup time (daily) or window start (hourly), "HH:MM" UTC on :00 or :30 (default 22:00 daily,'
-        ' 04:00 hourly).', None, pattern=r"^([01][0-9]|2[0-3]):(00|30)$",
+        ' 04:00 hourly).', None, pattern=START_TIME_PATTERN,
         allowed='"HH:MM" (UTC) on a :00 or :30 boundary')
-    backup_window_hours: int | None = _f("Hourly backup window length in hours (default 20).", None,
-                                         ge=4, le=23, allowed="an integer from 4 to 23")
+    backup_window_hours: int | None = _f(
+        "Hourly backup window length in hours (default 20).", None, ge=facts.HOURLY_WINDOW_MIN_HOURS,
+        le=facts.HOURLY_WINDOW_MAX_HOURS,
+        allowed=f"an integer from {facts.HOURLY_WINDOW_MIN_HOURS} to {facts.HOURLY_WINDOW_MAX_HOURS}")
     backup_scope: Literal["allDisks", "osDiskOnly", "selectedDataDisks"] = _f(
         "Which disks Azure Backup protects.", "allDisks")
     backup_data_disk_luns: list[int] = _f("Data-disk LUNs backed up with backupScope selectedDataDisks.", [])

@@ -17,7 +17,7 @@ from .inputs import ASR_CRASH_CONSISTENT_MINUTES, ASR_MAX_MULTI_VM_GROUP, ImageI
 from .errors import ConfigError, _MISSING, _Shown, _problem, _pydantic_problems
 from .resolved import DataDisk, SiteRecovery, StackConfig, Vault, Workload, vault_posture, vault_resource_group_name
 from .tiers import TIERS, TierPreset
-from .backup_plan import _backup_plan
+from .backup_plan import MIN_RPO_HOURS, _backup_plan
 
 
 def _region_problem(path: str, value: str) -> str:
@@ -207,12 +207,12 @@ def _network(p: str, w: WorkloadInput, problems: list[str]) -> tuple[str, str]:
 def _rpo(name: str, w: WorkloadInput, t: TierPreset, problems: list[str]) -> int | None:
     """The in-region RPO, tier preset merged; None (problem appended) under what Azure Backup reaches."""
     rpo = w.rpo_hours if w.rpo_hours is not None else t.rpo_hours
-    if rpo < 4:
+    if rpo < MIN_RPO_HOURS:
         problems.append(_problem(
             f"workloads.{name}.rpoHours", rpo,
-            "at least 4: Azure Backup for VMs backs up at most every 4 hours; for a tighter RPO use"
-            " application replication (e.g. SQL Server Always On) and consistent snapshots"
-            f" (workloads.{name}.consistentSnapshots), then set rpoHours to 4 or more"))
+            f"at least {MIN_RPO_HOURS}: Azure Backup for VMs backs up at most every {MIN_RPO_HOURS} hours; for a"
+            " tighter RPO use application replication (e.g. SQL Server Always On) and consistent snapshots"
+            f" (workloads.{name}.consistentSnapshots), then set rpoHours to {MIN_RPO_HOURS} or more"))
         return None
     return rpo
 
