@@ -18,6 +18,7 @@ from .errors import ConfigError, _MISSING, _Shown, _problem, _pydantic_problems
 from .resolved import DataDisk, SiteRecovery, StackConfig, Vault, Workload, vault_posture, vault_resource_group_name
 from .tiers import TIERS, TierPreset
 from .backup_plan import MIN_RPO_HOURS, _backup_plan
+from .checks import stack_problems
 
 
 def _region_problem(path: str, value: str) -> str:
@@ -618,9 +619,7 @@ def parse_stack_config(raw: Mapping[str, Any], *, location: str | None, project:
 
 def _up_problems(cfg: ProgramConfig, vault: Vault, workloads: dict[str, Workload]) -> list[str]:
     """What Azure or Pulumi would refuse at `up` (components/config/checks.py, issue 13)."""
-    from .checks import Described, stack_problems
-
     vault_groups = [(r, vault_resource_group_name(vault.existing_resource_groups, cfg.name_prefix, r))
                     for r in sorted({w.region for w in workloads.values()})]
-    return [_problem(path, _Shown(value) if isinstance(value, Described) else value, allowed)
+    return [_problem(path, value, allowed)
             for path, value, allowed in stack_problems(cfg.tags, workloads, vault_groups)]
