@@ -52,6 +52,12 @@ RETENTION_RANGES: dict[str, tuple[int, int]] = {
     "daily_days": (MIN_DAILY, MAX_DAILY), "weekly_weeks": (0, MAX_WEEKLY),
     "monthly_months": (0, MAX_MONTHLY), "yearly_years": (0, MAX_YEARLY),
 }
+#: Storage account names (configuration backup, Site Recovery cache): 3-24 lower-case letters and digits.
+#: Source: https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules#microsoftstorage
+_STORAGE_ACCOUNT_NAME = {"pattern": r"^[a-z0-9]{3,24}$", "allowed": "3-24 lower-case letters and digits"}
+#: Workload names (config keys; they go into resource names), and what the error says when one does not match.
+WORKLOAD_NAME_PATTERN = r"^[a-z][a-z0-9-]{0,23}$"
+WORKLOAD_NAME_ALLOWED = "a workload name: 1-24 lower-case letters, digits or '-', starting with a letter"
 #: A backup time or hourly window start: "HH:MM" UTC on a :00 or :30 boundary (the workload field's pattern and
 #: backup_plan's plan check).
 START_TIME_PATTERN = r"^([01][0-9]|2[0-3]):(00|30)$"
@@ -213,7 +219,7 @@ class SiteRecoveryCacheInput(_Input):
     """The cache storage account ASR stages changes in, in the SOURCE region (one per source region)."""
 
     account_name: str | None = _f("Storage account name (default <namePrefix>asr + a hash of the stack).", None,
-                                  pattern=r"^[a-z0-9]{3,24}$", allowed="3-24 lower-case letters and digits")
+                                  **_STORAGE_ACCOUNT_NAME)
     sku: AsrCacheSku | None = _f("Standard_ZRS where the source region has availability zones (default there),"
                                  " else Standard_LRS; never geo-redundant.", None)
 
@@ -357,7 +363,7 @@ class ConfigBackupInput(_Input):
     enabled: bool = _f("Create the configuration-backup storage account.", True)
     sku: ConfigBackupSku = _f("Read-access geo-redundant SKU.", "Standard_RAGRS")
     account_name: str | None = _f("Storage account name (default <namePrefix>cfg + random suffix).", None,
-                                  pattern=r"^[a-z0-9]{3,24}$", allowed="3-24 lower-case letters and digits")
+                                  **_STORAGE_ACCOUNT_NAME)
     blob_soft_delete_days: int = _f("Days deleted blobs are kept.", 30, ge=1, le=365,
                                     allowed="an integer from 1 to 365")
     container_soft_delete_days: int = _f("Days deleted containers are kept.", 30, ge=1, le=365,
@@ -512,7 +518,7 @@ class MonitoringInput(_Input):
 class ProgramConfig(_Input):
     """The whole ``azure-iaas-dr`` namespace as written in ``Pulumi.<stack>.yaml``."""
 
-    workloads: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,23}$")], WorkloadInput] = _f(
+    workloads: dict[Annotated[str, Field(pattern=WORKLOAD_NAME_PATTERN)], WorkloadInput] = _f(
         "Workloads by name.", min_length=1, allowed="a map of at least one workload")
     dr_region: str | None = _f("DR region of workloads in the primary region (default: the Azure pair).",
                                None)
