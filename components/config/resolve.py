@@ -15,7 +15,7 @@ from .. import facts
 from ..facts import DATA_ONLY_DISK_SKUS, MAX_DISK_GB, MAX_V2_DISK_GB, UNMANAGED_DISK_RETIREMENT
 from .inputs import ASR_CRASH_CONSISTENT_MINUTES, ASR_MAX_MULTI_VM_GROUP, ImageInput, LOCATION_KEY, MAX_BACKED_UP_DATA_DISKS, NAMESPACE, OS_DISK_SKUS, ProgramConfig, SiteRecoveryInput, VaultInput, WorkloadInput
 from .errors import ConfigError, _MISSING, _Shown, _problem, _pydantic_problems
-from .resolved import DataDisk, SiteRecovery, StackConfig, Vault, Workload, vault_posture, vault_resource_group_name
+from .resolved import DataDisk, SiteRecovery, StackConfig, Vault, Workload, region_has_grs, vault_posture, vault_resource_group_name
 from .tiers import TIERS, TierPreset
 from .backup_plan import MIN_RPO_HOURS, _backup_plan
 from .checks import stack_problems
@@ -491,9 +491,8 @@ def _check_security(cfg: ProgramConfig, location: str, problems: list[str]) -> N
 
 
 def _has_site_recovery(w: WorkloadInput) -> bool:
-    """The workload is replicated by Azure Site Recovery (the ``siteRecovery`` key, when the config has it)."""
-    sr = getattr(w, "site_recovery", None)
-    return bool(sr) and getattr(sr, "enabled", True) is not False
+    """The workload is replicated by Azure Site Recovery (it sets the ``siteRecovery`` key)."""
+    return w.site_recovery is not None
 
 
 def _resolve_cross_region(name: str, w: WorkloadInput, wl: Workload, vault: Vault,
@@ -518,7 +517,7 @@ def _resolve_cross_region(name: str, w: WorkloadInput, wl: Workload, vault: Vaul
             f"at least {facts.CROSS_REGION_RPO_HOURS} with Azure Backup alone (only the day's last backup reaches"
             f" the vault, then up to {facts.GRS_REPLICATION_LAG_HOURS} h of geo-replication); what reaches"
             f" {target} h: {paths}"))
-    if not facts.REGION_CAPABILITIES.get(wl.region, {}).get("grs", True) and not (asr or copies):
+    if not region_has_grs(wl.region) and not (asr or copies):
         problems.append(_problem(
             f"{p}.region", wl.region,
             f"a cross-region path: {wl.region} has no Azure paired region, so Azure Backup keeps no copy outside it"

@@ -203,12 +203,19 @@ def vault_resource_group_name(existing: Mapping[str, str], name_prefix: str, reg
     return existing.get(region, f"rg-{name_prefix}-backup-{region}")
 
 
+def region_has_grs(region: str) -> bool:
+    """Whether ``region`` offers geo-redundant storage: every region with an Azure pair (an unknown region is
+    given the benefit of the doubt; config reports it). The one test of it: :func:`vault_posture` and the
+    cross-region checks of config resolution."""
+    return facts.REGION_CAPABILITIES.get(region, {}).get("grs", True)
+
+
 def vault_posture(v: Vault, region: str) -> Vault:
     """The vault posture for ``region``. A region without an Azure pair has no geo-redundant storage and no
     cross-region restore ("Regions without a pair will not have geo-redundant storage (GRS)",
     https://learn.microsoft.com/azure/reliability/cross-region-replication-azure): a GeoRedundant posture falls
     back to ZoneRedundant there, or LocallyRedundant where the region has no zones."""
-    if v.storage_redundancy != "GeoRedundant" or facts.REGION_CAPABILITIES.get(region, {}).get("grs", True):
+    if v.storage_redundancy != "GeoRedundant" or region_has_grs(region):
         return v
     fallback = "ZoneRedundant" if facts.has_zones(region) else "LocallyRedundant"
     return v.model_copy(update={"storage_redundancy": fallback, "cross_region_restore": False})
