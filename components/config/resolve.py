@@ -563,18 +563,19 @@ def _decode(key: str, value: Any) -> Any:
         return value
 
 
-def parse_stack_config(raw: Mapping[str, Any], *, location: str | None, project: str = NAMESPACE,
-                       secret_keys: Collection[str] = ()) -> StackConfig:
-    """Validate the ``azure-iaas-dr`` namespace (keys without the namespace) and resolve it.
-
-    ``raw`` values may be decoded (YAML) or as the engine passes them (JSON strings). ``secret_keys``
-    are the keys (without namespace) whose values came from secure config. Raises :class:`ConfigError`.
-    """
-    problems: list[str] = []
+def _raw_values(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The values decoded (:func:`_decode`); ``drRegion`` and ``adminPassword`` left out when ""."""
     data = {k: _decode(k, v) for k, v in raw.items()}
     for key in ("drRegion", "adminPassword"):
         if data.get(key) == "":
             data.pop(key)  # Pulumi.yaml declares "" as their default: unset
+    return data
+
+
+def _secret_and_location_problems(data: Mapping[str, Any], location: str | None,
+                                  secret_keys: Collection[str]) -> list[str]:
+    """What is checked before the models: adminPassword set as a secret, the primary region set and known."""
+    problems = []
     if "adminPassword" in data and "adminPassword" not in secret_keys:
         problems.append(_problem("adminPassword", _Shown("[not secret]"),
                                  "a secret: set it with `pulumi config set --secret adminPassword`"))
@@ -583,6 +584,27 @@ def parse_stack_config(raw: Mapping[str, Any], *, location: str | None, project:
                                  "the primary region, e.g. `pulumi config set azure-native:location westeurope`"))
     elif not facts.is_known_region(location):
         problems.append(_region_problem(LOCATION_KEY, location))
+    return problems
+
+
+def _password_problems(cfg: ProgramConfig, workloads: Mapping[str, Workload]) -> list[str]:
+    """Password authentication needs the ``adminPassword`` secret."""
+    names = [n for n, w in workloads.items() if w.authentication == "password"]
+    if not names or cfg.admin_password is not None:
+        return []
+    return [_problem("adminPassword", _MISSING, f"a secret password, required by password authentication"
+                     f" ({', '.join(names)}): `pulumi config set --secret adminPassword`")]
+
+
+def parse_stack_config(raw: Mapping[str, Any], *, location: str | None, project: str = NAMESPACE,
+                       secret_keys: Collection[str] = ()) -> StackConfig:
+    """Validate the ``azure-iaas-dr`` namespace (keys without the namespace) and resolve it.
+
+    ``raw`` values may be decoded (YAML) or as the engine passes them (JSON strings). ``secret_keys``
+    are the keys (without namespace) whose values came from secure config. Raises :class:`ConfigError`.
+    """
+    data = _raw_values(raw)
+    problems = _secret_and_location_problems(data, location, secret_keys)
     try:
         cfg = ProgramConfig.model_validate(data)
     except ValidationError as exc:
@@ -599,12 +621,8 @@ def parse_stack_config(raw: Mapping[str, Any], *, location: str | None, project:
         if resolved is not None:
             workloads[name] = _resolve_cross_region(name, w, resolved, vault, problems)
     problems += _scale_problems(workloads)
-    if any(w.authentication == "password" for w in workloads.values()) and cfg.admin_password is None:
-        names = ", ".join(n for n, w in workloads.items() if w.authentication == "password")
-        problems.append(_problem("adminPassword", _MISSING,
-                                 f"a secret password, required by password authentication ({names}):"
-                                 " `pulumi config set --secret adminPassword`"))
-    problems.extend(_up_problems(cfg, vault, workloads))
+    problems += _password_problems(cfg, workloads)
+    problems += _up_problems(cfg, vault, workloads)
     if problems:
         raise ConfigError(problems)
     assert stack_dr is not None
