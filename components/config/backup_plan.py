@@ -1,4 +1,5 @@
-"""The backup schedule of a workload: RPO -> schedule, instant-restore caps, the resolved BackupPlan.
+"""The backup schedule of a workload: RPO -> schedule, instant-restore caps, the schedule-range checks (one
+function each), the resolved BackupPlan.
 
 One implementation: config validation (resolve.py) and components/backup_policy.py both call it."""
 
@@ -18,6 +19,8 @@ from .errors import _problem
 
 #: The tightest RPO Azure Backup for VMs reaches: its shortest hourly interval.
 MIN_RPO_HOURS = HOURLY_INTERVALS[0]
+#: A daily schedule's interval (an RPO of this many hours or more gets one).
+DAILY_INTERVAL_HOURS = 24
 #: Defaults when the workload does not set them: the backup time (daily) or window start (hourly), and the
 #: hourly window length.
 DAILY_START_UTC, HOURLY_START_UTC, HOURLY_WINDOW_HOURS = "22:00", "04:00", 20
@@ -49,8 +52,8 @@ def choose_schedule(rpo_hours: int, *, trusted_launch: bool = False, disk_skus: 
     if rpo_hours < MIN_RPO_HOURS:
         raise ValueError(f"rpo_hours {rpo_hours}: at least {MIN_RPO_HOURS} (Azure Backup for VMs backs up"
                          f" at most every {MIN_RPO_HOURS} hours)")
-    if rpo_hours >= 24:
-        frequency, interval = "Daily", 24
+    if rpo_hours >= DAILY_INTERVAL_HOURS:
+        frequency, interval = "Daily", DAILY_INTERVAL_HOURS
     else:
         frequency, interval = "Hourly", max(i for i in HOURLY_INTERVALS if i <= rpo_hours)
     v2 = frequency == "Hourly" or trusted_launch or bool(set(disk_skus) & set(DATA_ONLY_DISK_SKUS))
@@ -79,17 +82,17 @@ def _check_frequency(plan: BackupPlan) -> list[ScheduleProblem]:
     interval, window = plan.interval_hours, plan.window_hours
     if plan.frequency == "Hourly":
         if interval not in HOURLY_INTERVALS:
-            out.append(ScheduleProblem(f"interval_hours {interval}: one of "
-                                       + ", ".join(str(i) for i in HOURLY_INTERVALS) + " for an hourly schedule"))
+            allowed = ", ".join(str(i) for i in HOURLY_INTERVALS)
+            out.append(ScheduleProblem(f"interval_hours {interval}: one of {allowed} for an hourly schedule"))
         if plan.policy_type != "V2":
-            out.append(ScheduleProblem(f"policy_type {plan.policy_type}: hourly schedules need an Enhanced (V2)"
-                                       " policy"))
+            out.append(ScheduleProblem(
+                f"policy_type {plan.policy_type}: hourly schedules need an Enhanced (V2) policy"))
         if window is None or not interval <= window <= HOURLY_WINDOW_MAX_HOURS:
             out.append(ScheduleProblem(
                 f"window_hours {window}: from the interval ({interval}) to {HOURLY_WINDOW_MAX_HOURS}",
                 "backupWindowHours", window,
                 f"at least the backup interval ({interval} hours) up to {HOURLY_WINDOW_MAX_HOURS}"))
-    elif interval != 24 or window is not None:
+    elif interval != DAILY_INTERVAL_HOURS or window is not None:
         out.append(ScheduleProblem(f"interval_hours {interval}/window_hours {window}: 24/None for Daily",
                                    "backupWindowHours", window,
                                    "only for hourly schedules (rpoHours under 24); remove it"))
@@ -97,14 +100,16 @@ def _check_frequency(plan: BackupPlan) -> list[ScheduleProblem]:
 
 
 def _check_start_time(plan: BackupPlan) -> list[ScheduleProblem]:
-    """"HH:MM" UTC on a :00 or :30 boundary (the workload field's pattern); an hourly window starts by 19:30."""
+    """"HH:MM" UTC on a :00 or :30 boundary (the workload field's pattern); an hourly window starts by
+    19:30."""
     start = plan.start_time_utc
     if not re.fullmatch(START_TIME_PATTERN, start):
         return [ScheduleProblem(f'start_time_utc "{start}": "HH:MM" UTC on a :00 or :30 boundary')]
-    if plan.frequency == "Hourly" and start > HOURLY_WINDOW_LATEST_START:
-        return [ScheduleProblem(
-            f'start_time_utc "{start}": an hourly window starts from 00:00 to {HOURLY_WINDOW_LATEST_START} UTC',
-            "backupStartTimeUtc", start, f'an hourly window start from "00:00" to "{HOURLY_WINDOW_LATEST_START}" (UTC)')]
+    latest = HOURLY_WINDOW_LATEST_START
+    if plan.frequency == "Hourly" and start > latest:
+        return [ScheduleProblem(f'start_time_utc "{start}": an hourly window starts from 00:00 to {latest} UTC',
+                                "backupStartTimeUtc", start,
+                                f'an hourly window start from "00:00" to "{latest}" (UTC)')]
     return []
 
 
@@ -147,8 +152,8 @@ def _check_instant_within_daily(plan: BackupPlan) -> list[ScheduleProblem]:
 
 
 #: Every schedule-range check, in the order :func:`plan_problems` reports them.
-_CHECKS = (_check_frequency, _check_start_time, _check_time_zone, _check_instant_restore_cap, _check_retention,
-           _check_instant_within_daily)
+_CHECKS = (_check_frequency, _check_start_time, _check_time_zone, _check_instant_restore_cap,
+           _check_retention, _check_instant_within_daily)
 
 
 def schedule_problems(plan: BackupPlan) -> list[ScheduleProblem]:
@@ -198,7 +203,8 @@ def _backup_plan(name: str, w: WorkloadInput, t: TierPreset, stack_prefix: str, 
     irg = w.instant_restore_resource_group
     plan = BackupPlan(
         frequency=frequency, interval_hours=interval, policy_type=policy_type, effective_rpo_hours=interval,
-        instant_restore_days=w.instant_restore_days if w.instant_restore_days is not None else t.instant_restore_days,
+        instant_restore_days=(w.instant_restore_days if w.instant_restore_days is not None
+                              else t.instant_restore_days),
         retention=_retention(w, t),
         start_time_utc=w.backup_start_time_utc or (HOURLY_START_UTC if hourly else DAILY_START_UTC),
         # a daily plan keeps the workload's window so that the check reports it (a valid daily plan has None)

@@ -58,8 +58,8 @@ _STORAGE_ACCOUNT_NAME = {"pattern": r"^[a-z0-9]{3,24}$", "allowed": "3-24 lower-
 #: Workload names (config keys; they go into resource names), and what the error says when one does not match.
 WORKLOAD_NAME_PATTERN = r"^[a-z][a-z0-9-]{0,23}$"
 WORKLOAD_NAME_ALLOWED = "a workload name: 1-24 lower-case letters, digits or '-', starting with a letter"
-#: A backup time or hourly window start: "HH:MM" UTC on a :00 or :30 boundary (the workload field's pattern and
-#: backup_plan's plan check).
+#: A backup time or hourly window start: "HH:MM" UTC on a :00 or :30 boundary (the workload field's
+#: pattern and backup_plan's plan check).
 START_TIME_PATTERN = r"^([01][0-9]|2[0-3]):(00|30)$"
 #: The OS disk counts toward Azure Backup's disks per VM.
 MAX_BACKED_UP_DATA_DISKS = facts.MAX_BACKED_UP_DISKS_PER_VM - 1
@@ -103,7 +103,8 @@ class RetentionInput(_Input):
 
     daily_days: int | None = _retention_field("Days each daily recovery point is kept (tier default).",
                                               "daily_days", "")
-    weekly_weeks: int | None = _retention_field("Weeks the Sunday recovery point is kept; 0 = none.", "weekly_weeks")
+    weekly_weeks: int | None = _retention_field("Weeks the Sunday recovery point is kept; 0 = none.",
+                                                "weekly_weeks")
     monthly_months: int | None = _retention_field("Months the first-Sunday-of-month point is kept; 0 = none.",
                                                   "monthly_months")
     yearly_years: int | None = _retention_field("Years the first-Sunday-of-January point is kept; 0 = none.",

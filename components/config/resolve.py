@@ -13,9 +13,11 @@ from pydantic import ValidationError
 
 from .. import facts
 from ..facts import DATA_ONLY_DISK_SKUS, MAX_DISK_GB, MAX_V2_DISK_GB, UNMANAGED_DISK_RETIREMENT
-from .inputs import ASR_CRASH_CONSISTENT_MINUTES, ASR_MAX_MULTI_VM_GROUP, ImageInput, LOCATION_KEY, MAX_BACKED_UP_DATA_DISKS, NAMESPACE, OS_DISK_SKUS, ProgramConfig, SiteRecoveryInput, VaultInput, WorkloadInput
+from .inputs import (ASR_CRASH_CONSISTENT_MINUTES, ASR_MAX_MULTI_VM_GROUP, LOCATION_KEY, MAX_BACKED_UP_DATA_DISKS,
+                     NAMESPACE, OS_DISK_SKUS, ImageInput, ProgramConfig, SiteRecoveryInput, VaultInput, WorkloadInput)
 from .errors import ConfigError, _MISSING, _Shown, _problem, _pydantic_problems
-from .resolved import DataDisk, SiteRecovery, StackConfig, Vault, Workload, region_has_grs, vault_posture, vault_resource_group_name
+from .resolved import (DataDisk, SiteRecovery, StackConfig, Vault, Workload, region_has_grs, vault_posture,
+                       vault_resource_group_name)
 from .tiers import TIERS, TierPreset
 from .backup_plan import MIN_RPO_HOURS, _backup_plan
 from .checks import stack_problems
@@ -49,7 +51,8 @@ def _resolve_dr(path: str, region: str, explicit: str | None, problems: list[str
 
 def _workload_regions(p: str, w: WorkloadInput, location: str, stack_dr: str | None,
                       problems: list[str]) -> tuple[str, str | None]:
-    """The workload's region (its own or the stack's) and its DR region (explicit, the stack's, or the pair)."""
+    """The workload's region (its own or the stack's) and its DR region (explicit, the stack's, or the
+    pair)."""
     region = w.region if w.region is not None else location
     if w.region is not None and not facts.is_known_region(w.region):
         problems.append(_region_problem(f"{p}.region", w.region))
@@ -98,7 +101,8 @@ def _disk_sku(p: str, w: WorkloadInput, t: TierPreset, region: str, problems: li
 
 
 def _os_disk_sku(p: str, w: WorkloadInput, disk_sku: str, problems: list[str]) -> str:
-    """The OS disk SKU: explicit (never a data-only SKU), else the disk SKU (Premium_LRS for a data-only one)."""
+    """The OS disk SKU: explicit (never a data-only SKU), else the disk SKU (Premium_LRS for a data-only
+    one)."""
     if w.os_disk_sku is None:
         return "Premium_LRS" if disk_sku in DATA_ONLY_DISK_SKUS else disk_sku
     if w.os_disk_sku in DATA_ONLY_DISK_SKUS:
@@ -234,7 +238,8 @@ def _workload_tags(name: str, w: WorkloadInput, cfg: ProgramConfig, ha: bool, rp
 
 def _resolve_workload(name: str, w: WorkloadInput, cfg: ProgramConfig, location: str, stack_dr: str | None,
                       problems: list[str]) -> Workload | None:
-    """One workload resolved in named steps (each appends its problems, in this order), or None on a problem."""
+    """One workload resolved in named steps (each appends its problems, in this order), or None on a
+    problem."""
     p = f"workloads.{name}"
     start = len(problems)
     t = TIERS[w.tier]
@@ -277,7 +282,8 @@ def _resolve_workload(name: str, w: WorkloadInput, cfg: ProgramConfig, location:
 
 def _site_recovery_target(p: str, sr: SiteRecoveryInput, region: str, dr_region: str | None,
                           problems: list[str]) -> str | None:
-    """The region Site Recovery replicates to: ``targetRegion``, else the workload's DR region; never the source."""
+    """The region Site Recovery replicates to: ``targetRegion``, else the workload's DR region; never the
+    source."""
     target = sr.target_region if sr.target_region is not None else dr_region
     if sr.target_region is not None and not facts.is_known_region(sr.target_region):
         problems.append(_region_problem(f"{p}.targetRegion", sr.target_region))
