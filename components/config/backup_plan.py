@@ -14,11 +14,9 @@ from ..facts import (DATA_ONLY_DISK_SKUS, HOURLY_INTERVALS, HOURLY_WINDOW_LATEST
                      V1_INSTANT_RESTORE_MAX, V2_INSTANT_RESTORE_MAX, V2_INSTANT_RESTORE_MAX_BY_INTERVAL)
 from .resolved import BackupPlan, Retention
 from .tiers import TierPreset
-from .inputs import RETENTION_RANGES, START_TIME_PATTERN, WorkloadInput
+from .inputs import MIN_RPO_HOURS, RETENTION_RANGES, START_TIME_PATTERN, WorkloadInput
 from .errors import _problem
 
-#: The tightest RPO Azure Backup for VMs reaches: its shortest hourly interval.
-MIN_RPO_HOURS = HOURLY_INTERVALS[0]
 #: A daily schedule's interval (an RPO of this many hours or more gets one).
 DAILY_INTERVAL_HOURS = 24
 #: Defaults when the workload does not set them: the backup time (daily) or window start (hourly), and the
