@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from .. import facts
 from ..facts import DATA_ONLY_DISK_SKUS, MAX_DISK_GB, MAX_V2_DISK_GB, UNMANAGED_DISK_RETIREMENT
 from .inputs import (ASR_CRASH_CONSISTENT_MINUTES, ASR_MAX_MULTI_VM_GROUP, LOCATION_KEY, MAX_BACKED_UP_DATA_DISKS,
+                     AlertsInput, PrivateEndpointInput, ResourceGuardInput,
                      NAMESPACE, OS_DISK_SKUS, ImageInput, ProgramConfig, SiteRecoveryInput, VaultInput, WorkloadInput)
 from .errors import ConfigError, _MISSING, _Shown, _problem, _pydantic_problems
 from .resolved import (DataDisk, SiteRecovery, StackConfig, Vault, Workload, region_has_grs, vault_posture,
@@ -443,57 +444,70 @@ _SUBNET_ID = re.compile(r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/M
 
 
 def _check_security(cfg: ProgramConfig, location: str, problems: list[str]) -> None:
-    """Cross-key checks of ``security`` and ``monitoring`` (issue 15)."""
+    """Cross-key checks of ``security`` and ``monitoring`` (issue 15), in steps: the resource guard, the
+    private endpoints, the archive tier, the alerts."""
     vault_regions = sorted({w.region or location for w in cfg.workloads.values()})
     vault_rgs = {r: vault_resource_group_name(cfg.vault.existing_resource_groups, cfg.name_prefix, r)
                  for r in vault_regions}
-    g = cfg.security.resource_guard
-    if g is not None:
-        p = "security.resourceGuard"
-        if g.resource_group_name is None and not g.existing_ids:
-            problems.append(_problem(f"{p}.resourceGroupName", _MISSING,
-                                     "the resource group to declare the guard in, or existingIds (region -> guard id)"))
-        same = sorted(r for r, rg in vault_rgs.items() if g.resource_group_name is not None
-                      and g.subscription_id is None and rg.lower() == g.resource_group_name.lower()
-                      and r not in g.existing_ids)
-        if same:
-            problems.append(_problem(
-                f"{p}.resourceGroupName", g.resource_group_name,
-                f"a resource group other than the vault's ({', '.join(same)}): a guard beside the vault is"
-                " administered by the vault's own administrators, which defeats multi-user authorization"))
-        for region, gid in g.existing_ids.items():
-            m = _GUARD_ID.match(gid)
-            if not facts.is_known_region(region):
-                problems.append(_region_problem(f"{p}.existingIds.{region}", region))
-            elif m is None:
-                problems.append(_problem(f"{p}.existingIds.{region}", gid,
-                                         "an ARM id of a Microsoft.DataProtection/resourceGuards resource"))
-            elif region in vault_rgs and m.group(2).lower() == vault_rgs[region].lower():
-                problems.append(_problem(f"{p}.existingIds.{region}", gid,
-                                         f"a guard outside the vault's resource group {vault_rgs[region]}"))
-    pe = cfg.security.private_endpoint
-    if pe is not None:
-        for region, sid in pe.subnet_ids.items():
-            if region not in vault_rgs:
-                problems.append(_problem(f"security.privateEndpoint.subnetIds.{region}", region,
-                                         "a region that holds workloads (has a vault): " + ", ".join(vault_regions)))
-            elif not _SUBNET_ID.match(sid):
-                problems.append(_problem(f"security.privateEndpoint.subnetIds.{region}", sid,
-                                         "an ARM id of a Microsoft.Network/virtualNetworks/subnets resource"))
+    if cfg.security.resource_guard is not None:
+        _check_resource_guard(cfg.security.resource_guard, vault_rgs, problems)
+    if cfg.security.private_endpoint is not None:
+        _check_private_endpoint(cfg.security.private_endpoint, vault_rgs, problems)
     if cfg.security.archive_tier is not None and cfg.vault.storage_redundancy == "ZoneRedundant":
         # https://learn.microsoft.com/azure/backup/archive-tier-support ("not supported ... ZRS")
         problems.append(_problem("security.archiveTier", _Shown("set"),
                                  'unset with vault.storageRedundancy "ZoneRedundant": Azure Backup has no archive'
                                  " tier for zone-redundant vaults"))
-    a = cfg.monitoring.alerts
-    if a is not None and not a.email_receivers and not a.webhook_receivers:
+    if cfg.monitoring.alerts is not None:
+        _check_alerts(cfg.monitoring.alerts, problems)
+
+
+def _check_resource_guard(g: ResourceGuardInput, vault_rgs: Mapping[str, str], problems: list[str]) -> None:
+    """The guard is declared somewhere or named per region, and never in a vault's resource group."""
+    p = "security.resourceGuard"
+    if g.resource_group_name is None and not g.existing_ids:
+        problems.append(_problem(f"{p}.resourceGroupName", _MISSING,
+                                 "the resource group to declare the guard in, or existingIds (region -> guard id)"))
+    same = sorted(r for r, rg in vault_rgs.items() if g.resource_group_name is not None
+                  and g.subscription_id is None and rg.lower() == g.resource_group_name.lower()
+                  and r not in g.existing_ids)
+    if same:
+        problems.append(_problem(
+            f"{p}.resourceGroupName", g.resource_group_name,
+            f"a resource group other than the vault's ({', '.join(same)}): a guard beside the vault is"
+            " administered by the vault's own administrators, which defeats multi-user authorization"))
+    for region, gid in g.existing_ids.items():
+        m = _GUARD_ID.match(gid)
+        if not facts.is_known_region(region):
+            problems.append(_region_problem(f"{p}.existingIds.{region}", region))
+        elif m is None:
+            problems.append(_problem(f"{p}.existingIds.{region}", gid,
+                                     "an ARM id of a Microsoft.DataProtection/resourceGuards resource"))
+        elif region in vault_rgs and m.group(2).lower() == vault_rgs[region].lower():
+            problems.append(_problem(f"{p}.existingIds.{region}", gid,
+                                     f"a guard outside the vault's resource group {vault_rgs[region]}"))
+
+
+def _check_private_endpoint(pe: PrivateEndpointInput, vault_rgs: Mapping[str, str], problems: list[str]) -> None:
+    """One subnet id per region that has a vault."""
+    for region, sid in pe.subnet_ids.items():
+        if region not in vault_rgs:
+            problems.append(_problem(f"security.privateEndpoint.subnetIds.{region}", region,
+                                     "a region that holds workloads (has a vault): " + ", ".join(vault_rgs)))
+        elif not _SUBNET_ID.match(sid):
+            problems.append(_problem(f"security.privateEndpoint.subnetIds.{region}", sid,
+                                     "an ARM id of a Microsoft.Network/virtualNetworks/subnets resource"))
+
+
+def _check_alerts(a: AlertsInput, problems: list[str]) -> None:
+    """At least one receiver; receiver names unique in the action group."""
+    if not a.email_receivers and not a.webhook_receivers:
         problems.append(_problem("monitoring.alerts", _Shown("no receivers"),
                                  "at least one of emailReceivers or webhookReceivers"))
-    if a is not None:
-        names = [r.name for r in [*a.email_receivers, *a.webhook_receivers]]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            problems.append(_problem("monitoring.alerts", dupes, "receiver names unique in the action group"))
+    names = [r.name for r in [*a.email_receivers, *a.webhook_receivers]]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        problems.append(_problem("monitoring.alerts", dupes, "receiver names unique in the action group"))
 
 
 def _has_site_recovery(w: WorkloadInput) -> bool:
