@@ -5,8 +5,9 @@ The tier -> policy mapping (issue 3 item 3) lives in two pure pieces: :func:`com
 Trusted Launch or Premium SSD v2 / Ultra, else Standard (V1); an RPO under 4 h is rejected) and the workload's
 resolved :class:`components.config.BackupPlan` (retention per tier, instant-restore days, window, the
 instant-restore resource group). This module turns a plan into the policy's wire properties
-(:func:`policy_properties`), checks it against Azure's ranges (:func:`plan_problems`), and groups a region's
-VMs into policies (:func:`plan_policies`).
+(:func:`policy_properties`), checks it against Azure's ranges (:func:`plan_problems`: the schedule-range
+checks of components/config/backup_plan.py, one function each, which config validation runs too), and groups
+a region's VMs into policies (:func:`plan_policies`).
 
 Policy names: ``vm-<tier>-<v1|v2>-<4h|6h|8h|12h|daily>-<digest>``, where ``<digest>`` is 6 hex digits of the
 plan's content. Workloads of a tier whose plans are equal share one policy; a changed plan is a new policy
@@ -36,8 +37,8 @@ from .config import (
     Schedule,
     Workload,
     choose_schedule,
+    plan_problems,
 )
-from .config.backup_plan import plan_problems
 from .facts import MAX_VMS_PER_POLICY
 
 __all__ = [

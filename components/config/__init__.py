@@ -118,9 +118,13 @@ from .errors import (  # noqa: F401
     _show,
 )
 from .backup_plan import (  # noqa: F401
+    MIN_RPO_HOURS,
     Schedule,
+    ScheduleProblem,
     choose_schedule,
     instant_restore_cap,
+    plan_problems,
+    schedule_problems,
 )
 from .resolve import (  # noqa: F401
     parse_stack_config,

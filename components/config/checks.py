@@ -13,12 +13,13 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..facts import max_data_disks
+from .errors import _Shown
 
 Problem = tuple[str, Any, str]
 
-
-class Described(str):
-    """A description of a value (shown unquoted), not the value itself."""
+#: A description of a value (shown unquoted), not the value itself: the errors module's marker, so the triples
+#: format like every other problem.
+Described = _Shown
 
 
 # https://learn.microsoft.com/en-us/azure/azure-resource-manager/management/tag-resources#limitations

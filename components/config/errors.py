@@ -11,7 +11,7 @@ from typing import Annotated, Any, Union
 import pulumi
 from pydantic import BaseModel, SecretStr, ValidationError
 
-from .inputs import NAMESPACE, ProgramConfig
+from .inputs import NAMESPACE, WORKLOAD_NAME_ALLOWED, ProgramConfig
 
 
 class ConfigError(pulumi.RunError):
@@ -134,8 +134,7 @@ def _pydantic_problems(exc: ValidationError) -> list[str]:
         # dict keys that fail their pattern are reported on the key itself
         if err["type"] == "string_pattern_mismatch" and loc and loc[-1] == "[key]":
             loc = loc[:-1]
-            problems.append(_problem(_path(loc), value, "a workload name: 1-24 lower-case letters, digits"
-                                     " or '-', starting with a letter"))
+            problems.append(_problem(_path(loc), value, WORKLOAD_NAME_ALLOWED))
             continue
         problems.append(_problem(_path(loc), value, _allowed_from(err, field_info, parent)))
     return problems

@@ -47,6 +47,22 @@ TierName = Literal["database", "cluster", "app-server", "reporting", "critical-d
 MAX_DAILY, MAX_WEEKLY = facts.MAX_DAILY_RETENTION, facts.MAX_WEEKLY_RETENTION
 MAX_MONTHLY, MAX_YEARLY = facts.MAX_MONTHLY_RETENTION, facts.MAX_YEARLY_RETENTION
 MIN_DAILY = facts.MIN_DAILY_RETENTION_DAYS
+#: The tightest RPO Azure Backup for VMs reaches: its shortest hourly interval (rpoHours; backup_plan).
+MIN_RPO_HOURS = facts.HOURLY_INTERVALS[0]
+#: Azure's range of each retention count: the RetentionInput fields' constraints and backup_plan's plan check.
+RETENTION_RANGES: dict[str, tuple[int, int]] = {
+    "daily_days": (MIN_DAILY, MAX_DAILY), "weekly_weeks": (0, MAX_WEEKLY),
+    "monthly_months": (0, MAX_MONTHLY), "yearly_years": (0, MAX_YEARLY),
+}
+#: Storage account names (configuration backup, Site Recovery cache): 3-24 lower-case letters and digits.
+#: Source: https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules#microsoftstorage
+_STORAGE_ACCOUNT_NAME = {"pattern": r"^[a-z0-9]{3,24}$", "allowed": "3-24 lower-case letters and digits"}
+#: Workload names (config keys; they go into resource names), and what the error says when one does not match.
+WORKLOAD_NAME_PATTERN = r"^[a-z][a-z0-9-]{0,23}$"
+WORKLOAD_NAME_ALLOWED = "a workload name: 1-24 lower-case letters, digits or '-', starting with a letter"
+#: A backup time or hourly window start: "HH:MM" UTC on a :00 or :30 boundary (the workload field's
+#: pattern and backup_plan's plan check).
+START_TIME_PATTERN = r"^([01][0-9]|2[0-3]):(00|30)$"
 #: The OS disk counts toward Azure Backup's disks per VM.
 MAX_BACKED_UP_DATA_DISKS = facts.MAX_BACKED_UP_DISKS_PER_VM - 1
 
@@ -79,17 +95,26 @@ class _Input(BaseModel):
     )
 
 
+def _int(description: str, default: Any, lo: int, hi: int, note: str = "") -> Any:
+    """An integer field from ``lo`` to ``hi``, its error saying so (then ``note``)."""
+    return _f(description, default, ge=lo, le=hi, allowed=f"an integer from {lo} to {hi}{note}")
+
+
+def _retention_field(description: str, name: str, note: str = " (Azure's maximum)") -> Any:
+    return _int(description, None, *RETENTION_RANGES[name], note)
+
+
 class RetentionInput(_Input):
     """How long recovery points are kept, per granularity (0 = not kept at that granularity)."""
 
-    daily_days: int | None = _f("Days each daily recovery point is kept (tier default).", None, ge=MIN_DAILY,
-                                le=MAX_DAILY, allowed=f"an integer from {MIN_DAILY} to {MAX_DAILY}")
-    weekly_weeks: int | None = _f("Weeks the Sunday recovery point is kept; 0 = none.", None, ge=0,
-                                  le=MAX_WEEKLY, allowed=f"an integer from 0 to {MAX_WEEKLY} (Azure's maximum)")
-    monthly_months: int | None = _f("Months the first-Sunday-of-month point is kept; 0 = none.", None, ge=0,
-                                    le=MAX_MONTHLY, allowed=f"an integer from 0 to {MAX_MONTHLY} (Azure's maximum)")
-    yearly_years: int | None = _f("Years the first-Sunday-of-January point is kept; 0 = none.", None, ge=0,
-                                  le=MAX_YEARLY, allowed=f"an integer from 0 to {MAX_YEARLY} (Azure's maximum)")
+    daily_days: int | None = _retention_field("Days each daily recovery point is kept (tier default).",
+                                              "daily_days", "")
+    weekly_weeks: int | None = _retention_field("Weeks the Sunday recovery point is kept; 0 = none.",
+                                                "weekly_weeks")
+    monthly_months: int | None = _retention_field("Months the first-Sunday-of-month point is kept; 0 = none.",
+                                                  "monthly_months")
+    yearly_years: int | None = _retention_field("Years the first-Sunday-of-January point is kept; 0 = none.",
+                                                "yearly_years")
 
 
 class ImageInput(_Input):
@@ -120,8 +145,8 @@ class CustomImageInput(_Input):
     os_type: Literal["Linux", "Windows"] = _f("Operating system of the image.", "Linux")
     hyper_v_generation: Literal["V1", "V2"] = _f(
         "Hyper-V generation of the image (compute.HyperVGeneration); Trusted Launch needs V2.", "V2")
-    replica_count: int = _f("Replicas of the image version in each target region (primary and DR).", 1,
-                            ge=1, le=100, allowed="an integer from 1 to 100")
+    replica_count: int = _int("Replicas of the image version in each target region (primary and DR).", 1,
+                              1, 100)
     storage_account_type: GalleryStorage = _f("Storage of the replicas (Standard_ZRS survives a zone loss).",
                                               "Standard_ZRS")
 
@@ -129,8 +154,8 @@ class CustomImageInput(_Input):
 class DataDiskInput(_Input):
     """A managed data disk attached to every VM of the workload."""
 
-    lun: int = _f("Logical unit number, unique per VM.", ge=0, le=63, allowed="an integer from 0 to 63")
-    size_gb: int = _f("Size in GiB.", ge=4, le=MAX_V2_DISK_GB, allowed=f"an integer from 4 to {MAX_V2_DISK_GB}")
+    lun: int = _int("Logical unit number, unique per VM.", ..., 0, 63)
+    size_gb: int = _int("Size in GiB.", ..., 4, MAX_V2_DISK_GB)
     sku: DiskSku | None = _f("Disk SKU (default: the workload's diskSku).", None)
 
 
@@ -152,7 +177,7 @@ class AvailabilitySetInput(_Input):
     fault_domains: int | None = _f(
         "Platform fault domains (default: the region's maximum, 2 or 3; see components/facts.py).", None,
         ge=2, le=3, allowed="2 or 3 (Azure regions offer 2 or 3 managed-disk fault domains)")
-    update_domains: int = _f("Platform update domains.", 5, ge=1, le=20, allowed="an integer from 1 to 20")
+    update_domains: int = _int("Platform update domains.", 5, 1, 20)
 
 
 class ResourceGroupInput(_Input):
@@ -201,7 +226,7 @@ class SiteRecoveryCacheInput(_Input):
     """The cache storage account ASR stages changes in, in the SOURCE region (one per source region)."""
 
     account_name: str | None = _f("Storage account name (default <namePrefix>asr + a hash of the stack).", None,
-                                  pattern=r"^[a-z0-9]{3,24}$", allowed="3-24 lower-case letters and digits")
+                                  **_STORAGE_ACCOUNT_NAME)
     sku: AsrCacheSku | None = _f("Standard_ZRS where the source region has availability zones (default there),"
                                  " else Standard_LRS; never geo-redundant.", None)
 
@@ -211,13 +236,12 @@ class SiteRecoveryInput(_Input):
     cross-region recovery point every 5 minutes (crash-consistent), app-consistent at the chosen frequency."""
 
     target_region: str | None = _f("Region the VMs fail over to (default: the workload's DR region).", None)
-    recovery_point_retention_hours: int = _f(
-        "Hours recovery points are kept (recoveryPointHistory).", 24, ge=1, le=ASR_MAX_RETENTION_HOURS,
-        allowed=f"an integer from 1 to {ASR_MAX_RETENTION_HOURS} (15 days, Azure's maximum for managed disks)")
-    app_consistent_frequency_hours: int = _f(
-        "Hours between app-consistent points; 0 = crash-consistent points only.", 4, ge=0,
-        le=ASR_MAX_APP_CONSISTENT_HOURS,
-        allowed=f"an integer from 0 to {ASR_MAX_APP_CONSISTENT_HOURS} (Azure: at least 1 hour when on)")
+    recovery_point_retention_hours: int = _int(
+        "Hours recovery points are kept (recoveryPointHistory).", 24, 1, ASR_MAX_RETENTION_HOURS,
+        " (15 days, Azure's maximum for managed disks)")
+    app_consistent_frequency_hours: int = _int(
+        "Hours between app-consistent points; 0 = crash-consistent points only.", 4, 0,
+        ASR_MAX_APP_CONSISTENT_HOURS, " (Azure: at least 1 hour when on)")
     multi_vm_group: str | None = _f(
         "Multi-VM consistency group name: the workload's VMs fail over to one shared recovery point (at most"
         f" {ASR_MAX_MULTI_VM_GROUP} VMs per group).", None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$",
@@ -247,8 +271,7 @@ class WorkloadInput(_Input):
     region: str | None = _f("Azure region of the VMs (default azure-native:location).", None)
     dr_region: str | None = _f("DR region (default: stack drRegion for the primary region, else the pair).",
                                None)
-    vm_count: int | None = _f("Number of VMs (tier default).", None, ge=1, le=100,
-                              allowed="an integer from 1 to 100")
+    vm_count: int | None = _int("Number of VMs (tier default).", None, 1, 100)
     high_availability: bool | None = _f("Put the VMs in an availability set (tier default).", None)
     vm_size: str | None = _f("VM size (tier default).", None, pattern=r"^(Standard|Basic)_[A-Za-z0-9_]+$",
                              allowed='an Azure VM size such as "Standard_D2s_v5"')
@@ -258,8 +281,7 @@ class WorkloadInput(_Input):
     disk_sku: DiskSku | None = _f("Default SKU of data disks (tier default).", None)
     os_disk_sku: DiskSku | None = _f("OS disk SKU (default diskSku, or Premium_LRS when diskSku is"
                                      " data-disk only).", None)
-    os_disk_size_gb: int | None = _f("OS disk size in GiB (default: the image's).", None, ge=30, le=4095,
-                                     allowed="an integer from 30 to 4095")
+    os_disk_size_gb: int | None = _int("OS disk size in GiB (default: the image's).", None, 30, 4095)
     data_disks: list[DataDiskInput] = _f("Managed data disks per VM.", [])
     trusted_launch: bool = _f("Trusted Launch (secure boot + vTPM); gets an Enhanced policy (the Standard policy"
                               " takes Trusted Launch only from Recovery Services API 2025-01-01; azure-native"
@@ -281,21 +303,21 @@ class WorkloadInput(_Input):
     resource_group: ResourceGroupInput = _f("The workload's resource group.", ResourceGroupInput())
     rpo_hours: int | None = _f("In-region recovery point objective in hours (tier default): restores in the"
                                " primary region, from the policy's snapshots.", None, le=8760,
-                               allowed="an integer from 4 to 8760")
-    cross_region_rpo_hours: int | None = _f(
+                               allowed=f"an integer from {MIN_RPO_HOURS} to 8760")  # the minimum: resolve._rpo
+    cross_region_rpo_hours: int | None = _int(
         "Cross-region recovery point objective in hours (tier default 36): restores after a regional disaster."
         " Azure Backup reaches 36 (only the day's last backup goes to the vault, plus up to 12 h of"
         " geo-replication); tighter needs Azure Site Recovery or consistent snapshots copied to the DR region.",
-        None, ge=1, le=8760, allowed="an integer from 1 to 8760")
+        None, 1, 8760)
     retention: RetentionInput = _f("Retention overrides (tier defaults).", RetentionInput())
-    instant_restore_days: int | None = _f("Days instant-restore snapshots are kept (tier default).", None,
-                                          ge=1, le=V2_INSTANT_RESTORE_MAX, allowed="an integer from 1 to 30")
+    instant_restore_days: int | None = _int("Days instant-restore snapshots are kept (tier default).", None,
+                                            1, V2_INSTANT_RESTORE_MAX)
     backup_start_time_utc: str | None = _f(
         'Backup time (daily) or window start (hourly), "HH:MM" UTC on :00 or :30 (default 22:00 daily,'
-        ' 04:00 hourly).', None, pattern=r"^([01][0-9]|2[0-3]):(00|30)$",
+        ' 04:00 hourly).', None, pattern=START_TIME_PATTERN,
         allowed='"HH:MM" (UTC) on a :00 or :30 boundary')
-    backup_window_hours: int | None = _f("Hourly backup window length in hours (default 20).", None,
-                                         ge=4, le=23, allowed="an integer from 4 to 23")
+    backup_window_hours: int | None = _int("Hourly backup window length in hours (default 20).", None,
+                                           facts.HOURLY_WINDOW_MIN_HOURS, facts.HOURLY_WINDOW_MAX_HOURS)
     backup_scope: Literal["allDisks", "osDiskOnly", "selectedDataDisks"] = _f(
         "Which disks Azure Backup protects.", "allDisks")
     backup_data_disk_luns: list[int] = _f("Data-disk LUNs backed up with backupScope selectedDataDisks.", [])
@@ -319,8 +341,8 @@ class VaultInput(_Input):
     soft_delete: SoftDeleteMode = _f(
         "Soft delete; AlwaysON is irreversible. Disabled is refused: secure by default, Azure no longer allows"
         " turning soft delete off.", "Enabled")
-    soft_delete_retention_days: int = _f("Days soft-deleted backups are kept (beyond 14 are billed).", 14,
-                                         ge=14, le=180, allowed="an integer from 14 to 180")
+    soft_delete_retention_days: int = _int("Days soft-deleted backups are kept (beyond 14 are billed).", 14,
+                                           14, 180)
     immutability: ImmutabilityMode = _f(
         "Immutable vault; Locked is irreversible, Disabled needs allowWeakerPosture.", "Unlocked")
     public_network_access: NetworkAccess = _f(
@@ -343,11 +365,9 @@ class ConfigBackupInput(_Input):
     enabled: bool = _f("Create the configuration-backup storage account.", True)
     sku: ConfigBackupSku = _f("Read-access geo-redundant SKU.", "Standard_RAGRS")
     account_name: str | None = _f("Storage account name (default <namePrefix>cfg + random suffix).", None,
-                                  pattern=r"^[a-z0-9]{3,24}$", allowed="3-24 lower-case letters and digits")
-    blob_soft_delete_days: int = _f("Days deleted blobs are kept.", 30, ge=1, le=365,
-                                    allowed="an integer from 1 to 365")
-    container_soft_delete_days: int = _f("Days deleted containers are kept.", 30, ge=1, le=365,
-                                         allowed="an integer from 1 to 365")
+                                  **_STORAGE_ACCOUNT_NAME)
+    blob_soft_delete_days: int = _int("Days deleted blobs are kept.", 30, 1, 365)
+    container_soft_delete_days: int = _int("Days deleted containers are kept.", 30, 1, 365)
 
 
 # --- security and monitoring (issue 15) -------------------------------------------------------------------
@@ -425,9 +445,8 @@ class ArchiveTierInput(_Input):
     mode: Literal["TierAfter", "TierRecommended"] = _f(
         "TierAfter: move eligible points after afterMonths; TierRecommended: move the points Azure recommends.",
         "TierAfter")
-    after_months: int = _f("Months after which monthly/yearly points move to the archive (TierAfter).", 3,
-                           ge=3, le=1188, allowed="an integer from 3 to 1188 (Azure archives points at least 3"
-                           " months old)")
+    after_months: int = _int("Months after which monthly/yearly points move to the archive (TierAfter).", 3,
+                             3, 1188, " (Azure archives points at least 3 months old)")
 
 
 class SecurityInput(_Input):
@@ -484,8 +503,7 @@ class BackupReportsInput(_Input):
         "ARM id of an existing Log Analytics workspace (default: one is declared in the primary region).", None,
         pattern=r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.OperationalInsights/"
         r"workspaces/[^/]+$", allowed="an ARM id of a Microsoft.OperationalInsights/workspaces resource")
-    retention_days: int = _f("Retention of a declared workspace, in days.", 30, ge=30, le=730,
-                             allowed="an integer from 30 to 730")
+    retention_days: int = _int("Retention of a declared workspace, in days.", 30, 30, 730)
 
 
 class MonitoringInput(_Input):
@@ -498,7 +516,7 @@ class MonitoringInput(_Input):
 class ProgramConfig(_Input):
     """The whole ``azure-iaas-dr`` namespace as written in ``Pulumi.<stack>.yaml``."""
 
-    workloads: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,23}$")], WorkloadInput] = _f(
+    workloads: dict[Annotated[str, Field(pattern=WORKLOAD_NAME_PATTERN)], WorkloadInput] = _f(
         "Workloads by name.", min_length=1, allowed="a map of at least one workload")
     dr_region: str | None = _f("DR region of workloads in the primary region (default: the Azure pair).",
                                None)

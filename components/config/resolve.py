@@ -13,11 +13,15 @@ from pydantic import ValidationError
 
 from .. import facts
 from ..facts import DATA_ONLY_DISK_SKUS, MAX_DISK_GB, MAX_V2_DISK_GB, UNMANAGED_DISK_RETIREMENT
-from .inputs import ASR_CRASH_CONSISTENT_MINUTES, ASR_MAX_MULTI_VM_GROUP, ImageInput, LOCATION_KEY, MAX_BACKED_UP_DATA_DISKS, NAMESPACE, OS_DISK_SKUS, ProgramConfig, VaultInput, WorkloadInput
+from .inputs import (ASR_CRASH_CONSISTENT_MINUTES, ASR_MAX_MULTI_VM_GROUP, LOCATION_KEY, MAX_BACKED_UP_DATA_DISKS,
+                     AlertsInput, PrivateEndpointInput, ResourceGuardInput,
+                     NAMESPACE, OS_DISK_SKUS, ImageInput, ProgramConfig, SiteRecoveryInput, VaultInput, WorkloadInput)
 from .errors import ConfigError, _MISSING, _Shown, _problem, _pydantic_problems
-from .resolved import DataDisk, SiteRecovery, StackConfig, Vault, Workload, vault_posture
-from .tiers import TIERS
-from .backup_plan import _backup_plan
+from .resolved import (DataDisk, SiteRecovery, StackConfig, Vault, Workload, region_has_grs, vault_posture,
+                       vault_resource_group_name)
+from .tiers import TIERS, TierPreset
+from .backup_plan import MIN_RPO_HOURS, _backup_plan
+from .checks import stack_problems
 
 
 def _region_problem(path: str, value: str) -> str:
@@ -46,29 +50,41 @@ def _resolve_dr(path: str, region: str, explicit: str | None, problems: list[str
     return pair
 
 
-def _resolve_workload(name: str, w: WorkloadInput, cfg: ProgramConfig, location: str, stack_dr: str | None,
-                      problems: list[str]) -> Workload | None:
-    p = f"workloads.{name}"
-    start = len(problems)
-    t = TIERS[w.tier]
+def _workload_regions(p: str, w: WorkloadInput, location: str, stack_dr: str | None,
+                      problems: list[str]) -> tuple[str, str | None]:
+    """The workload's region (its own or the stack's) and its DR region (explicit, the stack's, or the
+    pair)."""
     region = w.region if w.region is not None else location
-    dr_region = None
     if w.region is not None and not facts.is_known_region(w.region):
         problems.append(_region_problem(f"{p}.region", w.region))
-    else:
-        if w.dr_region is not None:
-            dr_region = _resolve_dr(f"{p}.drRegion", region, w.dr_region, problems)
-        elif region == location:
-            dr_region = stack_dr  # None: already reported on drRegion
-        else:
-            dr_region = _resolve_dr(f"{p}.drRegion", region, None, problems)
+        return region, None
+    if w.dr_region is not None:
+        return region, _resolve_dr(f"{p}.drRegion", region, w.dr_region, problems)
+    if region == location:
+        return region, stack_dr  # None: already reported on drRegion
+    return region, _resolve_dr(f"{p}.drRegion", region, None, problems)
+
+
+def _vm_count(w: WorkloadInput) -> int:
+    """The workload's VM count, its tier's by default."""
+    return w.vm_count if w.vm_count is not None else TIERS[w.tier].vm_count
+
+
+def _availability(p: str, w: WorkloadInput, t: TierPreset, problems: list[str]) -> tuple[bool, int]:
+    """High availability and the VM count, tier preset merged: an availability set needs 2 VMs."""
     ha = w.high_availability if w.high_availability is not None else t.high_availability
-    vm_count = w.vm_count if w.vm_count is not None else t.vm_count
+    vm_count = _vm_count(w)
     if ha and vm_count < 2:
         problems.append(_problem(
             f"{p}.vmCount", vm_count,
             "a high-availability workload needs at least 2 VMs in its availability set"
             " (set vmCount to 2 or more, or highAvailability: false)"))
+    return ha, vm_count
+
+
+def _disk_sku(p: str, w: WorkloadInput, t: TierPreset, region: str, problems: list[str]) -> str:
+    """The default disk SKU, tier preset merged and chosen by the region's capabilities (managed disks only;
+    the tier's ZRS default becomes LRS in a region without availability zones)."""
     if not w.managed_disks:
         problems.append(_problem(
             f"{p}.managedDisks", False,
@@ -82,15 +98,25 @@ def _resolve_workload(name: str, w: WorkloadInput, cfg: ProgramConfig, location:
             problems.append(_problem(f"{p}.diskSku", disk_sku,
                                      f"a locally redundant SKU: {region} has no availability zones, so no ZRS disks"
                                      " (https://learn.microsoft.com/azure/reliability/regions-list)"))
-    if w.os_disk_sku is not None:
-        os_sku = w.os_disk_sku
-        if os_sku in DATA_ONLY_DISK_SKUS:
-            problems.append(_problem(
-                f"{p}.osDiskSku", os_sku,
-                "one of " + ", ".join(f'"{s}"' for s in OS_DISK_SKUS)
-                + ": Premium SSD v2 and Ultra disks can only be data disks"))
-    else:
-        os_sku = "Premium_LRS" if disk_sku in DATA_ONLY_DISK_SKUS else disk_sku
+    return disk_sku
+
+
+def _os_disk_sku(p: str, w: WorkloadInput, disk_sku: str, problems: list[str]) -> str:
+    """The OS disk SKU: explicit (never a data-only SKU), else the disk SKU (Premium_LRS for a data-only
+    one)."""
+    if w.os_disk_sku is None:
+        return "Premium_LRS" if disk_sku in DATA_ONLY_DISK_SKUS else disk_sku
+    if w.os_disk_sku in DATA_ONLY_DISK_SKUS:
+        problems.append(_problem(
+            f"{p}.osDiskSku", w.os_disk_sku,
+            "one of " + ", ".join(f'"{s}"' for s in OS_DISK_SKUS)
+            + ": Premium SSD v2 and Ultra disks can only be data disks"))
+    return w.os_disk_sku
+
+
+def _data_disks(p: str, w: WorkloadInput, disk_sku: str, ha: bool, problems: list[str]) -> list[DataDisk]:
+    """The data disks (SKU defaulted to the disk SKU): unique LUNs, Azure's size limits, no data-only SKU on
+    a high-availability workload, at most 32 disks when they are backed up."""
     data_disks = []
     seen_luns: set[int] = set()
     for i, d in enumerate(w.data_disks):
@@ -115,18 +141,27 @@ def _resolve_workload(name: str, w: WorkloadInput, cfg: ProgramConfig, location:
             f"{p}.dataDisks", _Shown(f"{len(w.data_disks)} disks"),
             f"at most {MAX_BACKED_UP_DATA_DISKS} data disks (Azure Backup supports up to 32 disks per VM,"
             " OS disk included)"))
+    return data_disks
+
+
+def _check_backup_scope(p: str, w: WorkloadInput, luns: set[int], problems: list[str]) -> None:
+    """``backupDataDiskLuns``: a non-empty list of the workload's LUNs with selectedDataDisks, else unset."""
     if w.backup_scope == "selectedDataDisks":
         if not w.backup_data_disk_luns:
             problems.append(_problem(f"{p}.backupDataDiskLuns", [],
                                      "a non-empty list of data-disk LUNs when backupScope is selectedDataDisks"))
         for lun in w.backup_data_disk_luns:
-            if lun not in seen_luns:
+            if lun not in luns:
                 problems.append(_problem(f"{p}.backupDataDiskLuns", lun,
                                          "a LUN of one of the workload's dataDisks: "
-                                         + (", ".join(str(x) for x in sorted(seen_luns)) or "none defined")))
+                                         + (", ".join(str(x) for x in sorted(luns)) or "none defined")))
     elif w.backup_data_disk_luns:
         problems.append(_problem(f"{p}.backupDataDiskLuns", w.backup_data_disk_luns,
                                  'only with backupScope "selectedDataDisks"'))
+
+
+def _check_image_and_login(p: str, w: WorkloadInput, problems: list[str]) -> None:
+    """Image, custom image, Trusted Launch and authentication agree with each other."""
     if w.image is not None and w.custom_image is not None:
         problems.append(_problem(f"{p}.customImage", _Shown("set together with image"),
                                  "either image or customImage, not both"))
@@ -142,6 +177,12 @@ def _resolve_workload(name: str, w: WorkloadInput, cfg: ProgramConfig, location:
     if w.custom_image is not None and w.custom_image.os_type == "Windows" and w.authentication == "ssh":
         problems.append(_problem(f"{p}.authentication", "ssh",
                                  '"password" for a Windows image (Azure sets up SSH keys only on Linux)'))
+
+
+def _placement(p: str, w: WorkloadInput, region: str, ha: bool, data_disks: list[DataDisk],
+               problems: list[str]) -> tuple[int, int | None]:
+    """Fault domains (the region's maximum by default) and the zone (zone 1 for a non-HA workload with
+    Premium SSD v2 / Ultra data disks, which attach only to zonal VMs)."""
     max_fd = facts.max_fault_domains(region)
     fault_domains = w.availability_set.fault_domains or max_fd
     if fault_domains > max_fd:
@@ -154,32 +195,38 @@ def _resolve_workload(name: str, w: WorkloadInput, cfg: ProgramConfig, location:
     zone = w.zone
     if zone is None and not ha and any(d.sku in DATA_ONLY_DISK_SKUS for d in data_disks):
         zone = 1  # PremiumV2_LRS / UltraSSD_LRS disks attach only to zonal VMs
+    return fault_domains, zone
+
+
+def _network(p: str, w: WorkloadInput, problems: list[str]) -> tuple[str, str]:
+    """The address space and subnet prefix (defaults 10.10.0.0/16, 10.10.1.0/24), or an existing subnet."""
     net = w.network
     address_space, subnet_prefix = net.address_space or "10.10.0.0/16", net.subnet_prefix or "10.10.1.0/24"
     if net.existing_subnet_id is not None and (net.address_space or net.subnet_prefix):
         problems.append(_problem(f"{p}.network.existingSubnetId", net.existing_subnet_id,
                                  "either existingSubnetId or addressSpace/subnetPrefix, not both"))
     else:
-        space = _cidr(f"{p}.network.addressSpace", address_space, problems)
-        subnet = _cidr(f"{p}.network.subnetPrefix", subnet_prefix, problems)
-        if space is not None and subnet is not None and not subnet.subnet_of(space):
-            problems.append(_problem(f"{p}.network.subnetPrefix", subnet_prefix,
-                                     f"a CIDR inside addressSpace {address_space}"))
+        _check_subnet_in_space(f"{p}.network", address_space, subnet_prefix, problems)
+    return address_space, subnet_prefix
+
+
+def _rpo(name: str, w: WorkloadInput, t: TierPreset, problems: list[str]) -> int | None:
+    """The in-region RPO, tier preset merged; None (problem appended) under what Azure Backup reaches."""
     rpo = w.rpo_hours if w.rpo_hours is not None else t.rpo_hours
-    if rpo < 4:
+    if rpo < MIN_RPO_HOURS:
         problems.append(_problem(
-            f"{p}.rpoHours", rpo,
-            "at least 4: Azure Backup for VMs backs up at most every 4 hours; for a tighter RPO use"
-            " application replication (e.g. SQL Server Always On) and consistent snapshots"
-            f" (workloads.{name}.consistentSnapshots), then set rpoHours to 4 or more"))
+            f"workloads.{name}.rpoHours", rpo,
+            f"at least {MIN_RPO_HOURS}: Azure Backup for VMs backs up at most every {MIN_RPO_HOURS} hours; for a"
+            " tighter RPO use application replication (e.g. SQL Server Always On) and consistent snapshots"
+            f" (workloads.{name}.consistentSnapshots), then set rpoHours to {MIN_RPO_HOURS} or more"))
         return None
-    disk_skus = {os_sku, *(d.sku for d in data_disks)}
-    plan = _backup_plan(name, w, t, cfg.name_prefix, rpo, disk_skus, problems)
-    site_recovery = _resolve_site_recovery(name, w, cfg, region, dr_region, data_disks, address_space,
-                                           subnet_prefix, problems)
-    if len(problems) > start or plan is None or dr_region is None:
-        return None
-    tags = {
+    return rpo
+
+
+def _workload_tags(name: str, w: WorkloadInput, cfg: ProgramConfig, ha: bool, rpo: int,
+                   site_recovery: SiteRecovery | None) -> dict[str, str]:
+    """The stack's and the workload's tags, then the dr-* tags the pack reads."""
+    return {
         **cfg.tags,
         **w.tags,
         "dr-workload": name,
@@ -188,6 +235,33 @@ def _resolve_workload(name: str, w: WorkloadInput, cfg: ProgramConfig, location:
         "dr-rpo-hours": str(rpo),
         **({"dr-site-recovery": site_recovery.target_region} if site_recovery is not None else {}),
     }
+
+
+def _resolve_workload(name: str, w: WorkloadInput, cfg: ProgramConfig, location: str, stack_dr: str | None,
+                      problems: list[str]) -> Workload | None:
+    """One workload resolved in named steps (each appends its problems, in this order), or None on a
+    problem."""
+    p = f"workloads.{name}"
+    start = len(problems)
+    t = TIERS[w.tier]
+    region, dr_region = _workload_regions(p, w, location, stack_dr, problems)
+    ha, vm_count = _availability(p, w, t, problems)
+    disk_sku = _disk_sku(p, w, t, region, problems)
+    os_sku = _os_disk_sku(p, w, disk_sku, problems)
+    data_disks = _data_disks(p, w, disk_sku, ha, problems)
+    _check_backup_scope(p, w, {d.lun for d in data_disks}, problems)
+    _check_image_and_login(p, w, problems)
+    fault_domains, zone = _placement(p, w, region, ha, data_disks, problems)
+    address_space, subnet_prefix = _network(p, w, problems)
+    rpo = _rpo(name, w, t, problems)
+    if rpo is None:
+        return None
+    disk_skus = {os_sku, *(d.sku for d in data_disks)}
+    plan = _backup_plan(name, w, t, cfg.name_prefix, rpo, disk_skus, problems)
+    site_recovery = _resolve_site_recovery(name, w, cfg, region, dr_region, data_disks, address_space,
+                                           subnet_prefix, problems)
+    if len(problems) > start or plan is None or dr_region is None:
+        return None
     return Workload(
         name=name, tier=w.tier, description=w.description, region=region, dr_region=dr_region,
         dr_region_is_pair=facts.paired_region(region) == dr_region,
@@ -196,25 +270,21 @@ def _resolve_workload(name: str, w: WorkloadInput, cfg: ProgramConfig, location:
         os_disk_sku=os_sku, os_disk_size_gb=w.os_disk_size_gb, data_disks=data_disks,
         trusted_launch=w.trusted_launch, authentication=w.authentication, admin_username=w.admin_username,
         ssh_public_key=w.ssh_public_key, public_ip=w.public_ip,
-        zone=str(zone) if zone is not None else None, existing_subnet_id=net.existing_subnet_id,
+        zone=str(zone) if zone is not None else None, existing_subnet_id=w.network.existing_subnet_id,
         address_space=address_space, subnet_prefix=subnet_prefix,
         fault_domains=fault_domains, update_domains=w.availability_set.update_domains,
         resource_group_name=w.resource_group.name or f"rg-{cfg.name_prefix}-{name}",
         resource_group_existing=w.resource_group.existing, rpo_hours=rpo, backup=plan,
         backup_scope=w.backup_scope, backup_data_disk_luns=list(w.backup_data_disk_luns),
-        consistent_snapshots=w.consistent_snapshots, site_recovery=site_recovery, tags=tags,
+        consistent_snapshots=w.consistent_snapshots, site_recovery=site_recovery,
+        tags=_workload_tags(name, w, cfg, ha, rpo, site_recovery),
     )
 
 
-def _resolve_site_recovery(name: str, w: WorkloadInput, cfg: ProgramConfig, region: str, dr_region: str | None,
-                           data_disks: list[DataDisk], address_space: str, subnet_prefix: str,
-                           problems: list[str]) -> SiteRecovery | None:
-    """The workload's ``siteRecovery`` resolved, problems appended (Azure's A2A limits, see the constants)."""
-    sr = w.site_recovery
-    if sr is None:
-        return None
-    p = f"workloads.{name}.siteRecovery"
-    start = len(problems)
+def _site_recovery_target(p: str, sr: SiteRecoveryInput, region: str, dr_region: str | None,
+                          problems: list[str]) -> str | None:
+    """The region Site Recovery replicates to: ``targetRegion``, else the workload's DR region; never the
+    source."""
     target = sr.target_region if sr.target_region is not None else dr_region
     if sr.target_region is not None and not facts.is_known_region(sr.target_region):
         problems.append(_region_problem(f"{p}.targetRegion", sr.target_region))
@@ -223,6 +293,13 @@ def _resolve_site_recovery(name: str, w: WorkloadInput, cfg: ProgramConfig, regi
         problems.append(_problem(f"{p}.targetRegion", target, f'a region other than the source region "{region}":'
                                  " Site Recovery replicates to another region (and its vault must not be in the"
                                  " source region)"))
+    return target
+
+
+def _check_site_recovery_limits(p: str, sr: SiteRecoveryInput, cfg: ProgramConfig, data_disks: list[DataDisk],
+                                problems: list[str]) -> None:
+    """Azure's A2A limits: app-consistent frequency within retention, the multi-VM group size, a zone or an
+    availability set (not both), no Ultra disks."""
     if sr.app_consistent_frequency_hours > 0 and sr.app_consistent_frequency_hours > sr.recovery_point_retention_hours:
         problems.append(_problem(f"{p}.appConsistentFrequencyHours", sr.app_consistent_frequency_hours,
                                  f"at most recoveryPointRetentionHours ({sr.recovery_point_retention_hours}):"
@@ -230,8 +307,7 @@ def _resolve_site_recovery(name: str, w: WorkloadInput, cfg: ProgramConfig, regi
     if sr.multi_vm_group is not None:
         members = [n for n, other in cfg.workloads.items()
                    if other.site_recovery is not None and other.site_recovery.multi_vm_group == sr.multi_vm_group]
-        total = sum((o.vm_count if o.vm_count is not None else TIERS[o.tier].vm_count)
-                    for o in (cfg.workloads[n] for n in members))
+        total = sum(_vm_count(cfg.workloads[n]) for n in members)
         if total > ASR_MAX_MULTI_VM_GROUP:
             problems.append(_problem(f"{p}.multiVmGroup", sr.multi_vm_group,
                                      f"a group of at most {ASR_MAX_MULTI_VM_GROUP} VMs (multi-VM consistency); this"
@@ -245,6 +321,12 @@ def _resolve_site_recovery(name: str, w: WorkloadInput, cfg: ProgramConfig, regi
             problems.append(_problem(f"{p}", _Shown(f"dataDisks[{i}] UltraSSD_LRS"),
                                      "no Ultra disks: Site Recovery cannot replicate them; use Premium SSD or"
                                      " remove siteRecovery"))
+
+
+def _site_recovery_networks(p: str, sr: SiteRecoveryInput, address_space: str, subnet_prefix: str,
+                            problems: list[str]) -> tuple[str, str | None, str, str | None]:
+    """The failover network (the workload's by default) and the test-failover network (the failover one by
+    default): address space and subnet prefix of each, the subnet inside its space."""
     net_space = sr.target_network.address_space or address_space
     net_subnet = sr.target_network.subnet_prefix or (subnet_prefix if sr.target_network.address_space is None
                                                       else None)
@@ -255,10 +337,24 @@ def _resolve_site_recovery(name: str, w: WorkloadInput, cfg: ProgramConfig, regi
             problems.append(_problem(f"{p}.{key}.subnetPrefix", _MISSING,
                                      "a subnet prefix inside the addressSpace set here"))
             continue
-        a = _cidr(f"{p}.{key}.addressSpace", space, problems)
-        b = _cidr(f"{p}.{key}.subnetPrefix", subnet, problems)
-        if a is not None and b is not None and not b.subnet_of(a):
-            problems.append(_problem(f"{p}.{key}.subnetPrefix", subnet, f"a CIDR inside addressSpace {space}"))
+        _check_subnet_in_space(f"{p}.{key}", space, subnet, problems)
+    return net_space, net_subnet, test_space, test_subnet
+
+
+def _resolve_site_recovery(name: str, w: WorkloadInput, cfg: ProgramConfig, region: str, dr_region: str | None,
+                           data_disks: list[DataDisk], address_space: str, subnet_prefix: str,
+                           problems: list[str]) -> SiteRecovery | None:
+    """The workload's ``siteRecovery`` resolved in steps (target, Azure's A2A limits, networks), problems
+    appended; None without ``siteRecovery`` or on a problem."""
+    sr = w.site_recovery
+    if sr is None:
+        return None
+    p = f"workloads.{name}.siteRecovery"
+    start = len(problems)
+    target = _site_recovery_target(p, sr, region, dr_region, problems)
+    _check_site_recovery_limits(p, sr, cfg, data_disks, problems)
+    net_space, net_subnet, test_space, test_subnet = _site_recovery_networks(p, sr, address_space, subnet_prefix,
+                                                                            problems)
     if len(problems) > start or target is None:
         return None
     cache_sku = sr.cache_storage.sku or ("Standard_ZRS" if facts.has_zones(region)
@@ -285,6 +381,14 @@ def _cidr(path: str, value: str, problems: list[str]):
     except ValueError:
         problems.append(_problem(path, value, 'an IPv4 CIDR block such as "10.10.0.0/16" (host bits zero)'))
         return None
+
+
+def _check_subnet_in_space(path: str, space: str, subnet: str, problems: list[str]) -> None:
+    """``<path>.addressSpace`` and ``<path>.subnetPrefix`` are CIDR blocks, the subnet inside the space."""
+    a = _cidr(f"{path}.addressSpace", space, problems)
+    b = _cidr(f"{path}.subnetPrefix", subnet, problems)
+    if a is not None and b is not None and not b.subnet_of(a):
+        problems.append(_problem(f"{path}.subnetPrefix", subnet, f"a CIDR inside addressSpace {space}"))
 
 
 def _resolve_vault(v: VaultInput, problems: list[str]) -> Vault:
@@ -340,62 +444,75 @@ _SUBNET_ID = re.compile(r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/M
 
 
 def _check_security(cfg: ProgramConfig, location: str, problems: list[str]) -> None:
-    """Cross-key checks of ``security`` and ``monitoring`` (issue 15)."""
+    """Cross-key checks of ``security`` and ``monitoring`` (issue 15), in steps: the resource guard, the
+    private endpoints, the archive tier, the alerts."""
     vault_regions = sorted({w.region or location for w in cfg.workloads.values()})
-    vault_rgs = {r: cfg.vault.existing_resource_groups.get(r, f"rg-{cfg.name_prefix}-backup-{r}") for r in vault_regions}
-    g = cfg.security.resource_guard
-    if g is not None:
-        p = "security.resourceGuard"
-        if g.resource_group_name is None and not g.existing_ids:
-            problems.append(_problem(f"{p}.resourceGroupName", _MISSING,
-                                     "the resource group to declare the guard in, or existingIds (region -> guard id)"))
-        same = sorted(r for r, rg in vault_rgs.items() if g.resource_group_name is not None
-                      and g.subscription_id is None and rg.lower() == g.resource_group_name.lower()
-                      and r not in g.existing_ids)
-        if same:
-            problems.append(_problem(
-                f"{p}.resourceGroupName", g.resource_group_name,
-                f"a resource group other than the vault's ({', '.join(same)}): a guard beside the vault is"
-                " administered by the vault's own administrators, which defeats multi-user authorization"))
-        for region, gid in g.existing_ids.items():
-            m = _GUARD_ID.match(gid)
-            if not facts.is_known_region(region):
-                problems.append(_region_problem(f"{p}.existingIds.{region}", region))
-            elif m is None:
-                problems.append(_problem(f"{p}.existingIds.{region}", gid,
-                                         "an ARM id of a Microsoft.DataProtection/resourceGuards resource"))
-            elif region in vault_rgs and m.group(2).lower() == vault_rgs[region].lower():
-                problems.append(_problem(f"{p}.existingIds.{region}", gid,
-                                         f"a guard outside the vault's resource group {vault_rgs[region]}"))
-    pe = cfg.security.private_endpoint
-    if pe is not None:
-        for region, sid in pe.subnet_ids.items():
-            if region not in vault_rgs:
-                problems.append(_problem(f"security.privateEndpoint.subnetIds.{region}", region,
-                                         "a region that holds workloads (has a vault): " + ", ".join(vault_regions)))
-            elif not _SUBNET_ID.match(sid):
-                problems.append(_problem(f"security.privateEndpoint.subnetIds.{region}", sid,
-                                         "an ARM id of a Microsoft.Network/virtualNetworks/subnets resource"))
+    vault_rgs = {r: vault_resource_group_name(cfg.vault.existing_resource_groups, cfg.name_prefix, r)
+                 for r in vault_regions}
+    if cfg.security.resource_guard is not None:
+        _check_resource_guard(cfg.security.resource_guard, vault_rgs, problems)
+    if cfg.security.private_endpoint is not None:
+        _check_private_endpoint(cfg.security.private_endpoint, vault_rgs, problems)
     if cfg.security.archive_tier is not None and cfg.vault.storage_redundancy == "ZoneRedundant":
         # https://learn.microsoft.com/azure/backup/archive-tier-support ("not supported ... ZRS")
         problems.append(_problem("security.archiveTier", _Shown("set"),
                                  'unset with vault.storageRedundancy "ZoneRedundant": Azure Backup has no archive'
                                  " tier for zone-redundant vaults"))
-    a = cfg.monitoring.alerts
-    if a is not None and not a.email_receivers and not a.webhook_receivers:
+    if cfg.monitoring.alerts is not None:
+        _check_alerts(cfg.monitoring.alerts, problems)
+
+
+def _check_resource_guard(g: ResourceGuardInput, vault_rgs: Mapping[str, str], problems: list[str]) -> None:
+    """The guard is declared somewhere or named per region, and never in a vault's resource group."""
+    p = "security.resourceGuard"
+    if g.resource_group_name is None and not g.existing_ids:
+        problems.append(_problem(f"{p}.resourceGroupName", _MISSING,
+                                 "the resource group to declare the guard in, or existingIds (region -> guard id)"))
+    same = sorted(r for r, rg in vault_rgs.items() if g.resource_group_name is not None
+                  and g.subscription_id is None and rg.lower() == g.resource_group_name.lower()
+                  and r not in g.existing_ids)
+    if same:
+        problems.append(_problem(
+            f"{p}.resourceGroupName", g.resource_group_name,
+            f"a resource group other than the vault's ({', '.join(same)}): a guard beside the vault is"
+            " administered by the vault's own administrators, which defeats multi-user authorization"))
+    for region, gid in g.existing_ids.items():
+        m = _GUARD_ID.match(gid)
+        if not facts.is_known_region(region):
+            problems.append(_region_problem(f"{p}.existingIds.{region}", region))
+        elif m is None:
+            problems.append(_problem(f"{p}.existingIds.{region}", gid,
+                                     "an ARM id of a Microsoft.DataProtection/resourceGuards resource"))
+        elif region in vault_rgs and m.group(2).lower() == vault_rgs[region].lower():
+            problems.append(_problem(f"{p}.existingIds.{region}", gid,
+                                     f"a guard outside the vault's resource group {vault_rgs[region]}"))
+
+
+def _check_private_endpoint(pe: PrivateEndpointInput, vault_rgs: Mapping[str, str], problems: list[str]) -> None:
+    """One subnet id per region that has a vault."""
+    for region, sid in pe.subnet_ids.items():
+        if region not in vault_rgs:
+            problems.append(_problem(f"security.privateEndpoint.subnetIds.{region}", region,
+                                     "a region that holds workloads (has a vault): " + ", ".join(vault_rgs)))
+        elif not _SUBNET_ID.match(sid):
+            problems.append(_problem(f"security.privateEndpoint.subnetIds.{region}", sid,
+                                     "an ARM id of a Microsoft.Network/virtualNetworks/subnets resource"))
+
+
+def _check_alerts(a: AlertsInput, problems: list[str]) -> None:
+    """At least one receiver; receiver names unique in the action group."""
+    if not a.email_receivers and not a.webhook_receivers:
         problems.append(_problem("monitoring.alerts", _Shown("no receivers"),
                                  "at least one of emailReceivers or webhookReceivers"))
-    if a is not None:
-        names = [r.name for r in [*a.email_receivers, *a.webhook_receivers]]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            problems.append(_problem("monitoring.alerts", dupes, "receiver names unique in the action group"))
+    names = [r.name for r in [*a.email_receivers, *a.webhook_receivers]]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        problems.append(_problem("monitoring.alerts", dupes, "receiver names unique in the action group"))
 
 
 def _has_site_recovery(w: WorkloadInput) -> bool:
-    """The workload is replicated by Azure Site Recovery (the ``siteRecovery`` key, when the config has it)."""
-    sr = getattr(w, "site_recovery", None)
-    return bool(sr) and getattr(sr, "enabled", True) is not False
+    """The workload is replicated by Azure Site Recovery (it sets the ``siteRecovery`` key)."""
+    return w.site_recovery is not None
 
 
 def _resolve_cross_region(name: str, w: WorkloadInput, wl: Workload, vault: Vault,
@@ -420,7 +537,7 @@ def _resolve_cross_region(name: str, w: WorkloadInput, wl: Workload, vault: Vaul
             f"at least {facts.CROSS_REGION_RPO_HOURS} with Azure Backup alone (only the day's last backup reaches"
             f" the vault, then up to {facts.GRS_REPLICATION_LAG_HOURS} h of geo-replication); what reaches"
             f" {target} h: {paths}"))
-    if not facts.REGION_CAPABILITIES.get(wl.region, {}).get("grs", True) and not (asr or copies):
+    if not region_has_grs(wl.region) and not (asr or copies):
         problems.append(_problem(
             f"{p}.region", wl.region,
             f"a cross-region path: {wl.region} has no Azure paired region, so Azure Backup keeps no copy outside it"
@@ -466,18 +583,19 @@ def _decode(key: str, value: Any) -> Any:
         return value
 
 
-def parse_stack_config(raw: Mapping[str, Any], *, location: str | None, project: str = NAMESPACE,
-                       secret_keys: Collection[str] = ()) -> StackConfig:
-    """Validate the ``azure-iaas-dr`` namespace (keys without the namespace) and resolve it.
-
-    ``raw`` values may be decoded (YAML) or as the engine passes them (JSON strings). ``secret_keys``
-    are the keys (without namespace) whose values came from secure config. Raises :class:`ConfigError`.
-    """
-    problems: list[str] = []
+def _raw_values(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The values decoded (:func:`_decode`); ``drRegion`` and ``adminPassword`` left out when ""."""
     data = {k: _decode(k, v) for k, v in raw.items()}
     for key in ("drRegion", "adminPassword"):
         if data.get(key) == "":
             data.pop(key)  # Pulumi.yaml declares "" as their default: unset
+    return data
+
+
+def _secret_and_location_problems(data: Mapping[str, Any], location: str | None,
+                                  secret_keys: Collection[str]) -> list[str]:
+    """What is checked before the models: adminPassword set as a secret, the primary region set and known."""
+    problems = []
     if "adminPassword" in data and "adminPassword" not in secret_keys:
         problems.append(_problem("adminPassword", _Shown("[not secret]"),
                                  "a secret: set it with `pulumi config set --secret adminPassword`"))
@@ -486,6 +604,27 @@ def parse_stack_config(raw: Mapping[str, Any], *, location: str | None, project:
                                  "the primary region, e.g. `pulumi config set azure-native:location westeurope`"))
     elif not facts.is_known_region(location):
         problems.append(_region_problem(LOCATION_KEY, location))
+    return problems
+
+
+def _password_problems(cfg: ProgramConfig, workloads: Mapping[str, Workload]) -> list[str]:
+    """Password authentication needs the ``adminPassword`` secret."""
+    names = [n for n, w in workloads.items() if w.authentication == "password"]
+    if not names or cfg.admin_password is not None:
+        return []
+    return [_problem("adminPassword", _MISSING, f"a secret password, required by password authentication"
+                     f" ({', '.join(names)}): `pulumi config set --secret adminPassword`")]
+
+
+def parse_stack_config(raw: Mapping[str, Any], *, location: str | None, project: str = NAMESPACE,
+                       secret_keys: Collection[str] = ()) -> StackConfig:
+    """Validate the ``azure-iaas-dr`` namespace (keys without the namespace) and resolve it.
+
+    ``raw`` values may be decoded (YAML) or as the engine passes them (JSON strings). ``secret_keys``
+    are the keys (without namespace) whose values came from secure config. Raises :class:`ConfigError`.
+    """
+    data = _raw_values(raw)
+    problems = _secret_and_location_problems(data, location, secret_keys)
     try:
         cfg = ProgramConfig.model_validate(data)
     except ValidationError as exc:
@@ -502,12 +641,8 @@ def parse_stack_config(raw: Mapping[str, Any], *, location: str | None, project:
         if resolved is not None:
             workloads[name] = _resolve_cross_region(name, w, resolved, vault, problems)
     problems += _scale_problems(workloads)
-    if any(w.authentication == "password" for w in workloads.values()) and cfg.admin_password is None:
-        names = ", ".join(n for n, w in workloads.items() if w.authentication == "password")
-        problems.append(_problem("adminPassword", _MISSING,
-                                 f"a secret password, required by password authentication ({names}):"
-                                 " `pulumi config set --secret adminPassword`"))
-    problems.extend(_up_problems(cfg, vault, workloads))
+    problems += _password_problems(cfg, workloads)
+    problems += _up_problems(cfg, vault, workloads)
     if problems:
         raise ConfigError(problems)
     assert stack_dr is not None
@@ -521,9 +656,7 @@ def parse_stack_config(raw: Mapping[str, Any], *, location: str | None, project:
 
 def _up_problems(cfg: ProgramConfig, vault: Vault, workloads: dict[str, Workload]) -> list[str]:
     """What Azure or Pulumi would refuse at `up` (components/config/checks.py, issue 13)."""
-    from .checks import Described, stack_problems
-
-    vault_groups = [(r, vault.existing_resource_groups.get(r, f"rg-{cfg.name_prefix}-backup-{r}"))
+    vault_groups = [(r, vault_resource_group_name(vault.existing_resource_groups, cfg.name_prefix, r))
                     for r in sorted({w.region for w in workloads.values()})]
-    return [_problem(path, _Shown(value) if isinstance(value, Described) else value, allowed)
+    return [_problem(path, value, allowed)
             for path, value, allowed in stack_problems(cfg.tags, workloads, vault_groups)]

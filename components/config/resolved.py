@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
@@ -168,7 +169,7 @@ class StackConfig(_Resolved):
 
     def vault_resource_group_name(self, region: str) -> str:
         """Name of the resource group holding the vault of ``region``."""
-        return self.vault.existing_resource_groups.get(region, f"rg-{self.name_prefix}-backup-{region}")
+        return vault_resource_group_name(self.vault.existing_resource_groups, self.name_prefix, region)
 
     def vault_name(self, region: str) -> str:
         """Name of the Recovery Services vault of ``region`` (2-50 chars, letters, digits, '-')."""
@@ -196,12 +197,25 @@ class StackConfig(_Resolved):
     def site_recovery_resource_group_name(self, target_region: str) -> str:
         """Resource group of the ASR vault of ``target_region``."""
         return f"rg-{self.name_prefix}-asr-{target_region}"
+def vault_resource_group_name(existing: Mapping[str, str], name_prefix: str, region: str) -> str:
+    """The resource group of ``region``'s vault: ``vault.existingResourceGroups`` or ``rg-<prefix>-backup-<region>``
+    (the one place the name is made: config checks and :meth:`StackConfig.vault_resource_group_name`)."""
+    return existing.get(region, f"rg-{name_prefix}-backup-{region}")
+
+
+def region_has_grs(region: str) -> bool:
+    """Whether ``region`` offers geo-redundant storage: every region with an Azure pair (an unknown region is
+    given the benefit of the doubt; config reports it). The one test of it: :func:`vault_posture` and the
+    cross-region checks of config resolution."""
+    return facts.REGION_CAPABILITIES.get(region, {}).get("grs", True)
+
+
 def vault_posture(v: Vault, region: str) -> Vault:
     """The vault posture for ``region``. A region without an Azure pair has no geo-redundant storage and no
     cross-region restore ("Regions without a pair will not have geo-redundant storage (GRS)",
     https://learn.microsoft.com/azure/reliability/cross-region-replication-azure): a GeoRedundant posture falls
     back to ZoneRedundant there, or LocallyRedundant where the region has no zones."""
-    if v.storage_redundancy != "GeoRedundant" or facts.REGION_CAPABILITIES.get(region, {}).get("grs", True):
+    if v.storage_redundancy != "GeoRedundant" or region_has_grs(region):
         return v
     fallback = "ZoneRedundant" if facts.has_zones(region) else "LocallyRedundant"
     return v.model_copy(update={"storage_redundancy": fallback, "cross_region_restore": False})

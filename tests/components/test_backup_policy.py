@@ -288,3 +288,56 @@ def test_instant_restore_cap_is_one_rule_for_config_and_component(policy_type, i
     from components.config import instant_restore_cap
 
     assert instant_restore_cap(policy_type, interval) == cap
+
+
+# --- one set of schedule checks for config validation and the component ----------------------------------
+
+
+def test_each_schedule_check_names_the_plan_field_and_the_workload_key():
+    from components.config import ScheduleProblem, schedule_problems
+
+    plan = workloads(db={"tier": "database"}).workloads["db"].backup
+    assert (plan.frequency, plan.interval_hours, plan.window_hours) == ("Hourly", 4, 20)
+    assert schedule_problems(plan.model_copy(update={"window_hours": 3})) == [ScheduleProblem(
+        "window_hours 3: from the interval (4) to 23", "backupWindowHours", 3,
+        "at least the backup interval (4 hours) up to 23")]
+    assert schedule_problems(plan.model_copy(update={"start_time_utc": "19:30"})) == []
+    assert schedule_problems(plan.model_copy(update={"start_time_utc": "20:00"})) == [ScheduleProblem(
+        'start_time_utc "20:00": an hourly window starts from 00:00 to 19:30 UTC', "backupStartTimeUtc", "20:00",
+        'an hourly window start from "00:00" to "19:30" (UTC)')]
+    # what the workload's field constraints already rule out carries no key: config never reports it twice
+    assert schedule_problems(plan.model_copy(update={"start_time_utc": "4:00", "time_zone": "CET"})) == [
+        ScheduleProblem('start_time_utc "4:00": "HH:MM" UTC on a :00 or :30 boundary'),
+        ScheduleProblem('time_zone "CET": "UTC"')]
+    # the field pattern (ASCII digits), not str.isdigit(): Arabic-Indic digits are refused here as in config
+    assert plan_problems(plan.model_copy(update={"start_time_utc": "\u0660\u0664:00"})) == [
+        'start_time_utc "\u0660\u0664:00": "HH:MM" UTC on a :00 or :30 boundary']
+
+
+def test_config_reports_the_first_schedule_problem_per_key_the_component_all():
+    raw = {"tier": "reporting", "trustedLaunch": False, "instantRestoreDays": 8, "retention": {"dailyDays": 7}}
+    with pytest.raises(ConfigError) as exc:
+        workloads(rep=raw)
+    assert exc.value.problems == [
+        "azure-iaas-dr:workloads.rep.instantRestoreDays: 8: 1 to 5 days with a Standard (V1) policy (this workload"
+        " gets V1: daily backups, no Trusted Launch, no Premium SSD v2/Ultra disks)"]
+    plan = workloads(rep={"tier": "reporting", "trustedLaunch": False}).workloads["rep"].backup
+    bad = plan.model_copy(update={"instant_restore_days": 8,
+                                  "retention": plan.retention.model_copy(update={"daily_days": 7})})
+    assert plan_problems(bad) == ["instant_restore_days 8: 1 to 5 for a V1 daily policy",
+                                  "instant_restore_days 8: at most retention.daily_days (7)"]
+
+
+def test_config_reports_schedule_problems_in_key_order():
+    raw = {"tier": "database", "rpoHours": 6, "instantRestoreDays": 23, "backupStartTimeUtc": "20:00",
+           "backupWindowHours": 4, "retention": {"dailyDays": 30}}
+    assert workloads(db={**raw, "instantRestoreDays": 22, "backupStartTimeUtc": "19:30", "backupWindowHours": 6}
+                     ).workloads["db"].backup.window_hours == 6  # the boundaries pass
+    with pytest.raises(ConfigError) as exc:
+        workloads(db=raw)
+    assert exc.value.problems == [  # plan_problems' order would be window, start, instant restore
+        "azure-iaas-dr:workloads.db.instantRestoreDays: 23: 1 to 22 days with an Enhanced (V2) policy backing up"
+        " every 6 hours",
+        'azure-iaas-dr:workloads.db.backupStartTimeUtc: "20:00": an hourly window start from "00:00" to "19:30"'
+        " (UTC)",
+        "azure-iaas-dr:workloads.db.backupWindowHours: 4: at least the backup interval (6 hours) up to 23"]
