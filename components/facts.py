@@ -329,6 +329,68 @@ BS_MAX_DATA_DISKS: dict[str, int] = {
 MAX_DATA_DISKS: dict[str, int] = {**DSV5_MAX_DATA_DISKS, **ESV5_MAX_DATA_DISKS, **DSV3_MAX_DATA_DISKS,
                                   **BS_MAX_DATA_DISKS}
 
+# --- resource limits the config checks apply (program only: tools/genfacts.py leaves them out of the pack) ---
+
+# https://learn.microsoft.com/en-us/azure/azure-resource-manager/management/tag-resources#limitations
+MAX_TAGS = 50
+MAX_TAG_NAME = 512
+MAX_TAG_VALUE = 256
+TAG_NAME_FORBIDDEN = "<>%&\\?/"
+
+# https://learn.microsoft.com/en-us/azure/virtual-machines/linux/faq#what-are-the-username-requirements-when-creating-a-vm-
+# (and the ARM error "The Admin Username specified is not allowed"): names Azure refuses for the admin user.
+# Checked against the installed SDK: pulumi_azure_native.compute OSProfileArgs.admin_username, "Disallowed values"
+# (the same list, from the Compute REST API spec).
+RESERVED_ADMIN_USERNAMES = frozenset(
+    {
+        "administrator",
+        "admin",
+        "user",
+        "user1",
+        "test",
+        "user2",
+        "test1",
+        "user3",
+        "admin1",
+        "1",
+        "123",
+        "a",
+        "actuser",
+        "adm",
+        "admin2",
+        "aspnet",
+        "backup",
+        "console",
+        "david",
+        "guest",
+        "john",
+        "owner",
+        "root",
+        "server",
+        "sql",
+        "support",
+        "support_388945a0",
+        "sys",
+        "test2",
+        "test3",
+        "user4",
+        "user5",
+    }
+)
+
+# https://learn.microsoft.com/en-us/azure/virtual-machines/linux/mac-create-ssh-keys#supported-ssh-key-formats
+# (RSA at least 2048 bits, ED25519; the key blob starts with its own length-prefixed type name, RFC 4253 §6.6)
+MIN_RSA_BITS = 2048
+
+# https://learn.microsoft.com/en-us/azure/virtual-machines/shared-image-galleries#image-versions
+# ("MajorVersion.MinorVersion.Patch ... each a 32-bit integer")
+MAX_VERSION_PART = 2**31 - 1
+
+# https://learn.microsoft.com/en-us/azure/virtual-network/virtual-networks-faq#how-small-and-how-large-can-virtual-networks-and-subnets-be
+# (smallest IPv4 subnet /29, largest /2); IPv6-only virtual networks are not supported: an address space needs
+# IPv4 (https://learn.microsoft.com/en-us/azure/virtual-network/ip-services/ipv6-overview#limitations)
+SMALLEST_SUBNET_PREFIX = 29
+
 # --- policy types ----------------------------------------------------------------------------------------
 
 #: Trusted Launch with the Standard (V1) policy needs REST API 2025-01-01+; azure-native 3.29.0 sends

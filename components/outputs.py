@@ -49,6 +49,8 @@ from typing import Any, Literal, Optional, TypedDict
 import pulumi
 
 from .config import StackConfig
+from .config.backup_plan import DAILY_INTERVAL_HOURS
+from .facts import HOURLY_INTERVALS
 
 SCHEMA_VERSION = "1"
 
@@ -145,7 +147,7 @@ OUTPUT_JSON_SCHEMA: dict[str, Any] = {
             "type": "object", "additionalProperties": False,
             "required": ["id", "name", "tier", "policyType", "frequency", "intervalHours", "workloads"],
             "properties": {"id": _STR, "name": _STR, "tier": _TIER, "policyType": {"enum": ["V1", "V2"]},
-                           "frequency": {"enum": ["Hourly", "Daily"]}, "intervalHours": {"enum": [4, 6, 8, 12, 24]},
+                           "frequency": {"enum": ["Hourly", "Daily"]}, "intervalHours": {"enum": [*HOURLY_INTERVALS, DAILY_INTERVAL_HOURS]},
                            "workloads": {"type": "array", "items": _STR}}}}},
         "availabilitySets": {"type": "object", "additionalProperties": _STR},
         "workloads": {"type": "object", "additionalProperties": {

@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from components import config as c
-from components.config.checks import RESERVED_ADMIN_USERNAMES, ssh_key_problem
+from components.config.checks import ssh_key_problem
+from components.facts import RESERVED_ADMIN_USERNAMES
 from components.facts import MAX_DATA_DISKS, max_data_disks
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE5Bx4GJ4D3v4LaEZFWiaobemAk7sfwCr4/TQ519JQL5 test"
