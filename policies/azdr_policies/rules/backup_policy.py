@@ -358,11 +358,11 @@ rs.LongTermRetentionPolicyArgs(retention_policy_type="LongTermRetentionPolicy",
                   "Fewest daily recovery points (days); Azure's own floor for VM policies is 7.",
                   minimum=MIN_DAILY_RETENTION_DAYS, maximum=MAX_DAILY_RETENTION),
         ConfigKey("minimumWeeklyRetentionWeeks", "integer", 0, "Fewest weekly recovery points (weeks); 0: not required.",
-                  minimum=0, maximum=5163),
+                  minimum=0, maximum=MAX_WEEKLY_RETENTION),
         ConfigKey("minimumMonthlyRetentionMonths", "integer", 0,
-                  "Fewest monthly recovery points (months); 0: not required.", minimum=0, maximum=1188),
+                  "Fewest monthly recovery points (months); 0: not required.", minimum=0, maximum=MAX_MONTHLY_RETENTION),
         ConfigKey("minimumYearlyRetentionYears", "integer", 0, "Fewest yearly recovery points (years); 0: not required.",
-                  minimum=0, maximum=99),
+                  minimum=0, maximum=MAX_YEARLY_RETENTION),
     ),
     **_common(),
 )
@@ -392,7 +392,8 @@ BKP_RETENTION_LIMITS = Rule(
     seed_section="Steps to enable a backup",
     rationale=(
         "'Steps to enable a backup' step 3 configures the backup policy. Azure rejects VM-policy retention counts "
-        "outside daily 7-9999, weekly 1-5163, monthly 1-1188 and yearly 1-99 (the daily floor of 7 is Azure "
+        f"outside daily {MIN_DAILY_RETENTION_DAYS}-{MAX_DAILY_RETENTION}, weekly 1-{MAX_WEEKLY_RETENTION}, monthly "
+        f"1-{MAX_MONTHLY_RETENTION} and yearly 1-{MAX_YEARLY_RETENTION} (the daily floor of 7 is Azure "
         "PowerShell's MinDurationCountInDays for VMs and Terraform's 'can no longer be less than 7 days'), so the policy (and the protection of "
         "every VM on it) fails to deploy; catching it before deploy keeps the change reviewable."
     ),
