@@ -52,7 +52,6 @@ an exported copy elsewhere before any change to the account.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Optional
@@ -62,6 +61,7 @@ import pulumi_azure_native.authorization as authorization
 import pulumi_azure_native.storage as storage
 
 from .config import ConfigBackupInput, StackConfig
+from .storage_account import hashed_account_name, secure_storage_account
 
 STATE_CONTAINER = "pulumi-state"
 TEMPLATES_CONTAINER = "templates"
@@ -71,8 +71,7 @@ def default_account_name(prefix: str, subscription_id: str, project: str, stack:
     """``<prefix>cfg`` + 10 hex characters of a hash of subscription, project and stack: deterministic (no
     random provider needed, stable across ``pulumi up``) and unlikely to collide in the global namespace of
     storage account names (3-24 lower-case letters and digits)."""
-    digest = hashlib.sha256(f"{subscription_id}/{project}/{stack}".encode()).hexdigest()
-    return f"{prefix}cfg{digest[:10]}"[:24]
+    return hashed_account_name(prefix, "cfg", subscription_id, project, stack)
 
 
 @dataclass(frozen=True)
@@ -125,21 +124,9 @@ class ConfigBackup(pulumi.ComponentResource):
         super().__init__("azure-iaas-dr:config_backup:ConfigBackup", name, None, opts)
         s = args.settings
         keep = pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.retain_on_delete)
-        account = storage.StorageAccount(
-            f"{name}-account",
-            resource_group_name=args.resource_group_name,
-            account_name=args.account_name,
-            location=args.location,
-            kind=storage.Kind.STORAGE_V2,
-            sku=storage.SkuArgs(name=storage.SkuName(s.sku)),
-            access_tier=storage.AccessTier.HOT,
-            enable_https_traffic_only=True,
-            minimum_tls_version=storage.MinimumTlsVersion.TLS1_2,
-            allow_blob_public_access=False,
-            allow_cross_tenant_replication=False,
-            tags=dict(args.tags),
-            opts=keep,
-        )
+        account = secure_storage_account(
+            f"{name}-account", resource_group_name=args.resource_group_name, account_name=args.account_name,
+            location=args.location, sku=s.sku, tags=args.tags, opts=keep, allow_cross_tenant_replication=False)
         blob_service = storage.BlobServiceProperties(
             f"{name}-blob-service",
             resource_group_name=args.resource_group_name,

@@ -14,7 +14,6 @@ image/template storage rules leave it alone).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Optional
@@ -25,6 +24,7 @@ import pulumi_azure_native.storage as storage
 
 from ..config import StackConfig
 from ..resource_group import ResourceGroup, ResourceGroupArgs
+from ..storage_account import hashed_account_name, secure_storage_account
 
 TOKEN = "azure-iaas-dr:site_recovery:SiteRecoveryCache"
 PURPOSE = "site-recovery-cache"
@@ -33,8 +33,7 @@ PURPOSE = "site-recovery-cache"
 def default_account_name(prefix: str, region: str, subscription_id: str, project: str, stack: str) -> str:
     """``<prefix>asr`` + 10 hex characters of a hash of subscription, project, stack and region (stable across
     ``pulumi up``, unlikely to collide in the global storage-account namespace)."""
-    digest = hashlib.sha256(f"{subscription_id}/{project}/{stack}/{region}".encode()).hexdigest()
-    return f"{prefix}asr{digest[:10]}"[:24]
+    return hashed_account_name(prefix, "asr", subscription_id, project, stack, region)
 
 
 @dataclass(frozen=True)
@@ -84,22 +83,11 @@ class SiteRecoveryCache(pulumi.ComponentResource):
         rg = ResourceGroup(name, ResourceGroupArgs(resource_group_name=args.resource_group_name,
                                                    location=args.location, tags=dict(args.tags)),
                            opts=pulumi.ResourceOptions(parent=self))
-        account = storage.StorageAccount(
-            f"{name}-account",
-            resource_group_name=rg.name,
-            account_name=args.account_name,
-            location=args.location,
-            kind=storage.Kind.STORAGE_V2,
-            sku=storage.SkuArgs(name=storage.SkuName(args.sku)),
-            access_tier=storage.AccessTier.HOT,
-            enable_https_traffic_only=True,
-            minimum_tls_version=storage.MinimumTlsVersion.TLS1_2,
-            allow_blob_public_access=False,
+        account = secure_storage_account(
+            f"{name}-account", resource_group_name=rg.name, account_name=args.account_name, location=args.location,
+            sku=args.sku, tags=args.tags, opts=keep,
             # ASR writes to the cache with shared-key/SAS access; managed-identity-only access is not supported
-            allow_shared_key_access=True,
-            tags=dict(args.tags),
-            opts=keep,
-        )
+            allow_shared_key_access=True)
         storage.BlobServiceProperties(
             f"{name}-blob-service",
             resource_group_name=rg.name,
