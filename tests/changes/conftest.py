@@ -1,23 +1,3 @@
-"""Change-rule tests: the pack's package importable as the language host has it (policies/ on
-sys.path), "today" pinned for exemption expiry."""
+"""Change-rule tests: the pack's package on sys.path and "today" pinned (tests/pack_env.py)."""
 
-import datetime as dt
-import sys
-from pathlib import Path
-
-import pytest
-
-PACK_DIR = Path(__file__).resolve().parents[2] / "policies"
-if str(PACK_DIR) not in sys.path:
-    sys.path.insert(0, str(PACK_DIR))
-
-TODAY = dt.date(2026, 6, 15)
-
-
-@pytest.fixture(autouse=True)
-def _pinned_today():
-    from azdr_policies import set_today
-
-    set_today(TODAY)
-    yield
-    set_today(None)
+from tests.pack_env import PACK_DIR, TODAY, _pinned_today  # noqa: F401  (the autouse fixture registers here)
