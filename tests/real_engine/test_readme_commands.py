@@ -73,7 +73,7 @@ def test_readme_checker_and_handover_commands_run_against_a_real_preview(engine)
     assert "Policies:" in p.stdout or "azure-iaas-dr-posture" in p.stdout, p.stdout[-2000:]
     p = sh(engine, check.replace("venv/bin/python", sys.executable), run)
     assert p.returncode == 0, p.stderr[-3000:]
-    assert "Resources (150)" in p.stdout
+    assert "Resources (142)" in p.stdout
 
 
 def test_make_real_preview_runs_the_real_cli_on_the_stack_file_with_pulumis_exit_status(engine):
@@ -82,7 +82,7 @@ def test_make_real_preview_runs_the_real_cli_on_the_stack_file_with_pulumis_exit
                        capture_output=True, text=True, timeout=900)
     assert p.returncode == 0, p.stderr[-3000:]
     doc = json.loads(p.stdout)
-    assert len(doc["steps"]) == 150  # the program's 149 resources and the prior-state StackReference read (the default provider is not a step in --json)
+    assert len(doc["steps"]) == 142  # the program's 141 resources and the prior-state StackReference read (the default provider is not a step in --json)
     assert "make real-preview" in README and "make real-up" in README and "make real-destroy" in README
     bad = subprocess.run(["make", "-s", "real-preview", "STACK=dev", "PULUMI_ARGS=--no-such-flag"], cwd=ROOT,
                          capture_output=True, text=True, timeout=900)
