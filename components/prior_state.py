@@ -68,9 +68,8 @@ REFERENCE_NAME = "prior-state"
 #: The program's clock, for tests: an ISO-8601 UTC time (``2026-12-02T08:00:00Z``) the guards use as "now"
 #: instead of the machine's clock (the registration window). Unset: the machine's clock.
 CLOCK_VAR = "AZDR_PROGRAM_NOW"
-#: How long a registration counts against a vault's daily limit: a rolling 24 hours (Azure's page says "per
-#: day" without saying which day; a rolling window is the stricter reading, so it is the safe side).
-REGISTRATION_WINDOW = timedelta(hours=24)
+#: How long a registration counts against a vault's daily limit (:data:`components.facts.VM_REGISTRATION_WINDOW_HOURS`).
+REGISTRATION_WINDOW = timedelta(hours=facts.VM_REGISTRATION_WINDOW_HOURS)
 _KINDS = {"V2": "Enhanced", "V1": "Standard"}
 _RETENTION = (("dailyDays", "daily_days"), ("weeklyWeeks", "weekly_weeks"), ("monthlyMonths", "monthly_months"),
               ("yearlyYears", "yearly_years"))

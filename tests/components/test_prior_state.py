@@ -220,7 +220,7 @@ def test_the_clock_is_injected_through_the_environment():
 
 def test_the_limit_is_azures():
     assert facts.MAX_VM_REGISTRATIONS_PER_VAULT_PER_DAY == 250 and facts.SNAPSHOT_COPIES_PER_DISK_AT_ONCE == 1
-    assert facts.ENHANCED_TO_STANDARD_ALLOWED is False
+    assert facts.ENHANCED_TO_STANDARD_ALLOWED is False and facts.VM_REGISTRATION_WINDOW_HOURS == 24
 
 
 def test_normalise_record_takes_engine_numbers_and_refuses_other_versions():
