@@ -35,9 +35,13 @@ The next run reads the previous record (:func:`read_prior_record`) *before any r
 "Now" is :func:`utc_now`: the machine's clock, or :data:`CLOCK_VAR` (tests pin it; the unit tests pass
 ``now=``).
 
-No prior state (the first deployment, a stack deployed before this record existed, an unknown record version,
-or offline under posture's mocks, where the reference resolves to nothing) means nothing is compared: the
-record is judged against an empty one (only the snapshot-point and registration limits can refuse it).
+On the first deployment (the stack has no outputs yet) the record is judged against an empty one: only the
+snapshot-point and registration limits can refuse it. When the deployed state cannot be known
+(:data:`UNKNOWN_PRIOR`: offline under posture's mocks, where the reference resolves to nothing, or a stack
+deployed before this record existed, or with an unknown record version) nothing is compared and the deployed
+points in time are unknown, so only the registration limit applies (against an empty record): an offline
+``posture preview`` of a stack that has grown to several labels is not refused; its real ``pulumi preview``
+and ``up`` are judged.
 
 Under the real CLI (verified with pulumi v3.274.1 and a file:// backend, tests/real_engine/test_prior_state.py)
 a StackReference to the running stack resolves mid-update to the outputs of the last completed update (no
@@ -201,18 +205,37 @@ def own_stack_name() -> str:
     return f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
 
 
-def read_prior_record(stack_name: Optional[str] = None) -> Optional[dict[str, Any]]:
+class _Unknown:
+    """What is deployed cannot be known (see :data:`UNKNOWN_PRIOR`)."""
+
+    def __repr__(self) -> str:
+        return "UNKNOWN_PRIOR"
+
+
+#: :func:`read_prior_record`'s answer when the stack's deployed state cannot be known: offline under posture's
+#: mocks (the reference is unknown, or resolves to nothing), or a stack with outputs but no readable record
+#: (deployed before the record existed, or an unknown record version). Then the points in time already
+#: deployed are unknown and the snapshot-point guard judges nothing; the registration limit is judged against an
+#: empty record.
+UNKNOWN_PRIOR: Any = _Unknown()
+
+
+def read_prior_record(stack_name: Optional[str] = None) -> Any:
     """The previous deployment's record, read now (synchronously) through a StackReference to ``stack_name``
-    (default: this stack); None when there is none (see the module docstring)."""
+    (default: this stack): the record; None on the first deployment (the stack has no outputs); or
+    :data:`UNKNOWN_PRIOR` (see the module docstring)."""
     from pulumi.runtime.sync_await import _sync_await
 
     ref = pulumi.StackReference(REFERENCE_NAME, stack_name=stack_name or own_stack_name())
     if not _sync_await(ref.outputs.is_known()):  # offline preview: the mocks know no stack
-        return None
+        return UNKNOWN_PRIOR
     outputs = _sync_await(ref.outputs.future())
-    if not isinstance(outputs, Mapping):
+    if not isinstance(outputs, Mapping):  # offline, not a preview: the mocks resolve it to nothing
+        return UNKNOWN_PRIOR
+    if not outputs:  # the first deployment: the real engine resolves it to the stack's (empty) outputs
         return None
-    return normalise_record(outputs.get(RECORD_KEY))
+    record = normalise_record(outputs.get(RECORD_KEY))
+    return UNKNOWN_PRIOR if record is None else record
 
 
 def _workload_key(name: str, *rest: str) -> str:
@@ -220,10 +243,11 @@ def _workload_key(name: str, *rest: str) -> str:
 
 
 def prior_state_problems(prior: Optional[Mapping[str, Any]], current: Mapping[str, Any],
-                         now: Optional[datetime] = None) -> list[str]:
+                         now: Optional[datetime] = None, *, deployed_known: bool = True) -> list[str]:
     """Why the change from ``prior`` to ``current`` (both :func:`build_record` documents, ``current`` built at
     ``now``, default :func:`utc_now`) must be refused, one line per problem naming the config key; ``[]`` when it
-    is fine. ``prior`` None (the first deployment): the snapshot-point and registration limits only."""
+    is fine. ``prior`` None (the first deployment): the snapshot-point and registration limits only.
+    ``deployed_known`` False (:data:`UNKNOWN_PRIOR`, with ``prior`` None): the registration limit only."""
     out: list[str] = []
     clock = now or utc_now()
     old = prior or {"vms": {}, "policies": {}, "vaults": {}, "disks": {}, "registrations": {}}
@@ -254,7 +278,7 @@ def prior_state_problems(prior: Optional[Mapping[str, Any]], current: Mapping[st
                             f" irreversible)")
     # Judged on the first deployment too: a first `up` that declares two points of one disk starts two
     # overlapping copies of that disk's incremental snapshots just the same.
-    for disk, labels in current["disks"].items():
+    for disk, labels in (current["disks"] if deployed_known else {}).items():
         new = sorted(set(labels) - set(old["disks"].get(disk, ())))
         if len(new) > facts.SNAPSHOT_COPIES_PER_DISK_AT_ONCE:
             vm = disk.split("/", 1)[0]
@@ -305,13 +329,15 @@ def prior_state_problems(prior: Optional[Mapping[str, Any]], current: Mapping[st
 def guard_prior_state(cfg: StackConfig, prior: Optional[Mapping[str, Any]] = None, *,
                       read: bool = True, now: Optional[datetime] = None) -> dict[str, Any]:
     """Build this run's record at ``now`` (default :func:`utc_now`), read the previous one (unless ``read`` is
-    False or ``prior`` is given), and raise :class:`ConfigError` on any :func:`prior_state_problems`. Returns the
+    False or ``prior`` is given; :data:`UNKNOWN_PRIOR` may be given too), and raise :class:`ConfigError` on any :func:`prior_state_problems`. Returns the
     record to export."""
     now = now or utc_now()
     if prior is None and read:
         prior = read_prior_record()
+    known = prior is not UNKNOWN_PRIOR
+    prior = prior if known else None
     record = build_record(cfg, prior, now)
-    problems = prior_state_problems(prior, record, now)
+    problems = prior_state_problems(prior, record, now, deployed_known=known)
     if problems:
         raise ConfigError([*problems, "(compared with the previous deployment's stack output deploymentRecord;"
                                       " see components/prior_state.py)"])

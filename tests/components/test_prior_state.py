@@ -14,6 +14,7 @@ from components.config import ConfigError, parse_stack_config
 from components.prior_state import (
     CLOCK_VAR,
     RECORD_KEY,
+    UNKNOWN_PRIOR,
     build_record,
     guard_prior_state,
     normalise_record,
@@ -266,10 +267,52 @@ def read(outputs, preview=False):
 def test_reads_its_own_stack_through_a_stack_reference():
     rec = build_record(cfg())
     assert read({RECORD_KEY: rec, "schemaVersion": "1"}) == (rec, ["organization/azure-iaas-dr/dev"])
-    assert read({"schemaVersion": "1"})[0] is None  # deployed before the record existed
+    assert read({"schemaVersion": "1"})[0] is UNKNOWN_PRIOR  # deployed before the record existed
+    assert read({RECORD_KEY: {**rec, "version": "9"}})[0] is UNKNOWN_PRIOR  # an unknown record version
     assert read({})[0] is None  # first deployment: no outputs
-    assert read(None, preview=True)[0] is None  # offline preview: unknown
-    assert read(None, preview=False)[0] is None
+    assert read(None, preview=True)[0] is UNKNOWN_PRIOR  # offline preview: unknown
+    assert read(None, preview=False)[0] is UNKNOWN_PRIOR  # offline: the mocks resolve it to nothing
+
+
+TWO = {**SNAPS, "pointsInTime": ["20260101t0000z", "20260101t1200z"]}
+
+
+def guarded(outputs, config, preview=True):
+    """guard_prior_state of ``config`` under PriorMocks(outputs): its record, or the ConfigError raised."""
+    seen = []
+
+    def program():
+        try:
+            seen.append(guard_prior_state(config, now=T0))
+        except ConfigError as e:
+            seen.append(e)
+
+    run_in_mocks(program, project="azure-iaas-dr", stack="dev", preview=preview, mocks=PriorMocks(outputs))
+    return seen[0]
+
+
+def test_first_deployment_with_two_points_is_refused_and_an_unknowable_one_is_not():
+    # the real engine's first deployment: the stack exists and has no outputs
+    e = guarded({}, cfg(consistentSnapshots=TWO))
+    assert isinstance(e, ConfigError)
+    assert e.problems[0].startswith("azure-iaas-dr:workloads.app.consistentSnapshots.pointsInTime: 2 new points"
+                                    " in time (20260101t0000z, 20260101t1200z) for disk app-vm-0/os in one"
+                                    " `pulumi up` (the first deployment too)")
+    # offline (posture's mocks) or a stack deployed before the record: what is deployed is unknown, a grown
+    # stack's labels are not refused; the registration limit still applies
+    for outputs, preview in ((None, True), (None, False), ({"schemaVersion": "1"}, False)):
+        rec = guarded(outputs, cfg(consistentSnapshots=TWO), preview)
+        assert isinstance(rec, dict) and rec["disks"]["app-vm-0/os"] == ["20260101t0000z", "20260101t1200z"]
+    assert prior_state_problems(None, build_record(cfg(consistentSnapshots=TWO)), deployed_known=False) == []
+
+
+def test_unknowable_prior_still_judges_registrations(monkeypatch):
+    monkeypatch.setattr(facts, "MAX_VM_REGISTRATIONS_PER_VAULT_PER_DAY", 1)
+    e = guarded(None, cfg())
+    assert isinstance(e, ConfigError) and e.problems[0].startswith(
+        "azure-iaas-dr:workloads.app.vmCount: 2 new VM registrations in vault rsv-dr-westeurope (westeurope)")
+    with pytest.raises(ConfigError):
+        guard_prior_state(cfg(), UNKNOWN_PRIOR, now=T0)
 
 
 def test_guard_raises_a_config_error_before_any_resource():

@@ -73,6 +73,21 @@ def test_first_deployment_has_no_prior_state_and_exports_the_record(engine, depl
         ("prior-state", "organization/azure-iaas-dr/dev", True)]
 
 
+def test_the_first_deployment_with_two_new_points_per_disk_is_refused(engine):
+    """Under the real CLI the first deployment reads an existing stack with no outputs (not an unknown one), so
+    the one-new-point-per-disk guard applies to it too (issue 11 item 6)."""
+    two = {"method": "incrementalSnapshots", "pointsInTime": ["20260101t0000z", "20260101t1200z"]}
+    run = engine.stack(ROOT, STACK, app(consistentSnapshots=two), name="prior-state-first")
+    n = len(engine.log_entries())
+    p = cli(engine, "preview", "--stack", STACK, cwd=run, at=T0)
+    assert p.returncode != 0
+    assert ("azure-iaas-dr:workloads.app.consistentSnapshots.pointsInTime: 2 new points in time (20260101t0000z,"
+            " 20260101t1200z) for disk app-vm-0/os in one `pulumi up` (the first deployment too): at most 1") in p.stdout
+    assert "Add one label per `pulumi up`: 20260101t0000z now" in p.stdout
+    assert "Traceback" not in p.stdout + p.stderr
+    assert steps_since(engine, n) == []
+
+
 @pytest.mark.parametrize("change,message", [
     ({"rpoHours": 24, "trustedLaunch": False},
      "azure-iaas-dr:workloads.app: VM app-vm-0 is backed up with the Enhanced policy vm-app-server-v2-4h-"),
