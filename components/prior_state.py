@@ -249,30 +249,30 @@ def prior_state_problems(prior: Optional[Mapping[str, Any]], current: Mapping[st
     is fine. ``prior`` None (the first deployment): the snapshot-point and registration limits only.
     ``deployed_known`` False (:data:`UNKNOWN_PRIOR`, with ``prior`` None): the registration limit only."""
     out: list[str] = []
-    clock = now or utc_now()
+    now = now or utc_now()
     old = prior or {"vms": {}, "policies": {}, "vaults": {}, "disks": {}, "registrations": {}}
-    for vm, now in current["vms"].items():
+    for vm, cur in current["vms"].items():
         was = old["vms"].get(vm)
         if was is None:
             continue
-        w = now["workload"]
-        if was["policyKind"] == "Enhanced" and now["policyKind"] == "Standard" and not facts.ENHANCED_TO_STANDARD_ALLOWED:
+        w = cur["workload"]
+        if was["policyKind"] == "Enhanced" and cur["policyKind"] == "Standard" and not facts.ENHANCED_TO_STANDARD_ALLOWED:
             out.append(
                 f"{_workload_key(w)}: VM {vm} is backed up with the Enhanced policy {was['policyName']}; this config"
-                f" moves it to the Standard policy {now['policyName']} (rpoHours, trustedLaunch and the disk SKUs"
+                f" moves it to the Standard policy {cur['policyName']} (rpoHours, trustedLaunch and the disk SKUs"
                 f" choose the policy type), which Azure does not allow ({facts.ENHANCED_POLICY_URL}). Keep a"
                 f" setting that selects Enhanced (e.g. rpoHours under 24, or trustedLaunch)")
         old_vault = old["vaults"].get(was["vault"], {}).get("immutability")
-        new_vault = current["vaults"].get(now["vault"], {}).get("immutability")
+        new_vault = current["vaults"].get(cur["vault"], {}).get("immutability")
         if old_vault in facts.IMMUTABILITY_ENABLED_STATES or new_vault in facts.IMMUTABILITY_ENABLED_STATES:
-            before, after = old["policies"].get(was["policyName"]), current["policies"].get(now["policyName"])
+            before, after = old["policies"].get(was["policyName"]), current["policies"].get(cur["policyName"])
             if before is not None and after is not None:
                 for field, _ in _RETENTION:
                     if after[field] < before[field]:
                         out.append(
                             f"{_workload_key(w, 'retention', field)}: {after[field]} is under the {before[field]}"
                             f" VM {vm} has now (policy {was['policyName']}), and immutability is enabled on the"
-                            f" vault of {now['vault']} (vault.immutability {old_vault or new_vault}): Azure does"
+                            f" vault of {cur['vault']} (vault.immutability {old_vault or new_vault}): Azure does"
                             f" not allow reducing retention under immutability ({facts.IMMUTABILITY_URL}). Keep"
                             f" {before[field]} or more, or disable immutability first (Unlocked only; Locked is"
                             f" irreversible)")
@@ -293,7 +293,7 @@ def prior_state_problems(prior: Optional[Mapping[str, Any]], current: Mapping[st
                 f" the previous one's copies complete")
     limit = facts.MAX_VM_REGISTRATIONS_PER_VAULT_PER_DAY
     for region, new_vms in sorted(new_registrations(prior, current).items()):
-        recent = sorted(_recent(old.get("registrations", {}).get(region, {}).get("recent"), clock),
+        recent = sorted(_recent(old.get("registrations", {}).get(region, {}).get("recent"), now),
                         key=lambda e: e["at"])
         earlier = sum(e["vms"] for e in recent)
         if len(new_vms) + earlier <= limit:
@@ -326,11 +326,11 @@ def prior_state_problems(prior: Optional[Mapping[str, Any]], current: Mapping[st
     return out
 
 
-def guard_prior_state(cfg: StackConfig, prior: Optional[Mapping[str, Any]] = None, *,
+def guard_prior_state(cfg: StackConfig, prior: Any = None, *,
                       read: bool = True, now: Optional[datetime] = None) -> dict[str, Any]:
     """Build this run's record at ``now`` (default :func:`utc_now`), read the previous one (unless ``read`` is
-    False or ``prior`` is given; :data:`UNKNOWN_PRIOR` may be given too), and raise :class:`ConfigError` on any :func:`prior_state_problems`. Returns the
-    record to export."""
+    False or ``prior`` is given; :data:`UNKNOWN_PRIOR` may be given too), and raise :class:`ConfigError` on any
+    :func:`prior_state_problems`. Returns the record to export."""
     now = now or utc_now()
     if prior is None and read:
         prior = read_prior_record()
