@@ -225,6 +225,9 @@ LOCK_INHERITED_BY_CHILDREN = True
 MAX_VMS_PER_POLICY = 100
 MAX_VMS_PER_VAULT = 1000
 MAX_VM_REGISTRATIONS_PER_VAULT_PER_DAY = 250
+#: "Per day" does not say which day: counted over a rolling 24 hours, the stricter reading (the safe side;
+#: components/prior_state.py). Source: https://learn.microsoft.com/azure/backup/backup-support-matrix
+VM_REGISTRATION_WINDOW_HOURS = 24
 #: Azure Backup supports up to 32 disks per VM, the OS disk included.
 #: Source: https://learn.microsoft.com/azure/backup/backup-support-matrix-iaas
 MAX_BACKED_UP_DISKS_PER_VM = 32

@@ -34,7 +34,12 @@ Schema version 1 (every id is an ARM id; regions are programmatic names such as 
     imageVersionIds: {<workload>: <gallery image version id>}  # workloads with customImage only
     deploymentRecord:                       # what the next `pulumi up` compares against (components.prior_state):
       {version: "1", vms, policies,         #   per VM its policy kind and name, per policy its retention, per
-       vaults, disks}                       #   vault immutability and VM count, per disk its points in time
+       vaults, disks, registrations}        #   vault immutability and VM count, per disk its points in time,
+                                            #   per vault the VM registrations of the last 24 hours
+
+``deploymentRecord`` is the program's own memory for its next run and follows the same rule one level down,
+under its own ``version``: within record version 1 it grows only by new keys of its own, optional in the JSON
+schema (``registrations`` is one: records written before it still validate).
 
 ``policyIds`` gives, per tier, the first policy of that tier in config order. Azure's portal caps a policy
 at 100 VMs and this stack sizes its policies for its own VMs only: an application repo enrolling many VMs
@@ -180,6 +185,14 @@ OUTPUT_JSON_SCHEMA: dict[str, Any] = {
                     "properties": {"immutability": {"enum": ["Disabled", "Unlocked", "Locked"]},
                                    "registeredVms": {"type": "integer", "minimum": 0}}}},
                 "disks": {"type": "object", "additionalProperties": {"type": "array", "items": _STR}},
+                # added within record version 1 (optional)
+                "registrations": {"type": "object", "additionalProperties": {
+                    "type": "object", "additionalProperties": False, "required": ["vault", "recent"],
+                    "properties": {"vault": _STR, "recent": {"type": "array", "items": {
+                        "type": "object", "additionalProperties": False, "required": ["at", "vms"],
+                        "properties": {"at": {"type": "string",
+                                              "pattern": r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"},
+                                       "vms": {"type": "integer", "minimum": 1}}}}}}},
             }},
     },
 }

@@ -65,7 +65,7 @@ def test_the_pinned_document_is_the_dev_stack_preview_it_claims_to_be():
     assert sorted(doc) == ["resources", "summary", "violations"]
     summary = doc["summary"]
     assert (summary["source"], summary["stack"]) == ("program", "dev")
-    assert summary["resourceCount"] == len(doc["resources"]) == 150
+    assert summary["resourceCount"] == len(doc["resources"]) == 142
     assert (summary["mandatory"], summary["advisory"], doc["violations"]) == (0, 0, [])
     assert summary["policyPacks"] == [{"name": "azure-iaas-dr-posture", "version": "0.1.0"}]
     assert len({r["urn"] for r in doc["resources"]}) == len(doc["resources"])

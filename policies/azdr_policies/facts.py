@@ -264,6 +264,9 @@ MAX_VMS_PER_POLICY = 100
 MAX_VMS_PER_VAULT = 1000
 MAX_VM_REGISTRATIONS_PER_VAULT_PER_DAY = 250
 
+#: components/prior_state.py). Source: https://learn.microsoft.com/azure/backup/backup-support-matrix
+VM_REGISTRATION_WINDOW_HOURS = 24
+
 #: Source: https://learn.microsoft.com/azure/backup/backup-support-matrix-iaas
 MAX_BACKED_UP_DISKS_PER_VM = 32
 

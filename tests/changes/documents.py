@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Optional
@@ -33,6 +34,9 @@ ROOT = Path(__file__).resolve().parents[2]
 PROVIDER_REF = ("urn:pulumi:dev::azure-iaas-dr::pulumi:providers:azure-native::default_3_29_0::"
                 "7c1b4b0e-0000-4000-8000-000000000001")
 V = {"allowWeakerPosture": True}
+# The program's clock (components/prior_state.py): deploymentRecord.registrations carries the run's time, so the
+# documents made here, and the committed fixture, pin it.
+os.environ.setdefault("AZDR_PROGRAM_NOW", "2026-12-02T08:00:00Z")
 
 
 def workloads(edit) -> dict[str, Any]:

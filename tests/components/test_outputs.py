@@ -89,6 +89,20 @@ def test_versioning_rule_old_documents_and_newer_keys_both_validate(dev):
                             OUTPUT_JSON_SCHEMA)
 
 
+def test_deployment_record_registrations_are_optional_and_checked(dev):
+    """The record's rule one level down: `registrations` (added within record version 1) may be absent, and is
+    validated when present."""
+    import copy
+    rec = dev.stack_outputs["deploymentRecord"]
+    assert rec["registrations"]["westeurope"]["vault"] == "rsv-dr-westeurope"
+    older = {k: v for k, v in rec.items() if k != "registrations"}
+    jsonschema.validate({**dev.stack_outputs, "deploymentRecord": older}, OUTPUT_JSON_SCHEMA)
+    bad = copy.deepcopy(dict(dev.stack_outputs))
+    bad["deploymentRecord"]["registrations"]["westeurope"]["recent"] = [{"at": "2026-12-02 08:00", "vms": 1}]
+    with pytest.raises(jsonschema.ValidationError, match="does not match"):
+        jsonschema.validate(bad, OUTPUT_JSON_SCHEMA)
+
+
 def test_every_policy_id_exported_is_a_declared_policy(dev):
     declared = {r.id for r in dev.find("azure-native:recoveryservices:ProtectionPolicy")}
     exported = {p["id"] for p in dev.stack_outputs["policies"]["westeurope"]}

@@ -19,10 +19,10 @@ def test_dev_stack_real_preview_with_the_pack_passes(engine):
     assert len(loaded) == 1
     # the merged dev stack: two vaults, Site Recovery, security and monitoring resources, the DR-region gallery (the
     # stack included), and the program's prior-state StackReference read
-    assert sum(1 for r in got.resources.values() if r["type"] != "pulumi:providers:azure-native") == 150
+    assert sum(1 for r in got.resources.values() if r["type"] != "pulumi:providers:azure-native") == 142
     # the pack ran over every resource and the default provider, whose step the events do not show (one
     # analyze summary each), and over the stack
-    assert sum(1 for e in got.events if "policyAnalyzeSummaryEvent" in e) == 151  # the read too
+    assert sum(1 for e in got.events if "policyAnalyzeSummaryEvent" in e) == 143  # the read too
     assert sum(1 for e in got.events if "policyAnalyzeStackSummaryEvent" in e) == 1
 
 

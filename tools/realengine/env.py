@@ -27,8 +27,13 @@ from tools.realengine.standin import plugin_version
 ROOT = Path(__file__).resolve().parents[2]
 TOOLS = ROOT / ".tools"
 BIN = TOOLS / "bin"
-HOME = TOOLS / "pulumi-home"
-STATE = TOOLS / "state"
+#: Where the mutable parts live (PULUMI_HOME, the file:// state, the run directories): ``.tools/``, or the
+#: directory AZDR_REAL_ENGINE_VAR names. The tests that run `make real-up` / `make real-destroy` as the README
+#: writes them set it, so they never touch a developer's local stacks; the binaries stay in ``.tools/bin``.
+VAR_DIR_VAR = "AZDR_REAL_ENGINE_VAR"
+VAR = Path(os.environ[VAR_DIR_VAR]) if os.environ.get(VAR_DIR_VAR) else TOOLS
+HOME = VAR / "pulumi-home"
+STATE = VAR / "state"
 BUILD_SCRIPT = ROOT / "tools" / "realengine" / "build.sh"
 #: The local stacks' passphrase. Not a secret: it protects only stand-in state on this machine.
 PASSPHRASE = "azure-iaas-dr-local"
@@ -131,7 +136,7 @@ def pulumi_env(pulumi: Path, home: Path = HOME, state: Path = STATE, log: Path |
     return env
 
 
-WORK = TOOLS / "work"
+WORK = VAR / "work"
 
 
 def work_copy(project: Path, stack: str, dest: Path, config: dict | None = None) -> Path:
