@@ -410,34 +410,51 @@ def _is_vm_item(item: State) -> bool:
     return value is UNKNOWN or text(value) in VM_ITEM_TYPES
 
 
-def new_registrations(cs: ChangeSet) -> dict[tuple[str, str], list[Change]]:
-    """VM protected items the update registers, per vault (resource group, vault name): items the prior state
-    does not have, and items that move to another vault or protect another VM."""
-    out: dict[tuple[str, str], list[Change]] = {}
+def _item_vault(cs: ChangeSet, item: State) -> tuple[object, Change | None, str] | None:
+    """(grouping key, the vault's change if in the model, vault name shown) of the vault an item registers in: by
+    its resourceGroupName + vaultName, else (names known only after `pulumi up`) by its property dependency on a
+    vault of the stack; None when neither tells."""
+    key = vault_key(item)
+    if key is not None:
+        c = cs.vault_change(key, "new") or cs.vault_change(key, "old")
+        return (c.urn if c is not None else key), c, shown(item.get("vaultName"))
+    for urn in sorted(item.property_dependencies.get("vaultName") or ()):
+        c = cs.new_by_urn.get(urn) or cs.old_by_urn.get(urn)
+        if c is not None and c.type == VAULT:
+            name = (c.new or c.old).get("vaultName")
+            return c.urn, c, shown(name) if isinstance(name, str) else f"'{c.name}'"
+    return None
+
+
+def new_registrations(cs: ChangeSet) -> dict[object, tuple[Change | None, str, list[Change]]]:
+    """VM protected items the update registers, per vault: items the prior state does not have, and items that
+    move to another vault or protect another VM. {key: (the vault's change or None, vault name, items)}."""
+    out: dict[object, tuple[Change | None, str, list[Change]]] = {}
     for c in cs.of_type(PROTECTED_ITEM):
         if c.new is None or c.op == "delete" or not _is_vm_item(c.new):
             continue
-        key = vault_key(c.new)
-        if key is None:
+        where = _item_vault(cs, c.new)
+        if where is None:
             continue
-        if c.old is not None and vault_key(c.old) == key and (vm_key(c.new) is None or vm_key(c.new) == vm_key(c.old)):
-            continue
-        out.setdefault(key, []).append(c)
+        key, vault, name = where
+        if c.old is not None:
+            before = _item_vault(cs, c.old)
+            if before is not None and before[0] == key and vm_key(c.new) in (None, vm_key(c.old)):
+                continue
+        out.setdefault(key, (vault, name, []))[2].append(c)
     return out
 
 
 def check_registrations_per_vault(cs: ChangeSet, cfg: RuleConfig) -> Iterable[ChangeFinding]:
     limit = int(cfg["maximumNewRegistrationsPerVault"])
-    for key, items in sorted(new_registrations(cs).items()):
+    for vault, name, items in new_registrations(cs).values():
         if len(items) <= limit:
             continue
-        vault = cs.vault_change(key, "new") or cs.vault_change(key, "old")
-        at = vault if vault is not None else items[limit]
         yield ChangeFinding(
-            f"{len(items)} new VM protected items in vault {shown(items[0].new.get('vaultName'))} in one update (more than {limit}): Azure "
+            f"{len(items)} new VM protected items in vault {name} in one update (more than {limit}): Azure "
             f"Backup registers at most {MAX_VM_REGISTRATIONS_PER_VAULT_PER_DAY} VMs per vault per day, so `pulumi "
             "up` would fail halfway through the registrations; add the VMs over several days (at most "
-            f"{limit} new per vault per update)", at)
+            f"{limit} new per vault per update)", vault if vault is not None else items[limit])
 
 
 REGISTRATIONS_PER_VAULT = Rule(
@@ -466,8 +483,8 @@ pulumi config set --path "workloads.web.vmCount" 500   # day 2, after the first 
     links=(LEARN_BACKUP_LIMITS,),
     unknown="skip",
     unknown_note=(
-        "An item whose protected item type is unknown counts as a VM item; an item whose vault name is unknown "
-        "is not counted (its vault is known only after `pulumi up`)."
+        "An item whose protected item type is unknown counts as a VM item. An item whose vault name is known only "
+        "after `pulumi up` is counted in the vault its property dependency names; with neither it is not counted."
     ),
     missing="An item without protectedItemType is not a VM item and is not counted.",
     check=check_registrations_per_vault,
