@@ -703,7 +703,16 @@ def test_chg014_unknown_and_missing_item_type(unchanged):
     for c in m["changes"][-2:]:
         put(c["new"], "properties.protectedItemType", UNKNOWN)  # may be a VM: counted
     assert ids(evaluate(m, cfg)) == [("AZDR-CHG-014", "mandatory", VAULT)]
+    vault_urn = change(m, VAULT)["urn"]
+    for c in m["changes"][-2:]:  # the vault's name known only after `up`: the dependency names the vault
+        put(c["new"], "vaultName", UNKNOWN)
+        c["new"]["propertyDependencies"] = {"vaultName": [vault_urn]}
+    assert [f[:3] for f in evaluate(m, cfg)] == [("AZDR-CHG-014", "mandatory", VAULT)]
+    for c in m["changes"][-2:]:  # neither name nor dependency: not counted
+        c["new"]["propertyDependencies"] = {}
+    assert evaluate(m, cfg) == []
     for c in m["changes"][-2:]:
+        put(c["new"], "vaultName", VAULT_NAME)
         put(c["new"], "properties.protectedItemType", None)  # not a VM item
     assert evaluate(m, cfg) == []
     bad = {"change-vm-registrations-per-vault": {"properties": {"maximumNewRegistrationsPerVault": 251}}}
