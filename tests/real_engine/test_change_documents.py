@@ -81,18 +81,22 @@ class Deployed:
         self.export = tmp / "export.json"
         ok(engine.run("stack", "export", "--stack", STACK, "--file", self.export, cwd=self.run))
 
-    def judge(self, config, name):
+    def judge(self, config, name, show_sames=True):
         """(real: `posture check --preview-json` of `pulumi preview --json --show-sames`, offline: `posture
-        preview --baseline`) JSON documents of the stack changed to `config` (then set back)."""
+        preview --baseline`) JSON documents of the stack changed to `config` (then set back). Without
+        `show_sames`: the real document only, written with pulumi's default flags (offline: None)."""
         E.work_copy(self.project, STACK, self.run, config)
         try:
-            p = self.engine.run("preview", "--stack", STACK, "--json", "--show-sames", cwd=self.run)
+            flags = ["--show-sames"] if show_sames else []
+            p = self.engine.run("preview", "--stack", STACK, "--json", *flags, cwd=self.run)
             assert p.returncode == 0, (p.stdout[-3000:], p.stderr[-3000:])
             doc = self.tmp / f"{name}.json"
             doc.write_text(p.stdout)
             c = posture_check("--preview-json", doc, "--policy-pack", PACK)
             assert c.returncode in (0, 1), c.stderr
             real = json.loads(c.stdout)
+            if not show_sames:
+                return real, None
             offline = offline_preview(self.run, STACK, PACK, "--baseline", str(self.export))
         finally:
             E.work_copy(self.project, STACK, self.run, self.config)
@@ -168,6 +172,22 @@ def test_vault_changes_and_removals_real_and_offline_alike(dev):
         f"holds {ITEMS}")
     # a mandatory change finding fails the check, in both paths
     assert real["summary"]["mandatory"] >= len(VAULT_FINDINGS) and offline["summary"]["mandatory"] >= len(VAULT_FINDINGS)
+
+
+def test_without_show_sames_what_needs_the_vaults_items_is_advisory(dev):
+    """pulumi's default `preview --json` leaves unchanged resources (the vault's protected items) out: the rules
+    that depend on whether a vault holds items cannot tell and say so, advisory; the others are unchanged."""
+    cfg = {**vault_change(), "azure-iaas-dr:workloads": dev_config()["azure-iaas-dr:workloads"]}  # reporting stays
+    real, _ = dev.judge(cfg, "vault-no-sames", show_sames=False)
+    assert real["changes"]["complete"] is False
+    needs_items = {"AZDR-CHG-001", "AZDR-CHG-002", "AZDR-CHG-011", "AZDR-CHG-012"}
+    assert findings(real) == sorted((r, "advisory" if r in needs_items else level, n) for r, level, n in VAULT_FINDINGS
+                                    if r not in ("AZDR-CHG-007", "AZDR-CHG-009"))
+    assert messages(real)[("AZDR-CHG-002", VAULT)] == (
+        "[AZDR-CHG-002] vault 'rsv-dr-westeurope' cross-region restore is Enabled and this document does not show "
+        "whether the vault holds items (run `pulumi preview --json --show-sames`): Azure cannot turn cross-region "
+        "restore off once protection has started")
+    assert real["summary"]["gaps"][-1].startswith("the preview document has no unchanged resources")
 
 
 def backup_change(w):

@@ -13,7 +13,12 @@ from collections.abc import Iterable
 
 from pulumi_policy import EnforcementLevel, Severity
 
-from ..facts import BACKUP_LIMITS_URL, IMMUTABILITY_ENABLED_STATES, MAX_VM_REGISTRATIONS_PER_VAULT_PER_DAY
+from ..facts import (
+    BACKUP_LIMITS_URL,
+    IMMUTABILITY_ENABLED_STATES,
+    MAX_VM_REGISTRATIONS_PER_VAULT_PER_DAY,
+    MAX_VMS_PER_VAULT,
+)
 from ..framework import ConfigKey, Rule, RuleConfig
 from ..props import MISSING, PROTECTED_ITEM, PROTECTION_POLICY, VAULT
 from .model import UNKNOWN, Change, ChangeFinding, ChangeSet, State, location, number, policy_key, shown, text, vault_key, vm_key
@@ -460,25 +465,30 @@ def check_registrations_per_vault(cs: ChangeSet, cfg: RuleConfig) -> Iterable[Ch
 REGISTRATIONS_PER_VAULT = Rule(
     id="AZDR-CHG-014",
     name="change-vm-registrations-per-vault",
-    title="One update registers at most 250 new VMs in one vault.",
+    title=f"One update registers at most {MAX_VM_REGISTRATIONS_PER_VAULT_PER_DAY} new VMs in one vault.",
     severity=Severity.MEDIUM,
     enforcement=EnforcementLevel.MANDATORY,
     kind="change",
     resource_types=(PROTECTED_ITEM, VAULT),
     seed_section="Using Azure Backup",
     rationale=(
-        "The seed protects VMs at scale with Azure Backup. A Recovery Services vault holds up to 1,000 Azure VMs "
-        "but allows only 250 VM registrations per day: a change that registers more (a first deployment of a "
+        f"The seed protects VMs at scale with Azure Backup. A Recovery Services vault holds up to "
+        f"{MAX_VMS_PER_VAULT:,} Azure VMs but allows only {MAX_VM_REGISTRATIONS_PER_VAULT_PER_DAY} VM registrations "
+        "per day: a change that registers more (a first deployment of a "
         "large fleet, a vmCount raised by hundreds, VMs moved into the vault) fails partway, leaving VMs "
         "unprotected."
     ),
     remediation=(
-        "Register at most 250 VMs per vault per day: raise vmCount (or add workloads) over several updates on "
+        f"Register at most {MAX_VM_REGISTRATIONS_PER_VAULT_PER_DAY} VMs per vault per day: raise vmCount (or add "
+        "workloads) over several updates on "
         "different days, or spread the VMs over more vaults."
     ),
     snippet="""
-pulumi config set --path "workloads.web.vmCount" 250   # day 1
-pulumi config set --path "workloads.web.vmCount" 500   # day 2, after the first 250 are registered
+import pulumi_azure_native.recoveryservices as rs
+
+# at most 250 new VM items per vault per update: protect the fleet over several days
+for vm in vms[:already_protected + 250]:
+    rs.ProtectedItem(f"backup-{vm.name}", vault_name=vault.name, ...)
 """,
     links=(LEARN_BACKUP_LIMITS,),
     unknown="skip",

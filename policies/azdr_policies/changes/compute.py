@@ -225,8 +225,12 @@ SNAPSHOT_COPIES_OVERLAP = Rule(
         "completionPercent 100 before the next; retire old points in creation order."
     ),
     snippet="""
-# one new point per run; the next one after `az snapshot show --query completionPercent` says 100
-pulumi config set --path "workloads.app.consistentSnapshots.pointsInTime[1]" 20260102t0000z
+import pulumi_azure_native.compute as compute
+
+# one new point in time per `pulumi up`; add the next after this copy's completionPercent reaches 100
+compute.Snapshot("snap-data-20260102-dr", resource_group_name=dr_rg.name, location=dr_region, incremental=True,
+    creation_data=compute.CreationDataArgs(create_option=compute.DiskCreateOption.COPY_START,
+                                           source_resource_id=snap_20260102.id))
 """,
     links=(LEARN_SNAPSHOT_COPY, LEARN_INCREMENTAL),
     unknown="advisory",
