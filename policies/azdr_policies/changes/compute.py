@@ -16,7 +16,7 @@ from pulumi_policy import EnforcementLevel, Severity
 
 from ..facts import SNAPSHOT_COPIES_PER_DISK_AT_ONCE, SNAPSHOT_COPY_URL
 from ..framework import ConfigKey, Rule, RuleConfig
-from ..props import DISK, MISSING, SNAPSHOT, VIRTUAL_MACHINE
+from ..props import DISK, SNAPSHOT, VIRTUAL_MACHINE
 from .model import UNKNOWN, Change, ChangeFinding, ChangeSet, State, disk_name, lookup, text
 
 # https://learn.microsoft.com/azure/virtual-machines/delete (deleteOption: Delete removes the disk with the
