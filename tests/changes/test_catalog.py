@@ -14,9 +14,9 @@ def test_change_rules_metadata():
     from azdr_policies.framework import SEED_SECTIONS
 
     ids = [r.id for r in CHANGE_RULES]
-    assert ids == [f"AZDR-CHG-{n:03d}" for n in range(1, 13)]
+    assert ids == [f"AZDR-CHG-{n:03d}" for n in range(1, 15)]
     names = [r.name for r in CHANGE_RULES]
-    assert len(set(names)) == 12 and not set(names) & {r.name for r in RULES}
+    assert len(set(names)) == 14 and not set(names) & {r.name for r in RULES}
     assert all(re.fullmatch(r"change-[a-z0-9]+(-[a-z0-9]+)*", n) for n in names)
     assert not set(names) & {p.name for p in POLICIES}  # never a CrossGuard policy
     for r in CHANGE_RULES:
@@ -29,6 +29,15 @@ def test_change_rules_metadata():
     assert info["change-vm-or-disk-replaced-or-deleted"]["configSchema"]["properties"]["reportWithoutDataLoss"] == {
         "type": "boolean", "default": True,
         "description": "Also report a VM replaced or deleted when none of its disks is deleted with it (all detached)."}
+    # the registration limit is the pack's generated fact (components/facts.py -> policies/azdr_policies/facts.py)
+    from azdr_policies.facts import MAX_VM_REGISTRATIONS_PER_VAULT_PER_DAY
+
+    assert MAX_VM_REGISTRATIONS_PER_VAULT_PER_DAY == 250
+    schema = info["change-vm-registrations-per-vault"]["configSchema"]["properties"]["maximumNewRegistrationsPerVault"]
+    assert (schema["type"], schema["default"], schema["minimum"], schema["maximum"]) == ("integer", 250, 1, 250)
+    assert info["change-snapshot-copies-overlap"]["url"] == (
+        "https://learn.microsoft.com/azure/virtual-machines/disks-copy-incremental-snapshot-across-regions")
+    assert info["change-vm-registrations-per-vault"]["url"] == "https://learn.microsoft.com/azure/backup/backup-support-matrix"
 
 
 def test_every_change_rule_has_cases():

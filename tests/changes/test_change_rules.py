@@ -78,15 +78,25 @@ def test_no_change_no_finding(unchanged):
 # ---- safe changes: none --------------------------------------------------------------------------
 
 
+def _one_point(w):
+    """One snapshot point per disk (a new VM's disks get one new copy each, see AZDR-CHG-013)."""
+    w["app"]["consistentSnapshots"]["pointsInTime"] = ["20260101t0000z"]
+    return w
+
+
+def _safe(edit):
+    return workloads(lambda w: edit(_one_point(w)))
+
+
 @pytest.mark.parametrize("config", [
-    pytest.param({"azure-iaas-dr:tags": {"environment": "dev", "owner": "platform-team", "cost-center": "cc-1"}},
-                 id="a-tag"),
-    pytest.param(workloads(lambda w: w["app"].update(vmCount=3)), id="one-more-vm"),
-    pytest.param(workloads(lambda w: w["database"].setdefault("retention", {}).update(dailyDays=60)),
+    pytest.param({"azure-iaas-dr:tags": {"environment": "dev", "owner": "platform-team", "cost-center": "cc-1"},
+                  **_safe(lambda w: w)}, id="a-tag"),
+    pytest.param(_safe(lambda w: w["app"].update(vmCount=3)), id="one-more-vm"),
+    pytest.param(_safe(lambda w: w["database"].setdefault("retention", {}).update(dailyDays=60)),
                  id="longer-retention"),
 ])
 def test_safe_changes_yield_no_finding(config):
-    m = docs.model(config)
+    m = docs.model(config, _safe(lambda w: w))
     assert any(c["op"] != "same" for c in m["changes"])  # the change is real
     assert evaluate(m) == []
 
@@ -536,3 +546,178 @@ def test_chg012_safe_unknown_missing(unchanged):
     m = _endpoint(unchanged)
     change(m, "rsv-pe")["new"]["inputs"].pop("privateLinkServiceConnections")  # names no vault: not judged
     assert evaluate(m) == []
+
+
+# ---- AZDR-CHG-005 / 006: Microsoft's rules (issue 11 item 5) ---------------------------------------
+
+
+def test_chg005_immutability_turned_on_in_the_same_update_counts():
+    # deployed without immutability; the update enables it (Unlocked is enabled immutability) and lowers the
+    # database's retention: the vault is updated before the items that depend on it, so the move is refused
+    off = {"azure-iaas-dr:vault": {"immutability": "Disabled", **V}}
+    found = evaluate(docs.model(LOWER, off))
+    assert ids(found) == [("AZDR-CHG-005", "mandatory", "backup-database-0-item"),
+                          ("AZDR-CHG-005", "mandatory", "backup-database-1-item")]
+
+
+def test_chg005_reads_the_vaults_prior_state_when_the_vault_is_unchanged():
+    # the vault's immutability does not change (only its tags do): it comes from its prior state, Unlocked
+    m = copy.deepcopy(docs.model(LOWER))
+    assert change(m, VAULT)["diff"] == ["tags"]
+    c = change(m, VAULT)
+    c["op"], c["diff"], c["new"] = "same", [], copy.deepcopy(c["old"])
+    assert c["old"]["inputs"]["properties"]["securitySettings"]["immutabilitySettings"] == {"state": "Unlocked"}
+    assert ids(evaluate(m)) == [("AZDR-CHG-005", "mandatory", "backup-database-0-item"),
+                                ("AZDR-CHG-005", "mandatory", "backup-database-1-item")]
+    # a document without unchanged resources (no --show-sames) lacks that vault: advisory, never silent
+    m["changes"] = [c for c in m["changes"] if c["op"] != "same"]
+    m["complete"] = False
+    assert ids(evaluate(m)) == [("AZDR-CHG-005", "advisory", "backup-database-0-item"),
+                                ("AZDR-CHG-005", "advisory", "backup-database-1-item")]
+
+
+def test_chg006_a_renamed_item_is_the_same_vms_protection():
+    # the item of app-vm-0 leaves the stack (retained) and a new one, another URN, protects the same VM with
+    # the Standard policy: Azure sees one VM's protection changed from Enhanced to Standard
+    m = copy.deepcopy(docs.model(V1_APP))
+    c = change(m, "backup-app-0-item")
+    renamed = copy.deepcopy(c)
+    renamed["urn"] = renamed["new"]["urn"] = c["urn"].replace("backup-app-0-item", "backup-app-0-item-v1")
+    renamed.update(op="create", oldUrn=None, old=None)
+    c.update(op="delete", new=None)
+    m["changes"].append(renamed)
+    found = sorted(f for f in evaluate(m) if f[0] == "AZDR-CHG-006")
+    assert [f[:3] for f in found] == [("AZDR-CHG-006", "mandatory", "backup-app-0-item-v1"),
+                                      ("AZDR-CHG-006", "mandatory", "backup-app-1-item")]
+    assert found[0][3].startswith("[AZDR-CHG-006] VM 'app-vm-0' moves from Enhanced policy "
+                                  "'policy-westeurope-vm-app-server-v2-4h-98de3b-policy' to Standard policy")
+
+
+def test_chg006_in_place_policy_type_change(unchanged):
+    m = copy.deepcopy(unchanged)
+    policy = "policy-westeurope-vm-app-server-v2-4h-98de3b-policy"
+    put(as_update(m, policy)["new"], "properties.policyType", "V1")
+    assert evaluate(m) == [(
+        "AZDR-CHG-006", "mandatory", policy,
+        f"[AZDR-CHG-006] backup policy '{policy}' changes from Enhanced (V2) to Standard: Azure cannot turn an "
+        "Enhanced VM policy Standard; keep policyType 'V2'")]
+
+
+# ---- AZDR-CHG-013 overlapping snapshot copies -----------------------------------------------------
+
+
+def points(*labels):
+    return workloads(lambda w: w["app"]["consistentSnapshots"].update(pointsInTime=list(labels)))
+
+
+ONE_POINT = points("20260101t0000z")
+COPY_MESSAGE = (
+    "[AZDR-CHG-013] 2 new cross-region copies of incremental snapshots of disk '{disk}' in one update "
+    "(snapshots-app-app-vm-{i}-{d}-20260201t0000z-dr, snapshots-app-app-vm-{i}-{d}-20260301t0000z-dr): Azure copies "
+    "at most 1 incremental snapshot of a disk at a time, in creation order, and a CopyStart returns when the copy "
+    "starts (dependsOn on the previous copy does not wait for it to complete), so the later copies fail; add one "
+    "point in time per `pulumi up` and let its copies complete first")
+
+
+def test_chg013_fires_on_two_new_copies_of_one_disk():
+    found = evaluate(docs.model(points("20260101t0000z", "20260201t0000z", "20260301t0000z"), ONE_POINT))
+    assert found == [
+        ("AZDR-CHG-013", "mandatory", f"snapshots-app-app-vm-{i}-{d}-20260301t0000z-dr",
+         COPY_MESSAGE.format(i=i, d=d, disk=f"app-vm-{i}-{'os' if d == 'os' else 'data-0'}"))
+        for i in (0, 1) for d in ("os", "lun0")]
+
+
+def test_chg013_safe_with_one_new_point_and_when_retiring():
+    assert evaluate(docs.model(points("20260101t0000z", "20260201t0000z"), ONE_POINT)) == []
+    assert evaluate(docs.model(ONE_POINT, points("20260101t0000z", "20260201t0000z", "20260301t0000z"))) == []
+
+
+def test_chg013_unknown_source_disk_is_advisory():
+    # a first deployment as a real preview has it: the disks' ids are known only after `up`, and the OS disk's
+    # snapshot depends on its VM (not on a managed-disk resource): which disk it reads is unknown
+    m = copy.deepcopy(docs.model(points("20260101t0000z", "20260201t0000z", "20260301t0000z"), ONE_POINT))
+    for c in m["changes"]:
+        if c["type"] == "azure-native:compute:Snapshot" and c["op"] == "create":
+            put(c["new"], "creationData.sourceResourceId", UNKNOWN)
+    # (a data disk is a compute.Disk resource: the dependency names it, the finding stays mandatory)
+    found = evaluate(m)
+    assert [f[:3] for f in found] == [
+        ("AZDR-CHG-013", "advisory" if d == "os" else "mandatory", f"snapshots-app-app-vm-{i}-{d}-20260301t0000z-dr")
+        for i in (0, 1) for d in ("os", "lun0")]
+    assert found[0][3].endswith("(which disk each source snapshot reads is known only after `pulumi up`)")
+    assert "of the disk of workload-app-vm-0 (known after `pulumi up`)" in found[0][3]
+    assert "of disk 'app-vm-0-data-0' in one update" in found[1][3]
+
+
+def test_chg013_missing_create_option_is_not_a_copy():
+    m = copy.deepcopy(docs.model(points("20260101t0000z", "20260201t0000z", "20260301t0000z"), ONE_POINT))
+    for c in m["changes"]:
+        if c["urn"].endswith("-dr") and c["op"] == "create":
+            put(c["new"], "creationData.createOption", None)
+    assert evaluate(m) == []
+
+
+# ---- AZDR-CHG-014 VM registrations per vault ------------------------------------------------------
+
+
+def _more_items(model, n):
+    """`n` more VM protected items created in the West Europe vault (the program refuses a config that
+    registers more than 250 VMs in one vault: the change model is edited instead)."""
+    m = copy.deepcopy(model)
+    template = change(m, "backup-app-0-item")
+    for i in range(n):
+        c = copy.deepcopy(template)
+        name = f"bulk-{i:03d}-item"
+        c["urn"] = c["new"]["urn"] = template["urn"].replace("backup-app-0-item", name)
+        put(c["new"], "properties.sourceResourceId",
+            f"/subscriptions/0/resourceGroups/rg-bulk/providers/Microsoft.Compute/virtualMachines/bulk-{i:03d}")
+        c.update(op="create", oldUrn=None, old=None, diff=[])
+        m["changes"].append(c)
+    return m
+
+
+def test_chg014_fires_on_more_than_250_new_registrations_in_one_vault(unchanged):
+    assert evaluate(_more_items(unchanged, 250)) == []
+    assert evaluate(_more_items(unchanged, 251)) == [(
+        "AZDR-CHG-014", "mandatory", VAULT,
+        f"[AZDR-CHG-014] 251 new VM protected items in vault '{VAULT_NAME}' in one update (more than 250): Azure "
+        "Backup registers at most 250 VMs per vault per day, so `pulumi up` would fail halfway through the "
+        "registrations; add the VMs over several days (at most 250 new per vault per update)")]
+
+
+def test_chg014_threshold_counts_creates_and_moves_not_unchanged_items():
+    cfg = {"change-vm-registrations-per-vault": {"properties": {"maximumNewRegistrationsPerVault": 2}}}
+    more = docs.model(workloads(lambda w: w["reporting"].update(vmCount=3)))  # 2 new reporting VMs: safe
+    assert evaluate(more, cfg) == []
+    more = docs.model(workloads(lambda w: w["reporting"].update(vmCount=4)))  # 3 new
+    assert ids(evaluate(more, cfg)) == [("AZDR-CHG-014", "mandatory", VAULT)]
+    # VMs that move into the North Europe vault register there
+    moved = docs.model(workloads(lambda w: w["reporting"].update(region="northeurope", vmCount=3)))
+    assert [f[:3] for f in evaluate(moved, cfg) if f[0] == "AZDR-CHG-014"] == [
+        ("AZDR-CHG-014", "mandatory", "vault-northeurope-vault")]
+
+
+def test_chg014_unknown_and_missing_item_type(unchanged):
+    cfg = {"change-vm-registrations-per-vault": {"properties": {"maximumNewRegistrationsPerVault": 1}}}
+    m = _more_items(unchanged, 2)
+    for c in m["changes"][-2:]:
+        put(c["new"], "properties.protectedItemType", UNKNOWN)  # may be a VM: counted
+    assert ids(evaluate(m, cfg)) == [("AZDR-CHG-014", "mandatory", VAULT)]
+    vault_urn = change(m, VAULT)["urn"]
+    for c in m["changes"][-2:]:  # the vault's name known only after `up`: the dependency names the vault
+        put(c["new"], "vaultName", UNKNOWN)
+        c["new"]["propertyDependencies"] = {"vaultName": [vault_urn]}
+    assert [f[:3] for f in evaluate(m, cfg)] == [("AZDR-CHG-014", "mandatory", VAULT)]
+    for c in m["changes"][-2:]:  # neither name nor dependency: not counted
+        c["new"]["propertyDependencies"] = {}
+    assert evaluate(m, cfg) == []
+    for c in m["changes"][-2:]:
+        put(c["new"], "vaultName", VAULT_NAME)
+        put(c["new"], "properties.protectedItemType", None)  # not a VM item
+    assert evaluate(m, cfg) == []
+    bad = {"change-vm-registrations-per-vault": {"properties": {"maximumNewRegistrationsPerVault": 251}}}
+    assert evaluate(m, bad) == [(
+        "AZDR-CHG-014", "mandatory", "",
+        "[AZDR-CHG-014] rule AZDR-CHG-014 (change-vm-registrations-per-vault) failed to evaluate: invalid policy "
+        "pack config change-vm-registrations-per-vault.maximumNewRegistrationsPerVault: 251 is not allowed; "
+        "expected an integer >= 1 and <= 250")]

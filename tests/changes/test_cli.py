@@ -74,7 +74,7 @@ def test_check_preview_json_text_markdown_and_sarif(capsys):
     assert sorted((r["ruleId"], r["level"]) for r in run_["results"]) == [
         (name, "error") for name, _, _ in FIXTURE_FINDINGS]
     rules = {r["id"]: r for r in run_["tool"]["driver"]["rules"]}
-    assert len(rules) == 12
+    assert len(rules) == 14
     assert rules["change-vault-cross-region-restore-off"]["properties"]["ruleId"] == "AZDR-CHG-002"
     assert rules["change-vault-cross-region-restore-off"]["helpUri"] == (
         "https://learn.microsoft.com/azure/backup/backup-create-recovery-services-vault#set-cross-region-restore")

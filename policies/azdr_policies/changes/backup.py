@@ -1,4 +1,4 @@
-"""Change rules on backup policies and protected items (AZDR-CHG-005, 006, 007, 010).
+"""Change rules on backup policies and protected items (AZDR-CHG-005, 006, 007, 010, 014).
 
 Joins are by the names the inputs carry (checked against the installed azure-native SDK,
 `recoveryservices/protected_item.py` and `protection_policy.py`): a policy or item names its vault by
@@ -13,7 +13,13 @@ from collections.abc import Iterable
 
 from pulumi_policy import EnforcementLevel, Severity
 
-from ..framework import Rule, RuleConfig
+from ..facts import (
+    BACKUP_LIMITS_URL,
+    IMMUTABILITY_ENABLED_STATES,
+    MAX_VM_REGISTRATIONS_PER_VAULT_PER_DAY,
+    MAX_VMS_PER_VAULT,
+)
+from ..framework import ConfigKey, Rule, RuleConfig
 from ..props import MISSING, PROTECTED_ITEM, PROTECTION_POLICY, VAULT
 from .model import UNKNOWN, Change, ChangeFinding, ChangeSet, State, location, number, policy_key, shown, text, vault_key, vm_key
 from .vault import IMMUTABILITY, LEARN_DELETE_VAULT, LEARN_IMMUTABLE, LEARN_VM_PREPARE, PULUMI_RETAIN
@@ -30,6 +36,7 @@ _DAYS = {"days": 1, "weeks": 7, "months": 30, "years": 365}
 ITEM_IDENTITY = ("vaultName", "resourceGroupName", "protectedItemName", "containerName", "fabricName")
 VAULT_IDENTITY = ("vaultName", "resourceGroupName", "location")
 POLICY_IDENTITY = ("vaultName", "resourceGroupName", "policyName")
+ENABLED = tuple(s.lower() for s in IMMUTABILITY_ENABLED_STATES)
 
 
 def _retention(policy: State, schedule: str) -> tuple[object, float | None]:
@@ -59,26 +66,39 @@ def lowered_retention(old: State, new: State) -> tuple[list[str], bool]:
 
 
 def _vault_immutability(cs: ChangeSet, state: State) -> object:
-    """The prior immutability state of the vault a policy/item lives in: its text, MISSING, or UNKNOWN
-    when the vault is not in the model."""
-    c = cs.vault_change(vault_key(state), "old")
-    if c is None or c.old is None:
-        return UNKNOWN if not cs.complete else MISSING
-    return c.old.get(IMMUTABILITY)
-
-
-def _immutable(value: object) -> object:
-    if value is UNKNOWN:
-        return UNKNOWN
-    return text(value) in ("unlocked", "locked")
+    """Whether the vault a policy/item lives in has immutability enabled (issue 11 item 5: `Unlocked` is enabled
+    immutability, as `Locked` is: the pack's fact IMMUTABILITY_ENABLED_STATES) on either side of the change:
+    its prior state (the vault as deployed) or its new one (a vault turned immutable in the same update is
+    updated before its policies, which depend on it). True / False / UNKNOWN (a new value known only after
+    `pulumi up`, or the vault is not in a document without unchanged resources)."""
+    key = vault_key(state)
+    c = cs.vault_change(key, "old") or cs.vault_change(key, "new")
+    if c is None:
+        return UNKNOWN if not cs.complete else False
+    values = [st.get(IMMUTABILITY) for st in (c.old, c.new) if st is not None]
+    if any(text(v) in ENABLED for v in values):
+        return True
+    return UNKNOWN if any(v is UNKNOWN for v in values) else False
 
 
 def _moves(cs: ChangeSet) -> Iterable[tuple[Change, object, object]]:
-    """Protected items on both sides with (prior policy, new policy)."""
+    """VMs whose protection continues across the change, with (the item's change, prior policy, new policy): an
+    item on both sides, or an item of the prior state deleted and a new one created for the same VM (a renamed
+    item: Azure sees one VM's protection modified). For a pair the change is the new item's."""
+    gone: dict[str, Change] = {}
+    born: dict[str, Change] = {}
     for c in cs.of_type(PROTECTED_ITEM):
-        if c.old is None or c.new is None:
-            continue
-        yield c, cs.item_policy(c.old, "old"), cs.item_policy(c.new, "new")
+        if c.old is not None and c.new is not None:
+            yield c, cs.item_policy(c.old, "old"), cs.item_policy(c.new, "new")
+        elif c.old is not None and vm_key(c.old):
+            gone[vm_key(c.old)] = c
+        elif c.new is not None and vm_key(c.new):
+            born[vm_key(c.new)] = c
+    for vm in sorted(set(gone) & set(born)):
+        old, new = gone[vm], born[vm]
+        yield Change(op=new.op, urn=new.urn, old_urn=old.urn, type=new.type, replace_known=new.replace_known,
+                     diff=new.diff, old=old.old, new=new.new), cs.item_policy(old.old, "old"), \
+            cs.item_policy(new.new, "new")
 
 
 def _vm_of(item: State) -> str:
@@ -96,7 +116,7 @@ def check_retention_lowered(cs: ChangeSet, _cfg: RuleConfig) -> Iterable[ChangeF
         lowered, unknown = lowered_retention(c.old, c.new)
         if not lowered and not unknown:
             continue
-        imm = _immutable(_vault_immutability(cs, c.old))
+        imm = _vault_immutability(cs, c.old)
         if imm is False:
             continue
         if imm is UNKNOWN or not lowered:
@@ -120,7 +140,7 @@ def check_retention_lowered(cs: ChangeSet, _cfg: RuleConfig) -> Iterable[ChangeF
             continue
         if not lowered and not unknown:
             continue
-        imm = _immutable(_vault_immutability(cs, c.old))
+        imm = _vault_immutability(cs, c.old)
         if imm is False:
             continue
         if imm is UNKNOWN or not lowered:
@@ -180,6 +200,8 @@ def check_enhanced_to_standard(cs: ChangeSet, _cfg: RuleConfig) -> Iterable[Chan
     for c, old_pol, new_pol in _moves(cs):
         if not isinstance(old_pol, State) or _enhanced(old_pol) is not True:
             continue
+        if isinstance(new_pol, State) and new_pol.urn == old_pol.urn:
+            continue  # the same policy changed in place: reported once, on the policy (below)
         if new_pol is UNKNOWN or (isinstance(new_pol, State) and _enhanced(new_pol) is UNKNOWN):
             yield ChangeFinding(
                 f"VM '{_vm_of(c.old)}' is protected by Enhanced policy '{old_pol.name}' and its new policy is known "
@@ -375,4 +397,114 @@ enroll_vm(vm, vault=vaults[vm_region], policy=policies[vm_region])  # the region
     tags=("change", "protected-item", "region"),
 )
 
-RULES = [RETENTION_LOWERED, ENHANCED_TO_STANDARD, BACKUP_REMOVED, VM_MOVED_REGION]
+
+# ---- AZDR-CHG-014 ------------------------------------------------------------------------------
+
+# https://learn.microsoft.com/azure/backup/backup-support-matrix ("Up to 1,000 Azure VMs in a single vault ...
+# only 250 VM registrations are allowed per day"): the pack's generated fact MAX_VM_REGISTRATIONS_PER_VAULT_PER_DAY.
+LEARN_BACKUP_LIMITS = BACKUP_LIMITS_URL
+#: `properties.protectedItemType` of VM protected items (installed SDK `recoveryservices/_inputs.py`:
+#: AzureIaaSComputeVMProtectedItemArgs, AzureIaaSClassicComputeVMProtectedItemArgs, AzureIaaSVMProtectedItemArgs)
+VM_ITEM_TYPES = ("microsoft.compute/virtualmachines", "microsoft.classiccompute/virtualmachines",
+                 "azureiaasvmprotecteditem")
+
+
+def _is_vm_item(item: State) -> bool:
+    """A VM protected item; an unknown type counts (it may protect a VM)."""
+    value = item.get("properties.protectedItemType")
+    return value is UNKNOWN or text(value) in VM_ITEM_TYPES
+
+
+def _item_vault(cs: ChangeSet, item: State) -> tuple[object, Change | None, str] | None:
+    """(grouping key, the vault's change if in the model, vault name shown) of the vault an item registers in: by
+    its resourceGroupName + vaultName, else (names known only after `pulumi up`) by its property dependency on a
+    vault of the stack; None when neither tells."""
+    key = vault_key(item)
+    if key is not None:
+        c = cs.vault_change(key, "new") or cs.vault_change(key, "old")
+        return (c.urn if c is not None else key), c, shown(item.get("vaultName"))
+    for urn in sorted(item.property_dependencies.get("vaultName") or ()):
+        c = cs.new_by_urn.get(urn) or cs.old_by_urn.get(urn)
+        if c is not None and c.type == VAULT:
+            name = (c.new or c.old).get("vaultName")
+            return c.urn, c, shown(name) if isinstance(name, str) else f"'{c.name}'"
+    return None
+
+
+def new_registrations(cs: ChangeSet) -> dict[object, tuple[Change | None, str, list[Change]]]:
+    """VM protected items the update registers, per vault: items the prior state does not have, and items that
+    move to another vault or protect another VM. {key: (the vault's change or None, vault name, items)}."""
+    out: dict[object, tuple[Change | None, str, list[Change]]] = {}
+    for c in cs.of_type(PROTECTED_ITEM):
+        if c.new is None or c.op == "delete" or not _is_vm_item(c.new):
+            continue
+        where = _item_vault(cs, c.new)
+        if where is None:
+            continue
+        key, vault, name = where
+        if c.old is not None:
+            before = _item_vault(cs, c.old)
+            if before is not None and before[0] == key and vm_key(c.new) in (None, vm_key(c.old)):
+                continue
+        out.setdefault(key, (vault, name, []))[2].append(c)
+    return out
+
+
+def check_registrations_per_vault(cs: ChangeSet, cfg: RuleConfig) -> Iterable[ChangeFinding]:
+    limit = int(cfg["maximumNewRegistrationsPerVault"])
+    for vault, name, items in new_registrations(cs).values():
+        if len(items) <= limit:
+            continue
+        yield ChangeFinding(
+            f"{len(items)} new VM protected items in vault {name} in one update (more than {limit}): Azure "
+            f"Backup registers at most {MAX_VM_REGISTRATIONS_PER_VAULT_PER_DAY} VMs per vault per day, so `pulumi "
+            "up` would fail halfway through the registrations; add the VMs over several days (at most "
+            f"{limit} new per vault per update)", vault if vault is not None else items[limit])
+
+
+REGISTRATIONS_PER_VAULT = Rule(
+    id="AZDR-CHG-014",
+    name="change-vm-registrations-per-vault",
+    title=f"One update registers at most {MAX_VM_REGISTRATIONS_PER_VAULT_PER_DAY} new VMs in one vault.",
+    severity=Severity.MEDIUM,
+    enforcement=EnforcementLevel.MANDATORY,
+    kind="change",
+    resource_types=(PROTECTED_ITEM, VAULT),
+    seed_section="Using Azure Backup",
+    rationale=(
+        f"The seed protects VMs at scale with Azure Backup. A Recovery Services vault holds up to "
+        f"{MAX_VMS_PER_VAULT:,} Azure VMs but allows only {MAX_VM_REGISTRATIONS_PER_VAULT_PER_DAY} VM registrations "
+        "per day: a change that registers more (a first deployment of a "
+        "large fleet, a vmCount raised by hundreds, VMs moved into the vault) fails partway, leaving VMs "
+        "unprotected."
+    ),
+    remediation=(
+        f"Register at most {MAX_VM_REGISTRATIONS_PER_VAULT_PER_DAY} VMs per vault per day: raise vmCount (or add "
+        "workloads) over several updates on "
+        "different days, or spread the VMs over more vaults."
+    ),
+    snippet="""
+import pulumi_azure_native.recoveryservices as rs
+
+# at most 250 new VM items per vault per update: protect the fleet over several days
+for vm in vms[:already_protected + 250]:
+    rs.ProtectedItem(f"backup-{vm.name}", vault_name=vault.name, ...)
+""",
+    links=(LEARN_BACKUP_LIMITS,),
+    unknown="skip",
+    unknown_note=(
+        "An item whose protected item type is unknown counts as a VM item. An item whose vault name is known only "
+        "after `pulumi up` is counted in the vault its property dependency names; with neither it is not counted."
+    ),
+    missing="An item without protectedItemType is not a VM item and is not counted.",
+    check=check_registrations_per_vault,
+    config=(
+        ConfigKey("maximumNewRegistrationsPerVault", "integer", MAX_VM_REGISTRATIONS_PER_VAULT_PER_DAY,
+                  "Most new VM protected items one update may register in one vault (lower it when other stacks "
+                  "register VMs in the same vault on the same day).",
+                  minimum=1, maximum=MAX_VM_REGISTRATIONS_PER_VAULT_PER_DAY),
+    ),
+    tags=("change", "protected-item", "scale"),
+)
+
+RULES = [RETENTION_LOWERED, ENHANCED_TO_STANDARD, BACKUP_REMOVED, VM_MOVED_REGION, REGISTRATIONS_PER_VAULT]

@@ -1,8 +1,11 @@
-"""Change rule on VMs and managed disks: data that a replace or delete would take (AZDR-CHG-009).
+"""Change rules on VMs, managed disks and snapshots: data that a replace or delete would take (AZDR-CHG-009),
+and cross-region copies of one disk's incremental snapshots that would overlap (AZDR-CHG-013).
 
 Wire paths: `azure-native:compute:VirtualMachine` `storageProfile.osDisk.{name,deleteOption}` and
 `storageProfile.dataDisks[].{name,managedDisk.id,deleteOption}`; `azure-native:compute:Disk` `diskName`
-(installed SDK `compute/_inputs.py` `OSDiskArgs`, `DataDiskArgs`, `DiskDeleteOptionTypes` Delete/Detach).
+(installed SDK `compute/_inputs.py` `OSDiskArgs`, `DataDiskArgs`, `DiskDeleteOptionTypes` Delete/Detach);
+`azure-native:compute:Snapshot` `incremental`, `creationData.{createOption,sourceResourceId}` (`CreationDataArgs`,
+`DiskCreateOption` `Copy` = a snapshot of a disk, `CopyStart` = a cross-region copy of a snapshot).
 """
 
 from __future__ import annotations
@@ -11,9 +14,10 @@ from collections.abc import Iterable
 
 from pulumi_policy import EnforcementLevel, Severity
 
+from ..facts import SNAPSHOT_COPIES_PER_DISK_AT_ONCE, SNAPSHOT_COPY_URL
 from ..framework import ConfigKey, Rule, RuleConfig
-from ..props import DISK, VIRTUAL_MACHINE
-from .model import Change, ChangeFinding, ChangeSet, State, disk_name, lookup, text
+from ..props import DISK, SNAPSHOT, VIRTUAL_MACHINE
+from .model import UNKNOWN, Change, ChangeFinding, ChangeSet, State, disk_name, lookup, text
 
 # https://learn.microsoft.com/azure/virtual-machines/delete (deleteOption: Delete removes the disk with the
 # VM; Detach, the API default, keeps it)
@@ -106,4 +110,141 @@ compute.Disk("data-0", ..., opts=pulumi.ResourceOptions(retain_on_delete=True))
     tags=("change", "compute", "disks"),
 )
 
-RULES = [COMPUTE_DATA_LOST]
+
+# ---- AZDR-CHG-013 ------------------------------------------------------------------------------
+
+# https://learn.microsoft.com/azure/virtual-machines/disks-copy-incremental-snapshot-across-regions
+# ("Restrictions": you can only copy one incremental snapshot of a particular disk at a time; snapshots must be
+# copied in the order they were created; a CopyStart returns when the copy starts, so Pulumi's dependsOn on
+# the previous copy does not wait for it to complete). The limit is the pack's generated fact
+# SNAPSHOT_COPIES_PER_DISK_AT_ONCE.
+LEARN_SNAPSHOT_COPY = SNAPSHOT_COPY_URL
+LEARN_INCREMENTAL = "https://learn.microsoft.com/azure/virtual-machines/disks-incremental-snapshots"
+
+
+def is_snapshot_copy(state: State) -> bool:
+    """A cross-region copy of a snapshot: `creationData.createOption` CopyStart (Azure copies incremental
+    snapshots that way; `incremental: false` is not a copy of this kind)."""
+    return text(state.get("creationData.createOption")) == "copystart" and state.get("incremental") is not False
+
+
+def _snapshots_by_id(cs: ChangeSet) -> dict[str, State]:
+    out: dict[str, State] = {}
+    for c in cs.of_type(SNAPSHOT):
+        for st in (c.old, c.new):  # the new state wins
+            if st is not None and st.arm_id():
+                out[st.arm_id()] = st
+    return out
+
+
+def _source(cs: ChangeSet, state: State, by_id: dict[str, State]) -> tuple[State | None, str | None]:
+    """(the snapshot of the stack `creationData.sourceResourceId` names, else None; the id when known)."""
+    src = state.get("creationData.sourceResourceId")
+    if isinstance(src, str) and src:
+        return by_id.get(src.rstrip("/").lower()), src
+    if src is UNKNOWN:  # known after `up`: the property dependency names the source resource
+        urns = state.property_dependencies.get("creationData") or ()
+        for urn in sorted(urns):
+            c = cs.new_by_urn.get(urn) or cs.old_by_urn.get(urn)
+            if c is not None:
+                return (c.new or c.old), None
+    return None, None
+
+
+def _copy_source_disk(cs: ChangeSet, copy: State, by_id: dict[str, State]) -> tuple[tuple[str, str] | None, str, bool]:
+    """(grouping key, disk label, exact) of the disk whose snapshot `copy` copies. `exact` false: the disk is
+    told only by a dependency on a resource that is not a managed disk (a VM whose OS disk it is)."""
+    snap, snap_id = _source(cs, copy, by_id)
+    if snap is None:
+        if snap_id is None:
+            return None, "", False
+        name = snap_id.rstrip("/").rsplit("/", 1)[-1]
+        return ("snapshot", snap_id.rstrip("/").lower()), f"the disk of snapshot '{name}'", True
+    disk_id = snap.get("creationData.sourceResourceId")
+    if isinstance(disk_id, str) and disk_id:
+        return ("disk", disk_id.rstrip("/").lower()), f"disk '{disk_id.rstrip('/').rsplit('/', 1)[-1]}'", True
+    urns = sorted(snap.property_dependencies.get("creationData") or ())
+    if disk_id is UNKNOWN and urns:
+        index = [cs.new_by_urn.get(u) or cs.old_by_urn.get(u) for u in urns]
+        disks = [c for c in index if c is not None and c.type == DISK]
+        if len(disks) == 1:
+            st = disks[0].new or disks[0].old
+            return ("urn", st.urn), f"disk '{disk_name(st)}'", True
+        names = ", ".join(u.rsplit("::", 1)[-1] for u in urns)
+        return ("urn", "|".join(urns)), f"the disk of {names} (known after `pulumi up`)", False
+    name = snap.get("snapshotName")
+    return ("urn", snap.urn), f"the disk of snapshot {name if isinstance(name, str) else snap.name}", False
+
+
+def check_snapshot_copies_overlap(cs: ChangeSet, _cfg: RuleConfig) -> Iterable[ChangeFinding]:
+    groups: dict[tuple[str, str], list[Change]] = {}
+    labels: dict[tuple[str, str], tuple[str, bool]] = {}
+    by_id = _snapshots_by_id(cs)
+    for c in cs.of_type(SNAPSHOT):
+        if c.op not in ("create", "replace") or c.new is None or not is_snapshot_copy(c.new):
+            continue
+        key, label, exact = _copy_source_disk(cs, c.new, by_id)
+        if key is None:
+            continue
+        groups.setdefault(key, []).append(c)
+        label0, exact0 = labels.get(key, (label, True))
+        labels[key] = (label0, exact0 and exact)
+    limit = SNAPSHOT_COPIES_PER_DISK_AT_ONCE
+    for key, copies in groups.items():
+        if len(copies) <= limit:
+            continue
+        label, exact = labels[key]
+        names = ", ".join(c.name for c in copies)
+        text_ = (
+            f"{len(copies)} new cross-region copies of incremental snapshots of {label} in one update ({names}): "
+            f"Azure copies at most {limit} incremental snapshot of a disk at a time, in creation order, and a "
+            "CopyStart returns when the copy starts (dependsOn on the previous copy does not wait for it to "
+            "complete), so the later copies fail; add one point in time per `pulumi up` and let its copies "
+            "complete first")
+        yield ChangeFinding(text_ if exact else text_ + " (which disk each source snapshot reads is known only "
+                            "after `pulumi up`)", copies[limit], unknown=not exact)
+
+
+SNAPSHOT_COPIES_OVERLAP = Rule(
+    id="AZDR-CHG-013",
+    name="change-snapshot-copies-overlap",
+    title="One update starts at most one cross-region copy of a disk's incremental snapshots.",
+    severity=Severity.HIGH,
+    enforcement=EnforcementLevel.MANDATORY,
+    kind="change",
+    resource_types=(SNAPSHOT, DISK),
+    seed_section="Copy the snapshots to another region",
+    rationale=(
+        "The seed copies consistent snapshots to another region. Azure copies only one incremental snapshot of "
+        "a particular disk at a time, in the order they were created, and a CopyStart returns as soon as the "
+        "copy starts: Pulumi's dependsOn on the previous copy does not wait for it to complete. Two new copies "
+        "of one disk's snapshots in one update overlap, and the later ones fail halfway through `pulumi up`."
+    ),
+    remediation=(
+        "Add one point in time per `pulumi up` (the program refuses more) and let its copies reach "
+        "completionPercent 100 before the next; retire old points in creation order."
+    ),
+    snippet="""
+import pulumi_azure_native.compute as compute
+
+# one new point in time per `pulumi up`; add the next after this copy's completionPercent reaches 100
+compute.Snapshot("snap-data-20260102-dr", resource_group_name=dr_rg.name, location=dr_region, incremental=True,
+    creation_data=compute.CreationDataArgs(create_option=compute.DiskCreateOption.COPY_START,
+                                           source_resource_id=snap_20260102.id))
+""",
+    links=(LEARN_SNAPSHOT_COPY, LEARN_INCREMENTAL),
+    unknown="advisory",
+    unknown_note=(
+        "Copies are grouped by the disk their source snapshot reads: by ARM id, else by the property dependency "
+        "of a snapshot created in the same update. When that dependency is not a managed disk (a VM's OS disk, "
+        "id known only after `up`) the finding is advisory."
+    ),
+    missing=(
+        "Only `createOption: CopyStart` snapshots count (a copy with `incremental: false` does not); a copy "
+        "whose source is neither known nor a dependency is not counted."
+    ),
+    check=check_snapshot_copies_overlap,
+    tags=("change", "snapshots", "cross-region-copy"),
+)
+
+RULES = [COMPUTE_DATA_LOST, SNAPSHOT_COPIES_OVERLAP]
