@@ -6,7 +6,7 @@ import struct
 
 import pulumi
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from components import config as c
@@ -201,6 +201,11 @@ def test_ipv6_only_and_tiny_subnets():
     key=st.sampled_from(["adminPasword", "password", "admin_password", "apiToken", "typo"]),
 )
 def test_config_errors_never_echo_unknown_or_secret_looking_values(secret, key):
+    # a value that happens to be part of the messages' own words (e.g. "monitori" of the allowed keys) proves
+    # nothing either way: the same messages for a stand-in value must not contain it
+    stand_in = "!" * 8
+    assume(not any(secret in p for p in problems(**{key: stand_in})))
+    assume(not any(secret in p for p in problems(workloads={"r": wl(sshPublicKey=stand_in)})))
     found = problems(**{key: secret})
     assert found and not any(secret in p for p in found)
     found = problems(workloads={"r": wl(sshPublicKey=secret)})
