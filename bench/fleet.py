@@ -5,9 +5,12 @@ keys that ``components.config`` validates) of a stack with exactly ``n`` VMs:
 
 * workloads of at most ``vms_per_workload`` VMs (default 10; the config model caps a workload at 100),
   at least ``min(5, n // 2)`` workloads so every tier preset appears once there are 10 VMs;
-* workload ``i`` has tier ``TIERS[i % 5]`` and primary region ``REGIONS[i % 2]``: ``westeurope`` (DR in
-  its pair ``northeurope``) and ``eastus2`` (DR in ``centralus``), two primary regions with distinct pairs,
-  so with 10 or more workloads every tier x region combination occurs;
+* workload ``i`` has tier ``TIERS[i % 5]`` and primary region ``regions[i % len(regions)]``: up to 500 VMs
+  ``REGIONS``, ``westeurope`` (DR in its pair ``northeurope``) and ``eastus2`` (DR in ``centralus``), two primary
+  regions with distinct pairs, so with 10 or more workloads every tier x region combination occurs. A bigger
+  fleet takes as many of ``EXTRA_REGIONS`` as keep every vault within Azure's 250 new VM registrations per vault
+  per day, which the program refuses to exceed in one ``pulumi up`` (``components/prior_state.py``); the number
+  of regions is never a multiple of 5, so every tier still meets every region;
 * each workload has at least 2 VMs (high-availability tiers need an availability set of >= 2), its own
   virtual network ``10.<a>.<b>.0/24`` (no overlap between workloads) and the tier's usual data disks
   (database: two, reporting: OS disk only, others: one).
@@ -26,6 +29,10 @@ LOCATION_KEY = "azure-native:location"
 TIERS = ("database", "cluster", "app-server", "reporting", "critical-data")
 #: Two primary regions with distinct Azure pairs (westeurope <-> northeurope, eastus2 <-> centralus).
 REGIONS = ("westeurope", "eastus2")
+#: More primary regions, each with availability zones and a two-way Azure pair as its DR region
+#: (components/facts.py REGION_CAPABILITIES), for fleets of more than 500 VMs: japaneast -> japanwest, eastasia -> southeastasia, australiaeast -> australiasoutheast,
+#: uksouth -> ukwest, canadacentral -> canadaeast, koreacentral -> koreasouth.
+EXTRA_REGIONS = ("japaneast", "eastasia", "australiaeast", "uksouth", "canadacentral", "koreacentral")
 SIZES = (10, 100, 500, 1000, 2000)
 SSH_KEY = ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE5Bx4GJ4D3v4LaEZFWiaobemAk7sfwCr4/TQ519JQL5 "
            "dr-bench-admin")
@@ -60,7 +67,7 @@ def _network(i: int) -> dict[str, str]:
     return {"addressSpace": f"10.{a}.{b}.0/24", "subnetPrefix": f"10.{a}.{b}.0/25"}
 
 
-def _workload(i: int, vm_count: int) -> dict[str, Any]:
+def _workload(i: int, vm_count: int, regions: tuple[str, ...] = REGIONS) -> dict[str, Any]:
     tier = TIERS[i % len(TIERS)]
     w: dict[str, Any] = {
         "tier": tier,
@@ -69,7 +76,7 @@ def _workload(i: int, vm_count: int) -> dict[str, Any]:
         "sshPublicKey": SSH_KEY,
         "network": _network(i),
     }
-    region = REGIONS[i % len(REGIONS)]
+    region = regions[i % len(regions)]
     if region != REGIONS[0]:
         w["region"] = region
     if tier == "database":
@@ -81,9 +88,26 @@ def _workload(i: int, vm_count: int) -> dict[str, Any]:
     return w
 
 
+def primary_regions(sizes: list[int]) -> tuple[str, ...]:
+    """The primary regions of a fleet of workloads of ``sizes`` VMs (workload ``i`` in region ``i % count``):
+    ``REGIONS``, or more when a vault would get more than 250 new VMs (never a multiple of 5 regions)."""
+    from components.facts import MAX_VM_REGISTRATIONS_PER_VAULT_PER_DAY as per_vault
+
+    every = REGIONS + EXTRA_REGIONS
+    for count in range(len(REGIONS), len(every) + 1):
+        if count % len(TIERS) == 0:
+            continue
+        if max(sum(sizes[r::count]) for r in range(count)) <= per_vault:
+            return every[:count]
+    raise FleetError(f"a fleet of {sum(sizes)} VMs needs more than {len(every)} primary regions "
+                     f"({per_vault} new VMs per vault)")
+
+
 def fleet_workloads(n_vms: int, vms_per_workload: int = 10) -> dict[str, dict[str, Any]]:
     """The ``azure-iaas-dr:workloads`` value of an ``n_vms`` fleet."""
-    return {workload_name(i): _workload(i, c) for i, c in enumerate(workload_sizes(n_vms, vms_per_workload))}
+    sizes = workload_sizes(n_vms, vms_per_workload)
+    regions = primary_regions(sizes)
+    return {workload_name(i): _workload(i, c, regions) for i, c in enumerate(sizes)}
 
 
 def fleet_config(n_vms: int, vms_per_workload: int = 10) -> dict[str, Any]:

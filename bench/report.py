@@ -211,8 +211,9 @@ def render(rows: list[dict[str, Any]], meta: dict[str, Any]) -> str:
             "## `posture check --stack-export` of the fleet's state",
             "",
             "The fleet's registrations as a `pulumi stack export` document (`bench/export.py`), checked by",
-            "`python -m posture check --format json` of today's code (`posture/` of the baseline revision) and of",
-            "this tree, alternately, in the same run. Peak RSS: the CLI process.",
+            "`python -m posture check --format json` of today's code (`posture/` of the baseline revision, and this",
+            "tree's rules behind that revision's `policies/__main__.py`) and of this tree, alternately, in the same",
+            "run. Peak RSS: the CLI process.",
             "",
             "| VMs | document MB | baseline | today s (rounds) | now s (rounds) | now / today | same output |"
             " today peak RSS MiB | now peak RSS MiB |",

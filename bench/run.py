@@ -181,7 +181,7 @@ def worker_preview(n_vms: int, dump: Path, per_rule: bool) -> dict[str, Any]:
         t_capture = time.perf_counter() - t0
         violations = ev.violations(cap.resources)
         t_tail = time.perf_counter() - t0 - t_capture
-        pid = ev.packs[0]._proc.pid  # noqa: SLF001
+        pid = ev.pack._proc.pid  # noqa: SLF001
         pack_rss, pack_cpu = _proc_hwm_mib(pid), _pack_cpu_s(pid)
     t_preview = time.perf_counter() - t0
     rss = _maxrss_mib(resource.RUSAGE_SELF)
@@ -402,17 +402,23 @@ def worker_floor(dump: Path, gc_paused: bool = True) -> dict[str, Any]:
     return {"floor_s": t_floor, "floor_resources": counted[0] + 1, "floor_rss_mib": _maxrss_mib(resource.RUSAGE_SELF)}
 
 
-#: `check` is compared with the code before issue 17 (this commit's `posture/`, run from a `git archive` of it).
-CHECK_BASELINE = "ac1e3fb"
+#: `check` is compared with the code before issue 17: main just before the issue-17 merge (93c12f2^1), with every
+#: feature `check` has now (issue 13's second pass over a state's outputs included; ac1e3fb, the first baseline,
+#: predates it and so did half of today's work). Its `posture/` runs from a `git archive`, and its pack is this
+#: tree's rules behind that revision's `policies/__main__.py` (the SDK deserializing per policy: no
+#: azdr_policies.sdk_speedups), so both sides judge with the same rules.
+CHECK_BASELINE = "e9d6200"
 CHECK_ROUNDS = 2
 
 
 def _baseline_tree(rev: str, into: Path) -> Path:
-    """``posture/`` of ``rev`` unpacked under ``into`` (``python -m posture`` run there is that code)."""
+    """``posture/`` and ``policies/__main__.py`` of ``rev`` unpacked under ``into`` (``python -m posture`` run there
+    is that code)."""
     import io
     import tarfile
 
-    proc = subprocess.run(["git", "archive", "--format=tar", rev, "posture"], cwd=ROOT, capture_output=True)
+    proc = subprocess.run(["git", "archive", "--format=tar", rev, "posture", "policies/__main__.py"], cwd=ROOT,
+                          capture_output=True)
     if proc.returncode != 0:
         raise BenchError(f"--check-baseline {rev}: git archive failed: {proc.stderr.decode(errors='replace').strip()}")
     with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as tar:
@@ -420,10 +426,19 @@ def _baseline_tree(rev: str, into: Path) -> Path:
     return into
 
 
-def _timed_check(cwd: Path, export: Path, out: Path) -> tuple[float, float]:
+def _baseline_pack(tree: Path, into: Path) -> Path:
+    """This tree's pack (rules) with the baseline's entry point ``tree/policies/__main__.py``."""
+    import shutil
+
+    shutil.copytree(PACK_DIR, into, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copyfile(tree / "policies" / "__main__.py", into / "__main__.py")
+    return into
+
+
+def _timed_check(cwd: Path, export: Path, out: Path, pack_dir: Path = PACK_DIR) -> tuple[float, float]:
     """Wall seconds and peak RSS (MiB, the CLI process; its pack processes are reported by the CLI's own
-    children) of ``python -m posture check --stack-export`` run from ``cwd``."""
-    cmd = [sys.executable, "-m", "posture", "check", "--stack-export", str(export), "--policy-pack", str(PACK_DIR),
+    children) of ``python -m posture check --stack-export`` run from ``cwd`` with the pack ``pack_dir``."""
+    cmd = [sys.executable, "-m", "posture", "check", "--stack-export", str(export), "--policy-pack", str(pack_dir),
            "--format", "json"]
     with out.open("w") as f:
         t0 = time.perf_counter()
@@ -448,11 +463,13 @@ def worker_check(dump: Path, baseline: str, rounds: int = CHECK_ROUNDS) -> dict[
     with tempfile.TemporaryDirectory(prefix="bench-check-") as tmp:
         export = write_stack_export(regs, Path(tmp) / "export.json")
         base = _baseline_tree(baseline, Path(tmp) / "baseline")
+        sides = {"old": (base, _baseline_pack(base, Path(tmp) / "baseline-pack")), "new": (ROOT, PACK_DIR)}
         old_s, new_s, old_rss, new_rss = [], [], [], []
         for i in range(rounds):
-            order = [("old", base), ("new", ROOT)] if i % 2 == 0 else [("new", ROOT), ("old", base)]
-            for kind, cwd in order:
-                elapsed, rss = _timed_check(cwd, export, Path(tmp) / f"{kind}.json")
+            order = ["old", "new"] if i % 2 == 0 else ["new", "old"]
+            for kind in order:
+                cwd, pack_dir = sides[kind]
+                elapsed, rss = _timed_check(cwd, export, Path(tmp) / f"{kind}.json", pack_dir)
                 (old_s if kind == "old" else new_s).append(elapsed)
                 (old_rss if kind == "old" else new_rss).append(rss)
         same = (Path(tmp) / "old.json").read_bytes() == (Path(tmp) / "new.json").read_bytes()

@@ -551,27 +551,10 @@ def analyze_stack_request_bytes(resources: list[Registration], by_urn: dict[str,
 
 # ---------------------------------------------------------------- the pack while resources arrive (issue 17)
 
-#: A document at least this big is checked on two pack processes (a 100-VM stack export is about 5 MB). Below it
-#: the second process's start-up (imports, about 0.3 s of CPU) costs more than it saves.
-TWO_PROCESSES_BYTES = 1024 * 1024
-
-
-def check_processes(document: str | Path) -> int:
-    """Pack processes for checking `document`: two (both cores) for a big one on a machine with two cores or
-    more, else one. An unreadable document gets one (its read error is reported as usual)."""
-    try:
-        size = os.path.getsize(document)
-    except OSError:
-        return 1
-    return 2 if size >= TWO_PROCESSES_BYTES and (os.cpu_count() or 1) >= 2 else 1
-
-
-#: `PackEvaluation.run` on several processes: the share of Analyze calls sent ahead of the stack request.
-HEAD_START_DIVISOR = 10
-
-#: Calls in flight per pack process when there are several: enough to keep each one busy, few enough that the
-#: next request goes to whichever process is free (load balance).
-WINDOW = 8
+#: Calls in flight at most. Enough to keep the pack's four server threads fed; bounded because thousands of
+#: concurrent calls on one channel end in CANCELLED (seen with grpcio 1.85 at about 10,000 for a 1,000-VM check).
+#: A caller that finds the window full waits (the program's side only when the pack is far behind it).
+WINDOW = 32
 
 
 @dataclass(frozen=True)
@@ -582,136 +565,105 @@ class _Failed:
 
 
 class PackEvaluation:
-    """The pack evaluated while the resources arrive, on one or more processes of the same pack.
+    """The pack evaluated while the resources arrive.
 
     `PolicyPackProcess.analyze` starts when every resource is known and makes one call at a time. Here the pack
-    processes start (port, info, Configure) in background threads while the caller runs the program or reads a
-    document; `add` sends a resource's Analyze as soon as it is known, as a gRPC future, to the process with the
-    fewest calls in flight; `add_stack` sends AnalyzeStack; `violations` waits and returns exactly what
+    process starts (port, info, Configure) in a background thread while the caller runs the program or reads a
+    document; `add` sends a resource's Analyze as soon as it is known, as a gRPC future (at most `WINDOW` in
+    flight); `add_stack` sends AnalyzeStack; `violations` waits and returns exactly what
     `PolicyPackProcess.analyze` returns for the same resources, in the same order (each resource's Analyze
     violations in the given order, then AnalyzeStack's). An Analyze answer depends only on its request and the
     pack's config (the servicer keeps nothing between requests; the fail-closed bookkeeping of our pack is per
-    request and thread, `azdr_policies.framework`), so which process answers, and when, changes nothing.
+    request and thread, `azdr_policies.framework`), so when it is answered changes nothing.
 
-    One process (the preview: the program keeps the other core busy): calls are never held back, so the program
-    never waits for the pack. Several (a document check: the pack is the whole cost): each has at most `WINDOW`
-    calls in flight, and AnalyzeStack counts as a whole window, so its process takes no Analyze until the stack is
-    done while the others carry on.
+    One pack process, also for a document check: after `azdr_policies.sdk_speedups` the pack's work is small
+    enough that a second process's start-up and the third busy process on a 2-core machine cost more than they
+    save (bench/NOTES.md, issue 17).
 
     Errors (pack start-up, config, marshalling, RPCs) are raised by `info` and `violations`, the first one in the
     order `PolicyPackProcess.analyze` would have met it; `add` never raises (it runs inside the SDK's threads)."""
 
-    def __init__(self, pack_dir: str | Path, cli_config: Optional[dict[str, Any]] = None, processes: int = 1,
+    def __init__(self, pack_dir: str | Path, cli_config: Optional[dict[str, Any]] = None,
                  python: str = sys.executable):
-        if processes < 1:
-            raise ValueError("processes must be >= 1")
-        self.packs = [PolicyPackProcess(pack_dir, python) for _ in range(processes)]
+        self.pack = PolicyPackProcess(pack_dir, python)
         self.cli_config = cli_config
-        self._window = None if processes == 1 else WINDOW
         self._cond = threading.Condition()  # guards _in_flight, _sent, _known
-        self._in_flight = [0] * processes
-        self.calls = [0] * processes  # calls sent to each process (tests, bench)
+        self._in_flight = 0
+        self.calls = 0  # calls sent (tests, bench)
         self._sent: dict[int, tuple[Registration, Any, Optional[Registration]]] = {}  # id(reg) -> (reg, future|error, provider)
         self._known: dict[str, Registration] = {}
         self._stack: Optional[tuple[list[int], Any]] = None
-        self._errors: list[Optional[BaseException]] = [None] * processes
+        self._error: Optional[BaseException] = None
         self._ready = threading.Event()
-        self._threads: list[threading.Thread] = []
-        self._head_start = False
-        self.reconciled_config: dict[str, dict[str, Any]] = {}  # what the first process was configured with
+        self._thread: Optional[threading.Thread] = None
+        self.reconciled_config: dict[str, dict[str, Any]] = {}  # what the pack was configured with
 
     # -- lifecycle
     def start(self) -> "PackEvaluation":
-        pending = [len(self.packs)]
-
-        def bring_up(i: int) -> None:
+        def bring_up() -> None:
             try:
-                pack = self.packs[i]
-                pack.start()
-                pack.info()
-                reconciled = pack.configure(self.cli_config)
-                if i == 0:
-                    self.reconciled_config = reconciled
+                self.pack.start()
+                self.pack.info()
+                self.reconciled_config = self.pack.configure(self.cli_config)
             except BaseException as e:  # noqa: BLE001 - raised by info()/violations() in the caller's thread
-                self._errors[i] = e
+                self._error = e
             finally:
-                with self._cond:
-                    pending[0] -= 1
-                    if pending[0] == 0:
-                        self._ready.set()
+                self._ready.set()
 
-        for i in range(len(self.packs)):
-            t = threading.Thread(target=bring_up, args=(i,), name=f"policy-pack-{i}", daemon=True)
-            t.start()
-            self._threads.append(t)
+        self._thread = threading.Thread(target=bring_up, name="policy-pack", daemon=True)
+        self._thread.start()
         return self
 
     def close(self) -> None:
-        # End the processes first: a bring-up thread may still be waiting (up to POSTURE_PACK_START_TIMEOUT)
+        # End the process first: the bring-up thread may still be waiting (up to POSTURE_PACK_START_TIMEOUT)
         # for a port, e.g. when SIGTERM/Ctrl-C interrupts the caller; joining first would wait that long
-        # with the pack left running. Once `violations` has returned the threads are done and this only ends.
-        for pack in self.packs:
-            pack.abort()
-        for t in self._threads:
-            t.join()
-        for pack in self.packs:
-            pack.close()
+        # with the pack left running. Once `violations` has returned the thread is done and this only ends.
+        self.pack.abort()
+        if self._thread is not None:
+            self._thread.join()
+        self.pack.close()
 
     def __enter__(self) -> "PackEvaluation":
-        return self.start() if not self._threads else self
+        return self.start() if self._thread is None else self
 
     def __exit__(self, *exc) -> None:
         self.close()
 
     def _raise_start_error(self) -> None:
         self._ready.wait()
-        for e in self._errors:
-            if e is not None:
-                raise e
+        if self._error is not None:
+            raise self._error
 
     def info(self) -> PackInfo:
         self._raise_start_error()
-        return self.packs[0].info()
+        return self.pack.info()
 
     # -- sending
-    def _acquire(self, weight: int) -> int:
-        """The process for the next call (fewest in flight), waiting while every window is full; during a head
-        start (`run`), the last process, without a window."""
-        with self._cond:
-            if self._head_start:
-                i = len(self._in_flight) - 1
-                self._in_flight[i] += weight
-                self.calls[i] += 1
-                return i
-            if self._window is not None:
-                while min(self._in_flight) >= self._window:
-                    self._cond.wait()
-            i = min(range(len(self._in_flight)), key=self._in_flight.__getitem__)
-            self._in_flight[i] += weight
-            self.calls[i] += 1
-            return i
-
-    def _raw_callable(self, i: int, method: str):
+    def _raw_callable(self, method: str):
         from pulumi.runtime.proto import analyzer_pb2
 
         service = analyzer_pb2.DESCRIPTOR.services_by_name["Analyzer"].full_name
-        return self.packs[i]._channel.unary_unary(  # noqa: SLF001
+        return self.pack._channel.unary_unary(  # noqa: SLF001
             f"/{service}/{method}", request_serializer=None,
             response_deserializer=analyzer_pb2.AnalyzeResponse.FromString)
 
-    def _call_async(self, method: str, request, weight: int = 1):
-        i = self._acquire(weight)
+    def _call_async(self, method: str, request):
+        with self._cond:
+            while self._in_flight >= WINDOW:
+                self._cond.wait()
+            self._in_flight += 1
+            self.calls += 1
 
-        def release(_future, i=i) -> None:
+        def release(_future) -> None:
             with self._cond:
-                self._in_flight[i] -= weight
+                self._in_flight -= 1
                 self._cond.notify_all()
 
         try:
             if isinstance(request, bytes):  # already serialized (AnalyzeStack): sent as it is
-                future = self._raw_callable(i, method).future(request, timeout=600)
+                future = self._raw_callable(method).future(request, timeout=600)
             else:
-                future = getattr(self.packs[i]._stub, method).future(request, timeout=600)  # noqa: SLF001
+                future = getattr(self.pack._stub, method).future(request, timeout=600)  # noqa: SLF001
         except BaseException:
             release(None)
             raise
@@ -719,9 +671,9 @@ class PackEvaluation:
         return future
 
     def _started(self) -> bool:
-        """Wait until every process is configured; False if one failed (its error is raised later)."""
+        """Wait until the pack is configured; False if that failed (its error is raised later)."""
         self._ready.wait()
-        return all(e is None for e in self._errors)
+        return self._error is None
 
     def _send(self, reg: Registration, by_urn: dict[str, Registration]) -> None:
         prov = _provider_of(reg, by_urn)
@@ -751,7 +703,7 @@ class PackEvaluation:
         try:
             request = analyze_stack_request_bytes(resources, by_urn)
             if self._started():
-                sent = self._call_async("AnalyzeStack", request, weight=self._window or 1)
+                sent = self._call_async("AnalyzeStack", request)
         except Exception as e:  # noqa: BLE001 - raised by violations()
             sent = _Failed(e)
         self._stack = ([id(r) for r in resources], sent)
@@ -766,8 +718,8 @@ class PackEvaluation:
             response = sent.result()
         except grpc.RpcError as e:
             detail = e.details() if hasattr(e, "details") else str(e)
-            raise PostureError(f"{self.packs[0].pack_dir}: policy pack {method} failed: {detail}") from None
-        return self.packs[0]._violations(response, urn)  # noqa: SLF001
+            raise PostureError(f"{self.pack.pack_dir}: policy pack {method} failed: {detail}") from None
+        return self.pack._violations(response, urn)  # noqa: SLF001
 
     def violations(self, resources: Iterable[Registration]) -> list[Violation]:
         """Every resource's Analyze violations in the order of `resources`, then AnalyzeStack's: the list
@@ -776,13 +728,13 @@ class PackEvaluation:
         self._raise_start_error()
         resources = list(resources)
         by_urn = {r.urn: r for r in resources}
+        if self._stack is None or self._stack[0] != [id(r) for r in resources]:
+            self.add_stack(resources)  # first: the longest call, answered while the rest is sent
         for r in resources:
             with self._cond:
                 entry = self._sent.get(id(r))
             if entry is None or _provider_of(r, by_urn) is not entry[2]:
                 self._send(r, by_urn)
-        if self._stack is None or self._stack[0] != [id(r) for r in resources]:
-            self.add_stack(resources)
         assert self._stack is not None
         out: list[Violation] = []
         for r in resources:
@@ -793,26 +745,18 @@ class PackEvaluation:
         return out
 
     def run(self, resources: Iterable[Registration]) -> tuple[PackInfo, list[Violation]]:
-        """The pack over resources known up front (a document check): AnalyzeStack early (the longest call, on
-        the first process), every Analyze on whichever process is free; then `(info, violations)`. With several
-        processes the last one first gets a head start of Analyze calls (a tenth of them), so that it works
-        while this process marshals the stack request."""
+        """The pack over resources known up front: `send`, then `(info, violations)`."""
         resources = list(resources)
         self.send(resources)
         return self.info(), self.violations(resources)
 
     def send(self, resources: Iterable[Registration]) -> None:
-        """`run` without waiting for the answers: every call is sent; `violations(resources)` collects them."""
+        """Every call for resources known up front (a document check), without waiting for the answers:
+        AnalyzeStack first (the longest call: the pack works on it while this process marshals the Analyze
+        requests), then each Analyze; `violations(resources)` collects them."""
         resources = list(resources)
-        head = resources[: len(resources) // HEAD_START_DIVISOR] if len(self.packs) > 1 else []
-        self._head_start = True
-        try:
-            for r in head:
-                self.add(r)
-        finally:
-            self._head_start = False
         self.add_stack(resources)
-        for r in resources[len(head):]:
+        for r in resources:
             self.add(r)
 
     # -- as the observer of posture.capture (run_in_mocks / capture_program)

@@ -102,7 +102,7 @@ def _judged(pack, resources, cli_config, *, judge_outputs: bool = False):
     from . import changes, safety
 
     info = pack.info()
-    safety.check_config_names(info, cli_config, also=changes.change_rule_names(pack.packs[0].pack_dir))
+    safety.check_config_names(info, cli_config, also=changes.change_rule_names(pack.pack.pack_dir))
     for line in safety.disabled_warnings(info, pack.reconciled_config, cli_config):
         _error(line)
     violations = pack.violations(resources)
@@ -250,13 +250,11 @@ def _run(argv: Optional[Sequence[str]] = None) -> int:
         else:
             from . import formats
 
-            from .analyzer import PackEvaluation, check_processes
+            from .analyzer import PackEvaluation
 
             cli_config = _load_pack_config(args.policy_pack_config)
-            document = args.stack_export or args.preview_json
-            # the pack processes start while the document is read
-            with PackEvaluation(_pack_dir(args.policy_pack, None), cli_config,
-                                processes=check_processes(document)) as pack:
+            # the pack starts while the document is read
+            with PackEvaluation(_pack_dir(args.policy_pack, None), cli_config) as pack:
                 if args.stack_export:
                     resources, source = formats.read_stack_export(args.stack_export), "stack-export"
                 else:

@@ -38,6 +38,22 @@ def test_fleet_spreads_every_tier_over_both_primary_regions():
     assert {w.region for w in cfg10.workloads.values()} == set(REGIONS)
 
 
+@pytest.mark.parametrize("n, regions", [(500, 2), (1000, 4), (2000, 8)])
+def test_no_vault_gets_more_than_250_new_vms_and_every_tier_meets_every_region(n, regions):
+    """The program refuses more than 250 new VM registrations per vault in one `pulumi up`
+    (components/prior_state.py): bigger fleets take more primary regions, each with its Azure pair."""
+    from components.facts import MAX_VM_REGISTRATIONS_PER_VAULT_PER_DAY, REGION_PAIRS
+
+    cfg = _parsed(n)
+    per_region: dict[str, int] = {}
+    for w in cfg.workloads.values():
+        per_region[w.region] = per_region.get(w.region, 0) + w.vm_count
+    assert len(per_region) == regions
+    assert max(per_region.values()) <= MAX_VM_REGISTRATIONS_PER_VAULT_PER_DAY == 250
+    assert {(w.tier, w.region) for w in cfg.workloads.values()} == {(t, r) for t in TIERS for r in per_region}
+    assert all(w.dr_region == REGION_PAIRS[w.region] for w in cfg.workloads.values())
+
+
 def test_fleet_networks_do_not_overlap():
     cfg = _parsed(2000)
     spaces = [w.address_space for w in cfg.workloads.values()]

@@ -1,4 +1,4 @@
-"""Issue 17: the pack evaluates while the program runs (preview) and on two processes (document check).
+"""Issue 17: the pack evaluates while the program runs (preview) and while a document is read (check).
 
 `posture.analyzer.PackEvaluation` must return exactly what the reference path -- capture first, then
 `PolicyPackProcess.analyze` (one call at a time) -- returns: the same violations in the same order. Pinned here on
@@ -7,22 +7,33 @@ received in full (so equal lists mean equal requests, in the same order)."""
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 from pathlib import Path
 
 import pytest
 
-from posture.analyzer import PackEvaluation, PolicyPackProcess, check_processes
-from posture.results import Violation
+from components.prior_state import CLOCK_VAR
+from posture.analyzer import WINDOW, PackEvaluation, PolicyPackProcess
 from posture.capture import Registration, capture_program, run_in_mocks
 from posture.errors import PostureError
 from posture.formats import read_stack_export
+from posture.results import Violation
 
 ROOT = Path(__file__).resolve().parents[2]
 PACK = ROOT / "policies"
 ECHO = ROOT / "tests" / "fixtures" / "packs" / "echo-pack"
 FLEET_VMS = 10
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _pinned_program_clock():
+    """The program records when it registered VMs (deploymentRecord.registrations): the same instant for every
+    capture of this module, so the reference and the streamed path see equal stack outputs."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(CLOCK_VAR, "2026-12-02T08:00:00Z")
+        yield
 
 
 def _fleet():
@@ -31,9 +42,26 @@ def _fleet():
     return fleet_config(FLEET_VMS)
 
 
+@contextlib.contextmanager
+def _sdk_speedups_off():
+    """The pack as before issue 17: the policy SDK deserializing per policy (policies/azdr_policies/sdk_speedups.py
+    not installed). The pack process copies the environment when it starts."""
+    was = os.environ.get("AZDR_SDK_SPEEDUPS")
+    os.environ["AZDR_SDK_SPEEDUPS"] = "0"
+    try:
+        yield
+    finally:
+        if was is None:
+            del os.environ["AZDR_SDK_SPEEDUPS"]
+        else:
+            os.environ["AZDR_SDK_SPEEDUPS"] = was
+
+
 def reference(pack_dir, resources) -> list[Violation]:
-    """Today's path: the resources first, then one Analyze at a time and AnalyzeStack."""
-    with PolicyPackProcess(pack_dir) as p:
+    """Today's path: the resources first, then one Analyze at a time and AnalyzeStack, on the pack as it was (the
+    SDK's own per-policy deserialization), so the streamed paths below, on the pack as it runs now, are compared
+    with what the pack answered before issue 17."""
+    with _sdk_speedups_off(), PolicyPackProcess(pack_dir) as p:
         p.configure(None)
         return p.analyze(resources)
 
@@ -61,7 +89,7 @@ def test_preview_while_the_program_runs_equals_the_reference_on_the_dev_stack(de
     assert [r.urn for r in cap.resources] == [r.urn for r in dev_capture.resources]
     assert got == expected
     # every resource went out while the program ran, plus the one AnalyzeStack
-    assert ev.calls == [len(cap.resources) + 1]
+    assert ev.calls == len(cap.resources) + 1
     if pack_dir == ECHO:  # one report per resource from Analyze, one per resource from AnalyzeStack
         assert len(got) == 2 * len(cap.resources)
         assert [v.resourceUrn for v in got[:len(cap.resources)]] == [r.urn for r in cap.resources]
@@ -88,14 +116,14 @@ def fleet_export(tmp_path_factory, fleet_capture):
 
 
 @pytest.mark.parametrize("pack_dir", [PACK, ECHO], ids=["pack", "echo"])
-def test_check_on_two_processes_equals_the_reference(fleet_export, pack_dir):
+def test_check_equals_the_reference(fleet_export, pack_dir):
     expected = reference(pack_dir, fleet_export)
-    with PackEvaluation(pack_dir, processes=2) as ev:
+    with PackEvaluation(pack_dir) as ev:
         info, got = ev.run(fleet_export)
     assert got == expected
     assert info.name == ("azure-iaas-dr-posture" if pack_dir == PACK else "echo-pack")
-    assert sum(ev.calls) == len(fleet_export) + 1
-    assert min(ev.calls) > 0, "both processes answered"
+    assert ev.calls == len(fleet_export) + 1
+    assert len(fleet_export) > 2 * WINDOW  # more calls than may be in flight: the window waited
 
 
 def test_the_stack_export_of_the_fleet_reads_back_as_the_capture(fleet_capture, fleet_export):
@@ -182,7 +210,7 @@ def test_a_resource_sent_before_its_provider_is_sent_again_with_it():
         got = ev.violations([prov, user])
     assert got == expected
     assert '"provider": {"name": "prov"' in got[1].message
-    assert ev.calls == [4]  # prov, user without a provider, user again, the stack
+    assert ev.calls == 4  # prov, user without a provider, user again, the stack
 
 
 def test_marshalling_and_start_errors_are_raised_in_the_reference_order(tmp_path):
@@ -208,8 +236,8 @@ def test_marshalling_and_start_errors_are_raised_in_the_reference_order(tmp_path
 def test_a_pack_that_dies_is_a_clear_error():
     with PackEvaluation(ECHO) as ev:
         ev.info()
-        ev.packs[0]._proc.kill()  # noqa: SLF001
-        ev.packs[0]._proc.wait()  # noqa: SLF001
+        ev.pack._proc.kill()  # noqa: SLF001
+        ev.pack._proc.wait()  # noqa: SLF001
         ev.add(_reg("a"))
         with pytest.raises(PostureError, match=r"echo-pack: policy pack Analyze failed"):
             ev.violations([_reg("a")])
@@ -229,11 +257,22 @@ def test_the_stack_request_serialized_one_resource_at_a_time_is_the_whole_reques
     assert analyze_stack_request_bytes([], {}) == b""
 
 
-def test_two_processes_for_a_big_document_only(tmp_path, monkeypatch):
-    small, big = tmp_path / "small.json", tmp_path / "big.json"
-    small.write_text("{}")
-    big.write_bytes(b" " * (1024 * 1024))
-    monkeypatch.setattr(os, "cpu_count", lambda: 2)
-    assert (check_processes(small), check_processes(big), check_processes(tmp_path / "missing")) == (1, 2, 1)
-    monkeypatch.setattr(os, "cpu_count", lambda: 1)
-    assert check_processes(big) == 1
+def test_at_most_a_window_of_calls_is_in_flight(monkeypatch):
+    """Thousands of calls in flight on one channel end in CANCELLED (a 1,000-VM check did): the window bounds them,
+    and the answers are still the reference's."""
+    regs = [_reg(f"r{i}") for i in range(5 * WINDOW)]
+    expected = reference(ECHO, regs)
+    seen: list[int] = []
+    real = PackEvaluation._call_async
+
+    def counted(self, method, request):
+        future = real(self, method, request)
+        seen.append(self._in_flight)  # noqa: SLF001
+        return future
+
+    monkeypatch.setattr(PackEvaluation, "_call_async", counted)
+    with PackEvaluation(ECHO) as ev:
+        info, got = ev.run(regs)
+    assert got == expected
+    assert len(seen) == len(regs) + 1
+    assert max(seen) <= WINDOW
