@@ -65,8 +65,8 @@ def render(rows: list[dict], pulumi_version: str, pending: tuple[int, ...] = (),
     them) are named under the table."""
     started = started or time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     lines = [BEGIN, "", "## Real engine vs offline engine (`make bench-real`)", "",
-             f"One run started {started}, {platform.machine()} with {os.cpu_count()} CPUs, shared with other "
-             "jobs (the load column is the 1-minute load average before/after the row: on a loaded machine "
+             f"One run started {started}, {platform.machine()} with {os.cpu_count()} CPUs (the load "
+             "column is the 1-minute load average before/after the row: on a loaded machine "
              "compare the ratio, not the times); "
              f"pulumi {pulumi_version} with the stand-in provider vs `python -m posture preview`. Wall-clock "
              "seconds of one preview each, pack included, both exiting with the same code.", "",
