@@ -41,6 +41,18 @@ REDACTED = "[secret]"
 """What every output shows in place of a secret's value."""
 
 
+def redact_secrets(value: Any) -> Any:
+    """Secret-wrapped values (`{sig: secret, value}`) as REDACTED: output never shows a secret's value, and a
+    state document's secrets (which cannot be decrypted offline) compare equal to the program's."""
+    if isinstance(value, dict):
+        if value.get(SIG_KEY) == SECRET_SIG:
+            return REDACTED
+        return {k: redact_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact_secrets(v) for v in value]
+    return value
+
+
 @dataclass
 class Registration:
     """One resource registration, shaped like the engine's view of it."""

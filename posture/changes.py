@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from .analyzer import parse_policy_pack_config, reconcile_config
-from .capture import ROOT_STACK_TYPE, SECRET_SIG, SIG_KEY, Capture, Registration
+from .capture import ROOT_STACK_TYPE, SECRET_SIG, SIG_KEY, Capture, Registration, redact_secrets
 from .errors import PostureError
 from .formats import REDACTED, _load_json, _redact
 from .results import PackInfo, PolicyMeta, Violation
@@ -73,21 +73,10 @@ def _state(raw: dict[str, Any], where: str) -> dict[str, Any]:
     }
 
 
-def _blind(value: Any) -> Any:
-    """Secrets as "[secret]" (what a state document can show of them), for comparison."""
-    if isinstance(value, dict):
-        if value.get(SIG_KEY) == SECRET_SIG:
-            return REDACTED
-        return {k: _blind(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_blind(v) for v in value]
-    return value
-
-
 def _registration_state(reg: Registration) -> dict[str, Any]:
     o = reg.options or {}
     return {
-        "urn": reg.urn, "type": reg.type, "id": reg.id, "inputs": _blind(reg.inputs), "outputs": _blind(reg.outputs),
+        "urn": reg.urn, "type": reg.type, "id": reg.id, "inputs": redact_secrets(reg.inputs), "outputs": redact_secrets(reg.outputs),
         "protect": bool(o.get("protect")), "retainOnDelete": bool(o.get("retainOnDelete")), "parent": reg.parent,
         "dependencies": list(reg.dependencies),
         "propertyDependencies": {k: list(v) for k, v in reg.property_dependencies.items()},

@@ -7,19 +7,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..capture import REDACTED, SECRET_SIG, SIG_KEY
+from ..capture import redact_secrets
 from ..results import Result, tree_order
-
-
-def redact_secrets(value: Any) -> Any:
-    """Secret-wrapped values (`{sig: secret, value}`) as "[secret]": output never shows a secret's value."""
-    if isinstance(value, dict):
-        if value.get(SIG_KEY) == SECRET_SIG:
-            return REDACTED
-        return {k: redact_secrets(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [redact_secrets(v) for v in value]
-    return value
 
 
 def to_json(result: Result) -> dict[str, Any]:
