@@ -155,9 +155,10 @@ UNMANAGED_DISK_RETIREMENT = "31 March 2026"
 
 # --- Azure Backup: schedules ------------------------------------------------------------------------------
 
-#: Hourly (Enhanced) backup intervals; 24 h is a daily schedule.
+#: Hourly (Enhanced) backup intervals; 24 h is a daily schedule (one backup a day).
 #: Source: https://learn.microsoft.com/azure/backup/backup-azure-vms-enhanced-policy
 HOURLY_INTERVALS: tuple[int, ...] = (4, 6, 8, 12)
+DAILY_INTERVAL_HOURS = 24
 #: Latest hourly window start (UTC, on :00/:30) and the window length range in hours (>= the interval).
 #: Source: https://github.com/Azure/azure-powershell/blob/main/src/RecoveryServices/RecoveryServices.Backup.Models/CommonModels/PolicyScheduleObjects.cs
 HOURLY_WINDOW_LATEST_START = "19:30"

@@ -54,8 +54,7 @@ from typing import Any, Literal, Optional, TypedDict
 import pulumi
 
 from .config import StackConfig
-from .config.backup_plan import DAILY_INTERVAL_HOURS
-from .facts import HOURLY_INTERVALS
+from .facts import DAILY_INTERVAL_HOURS, HOURLY_INTERVALS
 
 SCHEMA_VERSION = "1"
 

@@ -10,15 +10,13 @@ import typing
 from collections.abc import Collection
 from typing import Literal
 
-from ..facts import (DATA_ONLY_DISK_SKUS, HOURLY_INTERVALS, HOURLY_WINDOW_LATEST_START, HOURLY_WINDOW_MAX_HOURS,
-                     V1_INSTANT_RESTORE_MAX, V2_INSTANT_RESTORE_MAX, V2_INSTANT_RESTORE_MAX_BY_INTERVAL)
+from ..facts import (DAILY_INTERVAL_HOURS, DATA_ONLY_DISK_SKUS, HOURLY_INTERVALS, HOURLY_WINDOW_LATEST_START,
+                     HOURLY_WINDOW_MAX_HOURS, V1_INSTANT_RESTORE_MAX, V2_INSTANT_RESTORE_MAX, V2_INSTANT_RESTORE_MAX_BY_INTERVAL)
 from .resolved import BackupPlan, Retention
 from .tiers import TierPreset
 from .inputs import MIN_RPO_HOURS, RETENTION_RANGES, START_TIME_PATTERN, WorkloadInput
 from .errors import _problem
 
-#: A daily schedule's interval (an RPO of this many hours or more gets one).
-DAILY_INTERVAL_HOURS = 24
 #: Defaults when the workload does not set them: the backup time (daily) or window start (hourly), and the
 #: hourly window length.
 DAILY_START_UTC, HOURLY_START_UTC, HOURLY_WINDOW_HOURS = "22:00", "04:00", 20

@@ -204,6 +204,7 @@ UNMANAGED_DISK_RETIREMENT = '31 March 2026'
 
 #: Source: https://learn.microsoft.com/azure/backup/backup-azure-vms-enhanced-policy
 HOURLY_INTERVALS = (4, 6, 8, 12)
+DAILY_INTERVAL_HOURS = 24
 
 #: Source: https://github.com/Azure/azure-powershell/blob/main/src/RecoveryServices/RecoveryServices.Backup.Models/CommonModels/PolicyScheduleObjects.cs
 HOURLY_WINDOW_LATEST_START = '19:30'
