@@ -160,7 +160,8 @@ def render(rows: list[dict[str, Any]], meta: dict[str, Any]) -> str:
         "issue 17 in the same run (the whole program, then the pack: start, Configure, one Analyze at a time,",
         "AnalyzeStack). floor = the same registrations replayed with plain `pulumi.CustomResource`/",
         "`ComponentResource` under `set_mocks`, with the cyclic GC paused as `posture.capture` runs the program",
-        "(like for like); floor default GC = the same replay with the interpreter's default GC (bench/NOTES.md).",
+        "in the CLI's process (like for like: off during the run, nothing collected after it, the run's objects",
+        "frozen); floor default GC = the same replay with the interpreter's default GC (bench/NOTES.md).",
         "",
         "| VMs | resources | capture s | pack ready s | after the program s | preview s | serial s | floor s |"
         " preview / floor | serial / floor | preview ms/VM | floor ms/VM | floor default GC s |",

@@ -160,10 +160,11 @@ def _pack_cpu_s(pid: int) -> float | None:
         return None
 
 
-def worker_preview(n_vms: int, dump: Path, per_rule: bool) -> dict[str, Any]:
+def worker_preview(n_vms: int, dump: Path, per_rule: bool, process_ends: bool = False) -> dict[str, Any]:
     """The preview as `python -m posture preview` runs it (issue 17): the pack starts beside the program, each
-    resource's Analyze is sent as it registers, AnalyzeStack when the program is done (before the collection
-    after it); then the rest of what the report needs, outside the timers."""
+    resource's Analyze is sent as it registers, AnalyzeStack when the program is done; then the rest of what the
+    report needs, outside the timers. ``process_ends`` (the bench's own worker process, as the CLI's ``main``):
+    the run's garbage is frozen, not collected (``posture.capture._cyclic_gc_paused``)."""
     import pulumi  # noqa: F401 - the shared fixed cost, outside the timers
 
     t0 = time.perf_counter()
@@ -177,7 +178,8 @@ def worker_preview(n_vms: int, dump: Path, per_rule: bool) -> dict[str, Any]:
 
         threading.Thread(target=lambda: (ev._ready.wait(), ready.append(time.perf_counter() - t0)),  # noqa: SLF001
                          daemon=True).start()
-        cap = capture_program(ROOT, STACK, config_override=fleet_config(n_vms), observer=ev)
+        cap = capture_program(ROOT, STACK, config_override=fleet_config(n_vms), observer=ev,
+                              process_ends=process_ends)
         t_capture = time.perf_counter() - t0
         violations = ev.violations(cap.resources)
         t_tail = time.perf_counter() - t0 - t_capture
@@ -231,16 +233,17 @@ def _preview_row(n_vms: int, cap, violations, per_rule: bool, dump: Path | None)
     }
 
 
-def worker_preview_serial(n_vms: int) -> dict[str, Any]:
+def worker_preview_serial(n_vms: int, process_ends: bool = False) -> dict[str, Any]:
     """Today's path before issue 17, for comparison in the same run: the whole program first, then the pack
-    (start, Configure, one blocking Analyze per resource, AnalyzeStack). Keys are prefixed ``serial_``."""
+    (start, Configure, one blocking Analyze per resource, AnalyzeStack). Keys are prefixed ``serial_``.
+    ``process_ends``: as for ``worker_preview`` (the same garbage handling, so only the pack's path differs)."""
     import pulumi  # noqa: F401 - the shared fixed cost, outside the timers
 
     t0 = time.perf_counter()
     from bench.fleet import fleet_config
     from posture.capture import capture_program
 
-    cap = capture_program(ROOT, STACK, config_override=fleet_config(n_vms))
+    cap = capture_program(ROOT, STACK, config_override=fleet_config(n_vms), process_ends=process_ends)
     t_capture = time.perf_counter() - t0
 
     from posture.analyzer import PolicyPackProcess
@@ -374,11 +377,12 @@ class BareMocks:
         return {}
 
 
-def worker_floor(dump: Path, gc_paused: bool = True) -> dict[str, Any]:
-    """The floor. ``gc_paused``: the cyclic GC off during the run and the same collection after it, exactly as
-    ``posture.capture`` runs the program (inlined here: the floor uses none of
-    our code), so preview / floor compares like with like; ``False``: the interpreter's default GC, what a
-    plain Pulumi program pays (reported as ``floor_default_gc_s``)."""
+def worker_floor(dump: Path, gc_paused: bool = True, process_ends: bool = False) -> dict[str, Any]:
+    """The floor. ``gc_paused``: the cyclic GC off during the run and the same handling after it, exactly as
+    ``posture.capture`` runs the program (inlined here: the floor uses none of our code), so preview / floor
+    compares like with like: one collection, or with ``process_ends`` (the bench's worker process, as the
+    CLI's ``main`` and ``worker_preview``) none, the run's objects frozen; ``False``: the interpreter's default
+    GC, what a plain Pulumi program pays (reported as ``floor_default_gc_s``)."""
     import gc
 
     import pulumi
@@ -394,7 +398,10 @@ def worker_floor(dump: Path, gc_paused: bool = True) -> dict[str, Any]:
     counted: list[int] = []
     _sync_await(run_pulumi_func(lambda: counted.append(replay(doc))))
     if gc_paused:
-        gc.collect(2 if gc.get_count()[0] > 1_000_000 else 1)  # posture.capture.BIG_RUN_OBJECTS
+        if process_ends:
+            gc.freeze()
+        else:
+            gc.collect(2 if gc.get_count()[0] > 1_000_000 else 1)  # posture.capture.BIG_RUN_OBJECTS
         gc.enable()
     t_floor = time.perf_counter() - t0
     if not gc_paused:
@@ -587,13 +594,13 @@ def main(argv: list[str] | None = None) -> int:
         if a.worker:
             kind, n = a.worker
             if kind == "preview":
-                res = worker_preview(int(n), Path(a.dump), not a.no_rules)
+                res = worker_preview(int(n), Path(a.dump), not a.no_rules, process_ends=True)
             elif kind == "preview-serial":
-                res = worker_preview_serial(int(n))
+                res = worker_preview_serial(int(n), process_ends=True)
             elif kind == "check":
                 res = worker_check(Path(a.dump), a.check_baseline)
             else:
-                res = worker_floor(Path(a.dump), gc_paused=kind != "floor-default-gc")
+                res = worker_floor(Path(a.dump), gc_paused=kind != "floor-default-gc", process_ends=True)
             Path(a.result).write_text(json.dumps(res))
             return 0
         if a.profile:

@@ -138,11 +138,12 @@ def _run_pulumi(args) -> int:
     return code if code >= 0 else 128 - code  # killed by a signal: the shell's convention
 
 
-def run(argv: Optional[Sequence[str]] = None) -> int:
+def run(argv: Optional[Sequence[str]] = None, *, process_ends: bool = False) -> int:
     """The CLI; never raises (argparse's --help/usage SystemExit aside): every failure is one line on stderr
-    and exit 2 (bad input) or 3 (the tool failed)."""
+    and exit 2 (bad input) or 3 (the tool failed). ``process_ends``: the process exits when this returns
+    (``main``), so a program's run is not followed by a garbage collection (``posture.capture.run_in_mocks``)."""
     try:
-        return _run(argv)
+        return _run(argv, process_ends)
     except SystemExit:
         raise
     except KeyboardInterrupt:
@@ -202,24 +203,25 @@ def _write_stdout(text: str) -> None:
         raise _OutputFailed(reason) from None
 
 
-def _capture(project_dir: Path, stack: str, secure_placeholder: Optional[str] = None, observer: Any = None):
+def _capture(project_dir: Path, stack: str, secure_placeholder: Optional[str] = None, observer: Any = None,
+             process_ends: bool = False):
     """`capture_program`, with a program that calls `sys.exit()` reported as a failed program (exit 2)
     instead of ending the engine with the program's code and no report."""
     from .capture import capture_program
 
     try:
         return capture_program(project_dir, stack, preview=True, secure_placeholder=secure_placeholder,
-                               observer=observer)
+                               observer=observer, process_ends=process_ends)
     except SystemExit as e:
         raise PostureError(f"program failed: it called sys.exit({e.code!r}) before it finished") from None
 
 
-def _run(argv: Optional[Sequence[str]] = None) -> int:
+def _run(argv: Optional[Sequence[str]] = None, process_ends: bool = False) -> int:
     args = build_parser().parse_args(argv)
     from .results import CHECK_GAPS, PREVIEW_GAPS, Result
 
     if args.command in ("runbook", "report"):
-        return _run_dr_document(args)
+        return _run_dr_document(args, process_ends)
     try:
         if args.command == "preview":
             if args.engine == "pulumi":
@@ -238,7 +240,8 @@ def _run(argv: Optional[Sequence[str]] = None) -> int:
             from .analyzer import PackEvaluation
 
             with PackEvaluation(pack_dir, cli_config) as pack:  # the pack evaluates while the program runs
-                cap = _capture(project_dir, args.stack, secure_placeholder=args.secure_placeholder, observer=pack)
+                cap = _capture(project_dir, args.stack, secure_placeholder=args.secure_placeholder, observer=pack,
+                               process_ends=process_ends)
                 info, violations = _judged(pack, cap.resources, cli_config)
             result = Result(
                 resources=cap.resources, violations=violations, packs=[info], gaps=PREVIEW_GAPS,
@@ -292,13 +295,13 @@ def _run(argv: Optional[Sequence[str]] = None) -> int:
     return result.exit_code()
 
 
-def _run_dr_document(args) -> int:
+def _run_dr_document(args, process_ends: bool = False) -> int:
     """`runbook` and `report`: capture the program offline and render from its registrations."""
     from .dr import report as dr_report
     from .dr import runbook
 
     try:
-        cap = _capture(Path(args.project_dir), args.stack)
+        cap = _capture(Path(args.project_dir), args.stack, process_ends=process_ends)
         model = dr_report.build(cap.resources, args.stack)
         if args.command == "runbook":
             text = runbook.render(model)
@@ -325,4 +328,4 @@ def main() -> None:
     import signal
 
     signal.signal(signal.SIGTERM, _terminate)  # `timeout`, CI cancellation: end children, then exit
-    raise SystemExit(run())
+    raise SystemExit(run(process_ends=True))

@@ -6,6 +6,8 @@ from __future__ import annotations
 import gc
 import json
 
+import pytest
+
 import bench.run as run
 from bench.report import render
 
@@ -87,3 +89,29 @@ def test_floor_sends_the_same_alias_urns(fleet_capture):
     want = {r.urn: r.options["aliases"] for r in _program_registrations(cap)}
     assert got == want
     assert sum(len(v) for v in want.values()) > 500
+
+
+def test_floor_in_an_ending_process_freezes_like_the_cli(tmp_path, monkeypatch, fleet_capture):
+    """As `posture.capture` in the CLI's process: nothing collected after the run, its objects frozen."""
+    calls = []
+    monkeypatch.setattr(gc, "freeze", lambda: calls.append("freeze"))
+    monkeypatch.setattr(gc, "collect", lambda *a: calls.append(("collect", *a)) or 0)
+    res, seen = _floor(tmp_path, monkeypatch, fleet_capture(2), True)
+    assert (seen, calls) == ([False], [("collect", 1)])  # the default: one collection (a small run: young gens)
+    calls.clear()
+    dump = tmp_path / "capture.json"
+    res = run.worker_floor(dump, gc_paused=True, process_ends=True)
+    assert calls == ["freeze"]
+    assert gc.isenabled()
+    assert res["floor_resources"] == len(_program_registrations(fleet_capture(2)))
+
+
+@pytest.mark.parametrize("kind", ["preview", "preview-serial", "floor", "floor-default-gc"])
+def test_every_worker_process_is_told_it_ends(tmp_path, monkeypatch, kind):
+    seen = []
+    fake = lambda *a, **kw: seen.append(kw) or {}  # noqa: E731
+    for name in ("worker_preview", "worker_preview_serial", "worker_floor"):
+        monkeypatch.setattr(run, name, fake)
+    out = tmp_path / "r.json"
+    assert run.main(["--worker", kind, "2", "--dump", str(tmp_path / "d.json"), "--result", str(out)]) == 0
+    assert [kw.get("process_ends") for kw in seen] == [True]

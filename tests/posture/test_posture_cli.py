@@ -322,3 +322,37 @@ def test_engine_pulumi_bad_input_exits_2_without_running_pulumi(fake_pulumi, arg
     no_traceback(err)
     assert err.strip() == message
     assert not log.exists()
+
+
+# ---------------------------------------------------------------- the CLI's own process skips the last collection
+
+
+def test_main_tells_the_run_that_the_process_ends(monkeypatch):
+    from posture import cli
+
+    calls = []
+    monkeypatch.setattr(cli, "run", lambda argv=None, **kw: calls.append((argv, kw)) or 7)
+    with pytest.raises(SystemExit) as e:
+        cli.main()
+    assert (e.value.code, calls) == (7, [(None, {"process_ends": True})])
+
+
+@pytest.mark.parametrize("command", [["preview", "--policy-pack", PACK], ["runbook"], ["report"]])
+@pytest.mark.parametrize("process_ends", [True, False])
+def test_every_capture_of_the_cli_is_told_whether_the_process_ends(monkeypatch, command, process_ends):
+    """`posture.capture.capture_program` freezes instead of collecting only when asked; `run()` (tests, callers
+    that go on) never asks."""
+    import posture.capture
+    from posture import cli
+    from posture.errors import PostureError
+
+    seen = []
+
+    def spy(*_a, **kw):
+        seen.append(kw["process_ends"])
+        raise PostureError("stopped by the test")
+
+    monkeypatch.setattr(posture.capture, "capture_program", spy)
+    argv = [command[0], "--project-dir", str(MINI), "--stack", "dev", *map(str, command[1:])]
+    code = cli.run(argv, process_ends=True) if process_ends else cli.run(argv)
+    assert (code, seen) == (2, [process_ends])
