@@ -14,10 +14,11 @@ from pulumi_policy import EnforcementLevel, PolicyPack  # noqa: E402
 
 from azdr_policies import PACK_DESCRIPTION, PACK_NAME, POLICIES  # noqa: E402
 from azdr_policies import sdk_speedups  # noqa: E402
+from azdr_policies.framework import prepare_stack_resource  # noqa: E402
 
 # Before PolicyPack(...): the server binds the servicer's methods when it is built. On another SDK version it does
 # nothing (azdr_policies/sdk_speedups.py says why; tests/policies/test_sdk_speedups.py pins that it is installed).
-sdk_speedups.install()
+sdk_speedups.install(prepare_stack_resource=prepare_stack_resource)
 
 PolicyPack(
     name=PACK_NAME,

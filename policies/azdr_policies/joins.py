@@ -13,8 +13,9 @@ the stack has), `missing` (not set). Rules decide what each status means; none m
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from pulumi_policy import PolicyResource
@@ -31,11 +32,13 @@ from .props import (
     get,
     same_text,
 )
+from .sdk_speedups import request_memo
 
 UNKNOWN: Any = type("_Unknown", (), {"__repr__": lambda self: "UNKNOWN", "__bool__": lambda self: False})()
 """A value that is unknown during preview (returned by `known`)."""
 
 VM_ITEM_TYPE = "Microsoft.Compute/virtualMachines"
+_GRAPH_KEY = "joins.Graph"  # in sdk_speedups.request_memo()
 
 
 def known(fn: Callable[[], Any]) -> Any:
@@ -96,21 +99,43 @@ class Ref:
 
 
 class Graph:
-    """Indexes over one `StackValidationArgs.resources` list."""
+    """Indexes over one `StackValidationArgs.resources` list. Read-only once built: `Graph.of_stack` shares one
+    between the stack rules of a request."""
 
     def __init__(self, resources: Sequence[PolicyResource]):
-        self.resources = list(resources)
-        self.by_type: dict[str, list[PolicyResource]] = {}
-        self.by_id: dict[str, PolicyResource] = {}
-        self.by_name: dict[tuple[str, str], list[PolicyResource]] = {}
+        self.resources: tuple[PolicyResource, ...] = tuple(resources)
+        by_type: dict[str, list[PolicyResource]] = {}
+        by_id: dict[str, PolicyResource] = {}
+        by_name: dict[tuple[str, str], list[PolicyResource]] = {}
         for res in self.resources:
-            self.by_type.setdefault(res.resource_type, []).append(res)
+            by_type.setdefault(res.resource_type, []).append(res)
             rid = as_str(read(res, "id"))
             if rid:
-                self.by_id[norm_id(rid)] = res
+                by_id[norm_id(rid)] = res
             name = as_str(read(res, "name"))
             if name:
-                self.by_name.setdefault((res.resource_type, name.lower()), []).append(res)
+                by_name.setdefault((res.resource_type, name.lower()), []).append(res)
+        self.by_type: Mapping[str, tuple[PolicyResource, ...]] = MappingProxyType(
+            {k: tuple(v) for k, v in by_type.items()})
+        self.by_id: Mapping[str, PolicyResource] = MappingProxyType(by_id)
+        self.by_name: Mapping[tuple[str, str], tuple[PolicyResource, ...]] = MappingProxyType(
+            {k: tuple(v) for k, v in by_name.items()})
+
+    @classmethod
+    def of_stack(cls, resources: Sequence[PolicyResource]) -> Graph:
+        """`Graph(resources)`, built once per AnalyzeStack request: the stack rules of one request get the same
+        resource objects in the same order when `sdk_speedups` shares them (its `request_memo`), so the index
+        of the first rule serves the rest; any other list (another request, no speedups) gets its own, kept for
+        the rest of the request too."""
+        memo = request_memo()
+        if memo is None:
+            return cls(resources)
+        graphs: dict[tuple[int, ...], Graph] = memo.setdefault(_GRAPH_KEY, {})
+        key = tuple(map(id, resources))  # the stored index holds these objects: no other object has their ids
+        graph = graphs.get(key)
+        if graph is None:
+            graph = graphs[key] = cls(resources)
+        return graph
 
     def of(self, *types: str) -> list[PolicyResource]:
         out: list[PolicyResource] = []

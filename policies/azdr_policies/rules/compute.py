@@ -323,7 +323,7 @@ compute.VirtualMachine("report-1", resource_group_name=rg.name, zones=["1"],
 
 
 def check_availability_set_members(args: StackValidationArgs, cfg: RuleConfig) -> Iterable[Finding]:
-    graph = Graph(args.resources)
+    graph = Graph.of_stack(args.resources)
     sets = graph.of(AVAILABILITY_SET)
     if not sets:
         return

@@ -81,7 +81,7 @@ def _protection_problems(vm: PolicyResource, vm_loc, p: Protection) -> list[str]
 
 
 def check_vm_protected(args: StackValidationArgs, _cfg: RuleConfig) -> Iterable[Finding]:
-    graph = Graph(args.resources)
+    graph = Graph.of_stack(args.resources)
     cov = coverage(graph)
     unjoined = len(cov.unjoined)
     for vm in graph.of(VIRTUAL_MACHINE):
@@ -185,7 +185,7 @@ def needs_v2(graph: Graph, vm: PolicyResource) -> list[str]:
 
 
 def check_v2_policy(args: StackValidationArgs, _cfg: RuleConfig) -> Iterable[Finding]:
-    graph = Graph(args.resources)
+    graph = Graph.of_stack(args.resources)
     cov = coverage(graph)
     for vm in graph.of(VIRTUAL_MACHINE):
         protections = [p for p in cov.by_vm.get(vm.urn, []) if p.policy.target is not None]
@@ -251,7 +251,7 @@ rs.AzureIaaSVMProtectionPolicyArgs(backup_management_type="AzureIaasVM",
 
 
 def check_vms_per_policy(args: StackValidationArgs, cfg: RuleConfig) -> Iterable[Finding]:
-    graph = Graph(args.resources)
+    graph = Graph.of_stack(args.resources)
     cov = coverage(graph)
     limit = cfg["maximumVmsPerPolicy"]
     counts: dict[str, set[str]] = {}
@@ -329,7 +329,7 @@ LEARN_FLEX = "https://learn.microsoft.com/azure/virtual-machine-scale-sets/virtu
 
 def check_unjudged_compute(args: StackValidationArgs, _cfg: RuleConfig) -> Iterable[Finding]:
     """A gate never says "passed" about what it did not look at (issue 12)."""
-    graph = Graph(args.resources)
+    graph = Graph.of_stack(args.resources)
     for res in graph.of(*CLASSIC_VM_TYPES):
         yield Finding(
             f"'{res.name}' ({res.resource_type}, the classic azure provider) was not judged: this pack reads "

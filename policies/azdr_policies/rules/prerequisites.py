@@ -237,7 +237,7 @@ def _replicated_vms(graph: Graph) -> set[str]:
 
 
 def check_backup_egress(args: StackValidationArgs, _cfg: RuleConfig) -> Iterable[Finding]:
-    graph = Graph(args.resources)
+    graph = Graph.of_stack(args.resources)
     replicated = _replicated_vms(graph)
     separate = _nsg_rules(graph)
     cache: dict[tuple[str, Any], Any] = {}

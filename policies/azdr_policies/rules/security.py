@@ -90,7 +90,7 @@ def _proxy_verdict(graph: Graph, proxy: PolicyResource, vault: PolicyResource) -
 
 
 def check_multi_user_authorization(args: StackValidationArgs, _cfg: RuleConfig) -> Iterable[Finding]:
-    graph = Graph(args.resources)
+    graph = Graph.of_stack(args.resources)
     for vault, proxies in backup_vaults_joined(graph, GUARD_PROXY, "vaultName", "vaultName", by_name=True):
         if not proxies:
             yield Finding(
@@ -189,7 +189,7 @@ def _covered(graph: Graph, rule: PolicyResource, vaults: list[PolicyResource]) -
 
 
 def check_alerts_routed(args: StackValidationArgs, _cfg: RuleConfig) -> Iterable[Finding]:
-    graph = Graph(args.resources)
+    graph = Graph.of_stack(args.resources)
     vaults = backup_vaults(graph)
     if not vaults:
         return
@@ -290,7 +290,7 @@ def _setting_problems(setting: PolicyResource) -> list[str]:
 
 
 def check_backup_reports(args: StackValidationArgs, _cfg: RuleConfig) -> Iterable[Finding]:
-    graph = Graph(args.resources)
+    graph = Graph.of_stack(args.resources)
     for vault, settings in backup_vaults_joined(graph, DIAGNOSTIC_SETTING, "resourceUri", "resourceUri"):
         fix = ("add monitor.DiagnosticSetting(resource_uri=<vault>.id, workspace_id=<workspace>.id, "
                "log_analytics_destination_type='Dedicated', logs=[<the six categories, enabled>])")
@@ -391,7 +391,7 @@ def _lock_target(lock: PolicyResource) -> tuple[str, str] | None:
 
 
 def check_no_lock_on_instant_restore_group(args: StackValidationArgs, _cfg: RuleConfig) -> Iterable[Finding]:
-    graph = Graph(args.resources)
+    graph = Graph.of_stack(args.resources)
     policies = graph.of(PROTECTION_POLICY)
     patterns = _irp_patterns(graph)
     for lock in graph.of(LOCK_BY_SCOPE, LOCK_AT_RESOURCE_GROUP, LOCK_AT_SUBSCRIPTION):

@@ -133,7 +133,7 @@ def _in_scope_vms(graph: Graph) -> list[PolicyResource]:
 
 
 def check_vm_replicated(args: StackValidationArgs, _cfg: RuleConfig) -> Iterable[Finding]:
-    graph = Graph(args.resources)
+    graph = Graph.of_stack(args.resources)
     replicated = _by_vm(graph)
     unjoined = sum(1 for r in replicas(graph) if r.vm.target is None and r.vm.status == "unknown")
     for vm in graph.of(VIRTUAL_MACHINE):
@@ -201,7 +201,7 @@ def _vault_placement(graph: Graph):
 
 
 def check_vault_not_in_source(args: StackValidationArgs, _cfg: RuleConfig) -> Iterable[Finding]:
-    graph = Graph(args.resources)
+    graph = Graph.of_stack(args.resources)
     for r, vault, vm_loc, v_loc in _vault_placement(graph):
         vm = r.vm.target
         assert vm is not None
@@ -256,7 +256,7 @@ def _target_region(graph: Graph, item: PolicyResource) -> Any:
 
 
 def check_vault_in_target(args: StackValidationArgs, _cfg: RuleConfig) -> Iterable[Finding]:
-    graph = Graph(args.resources)
+    graph = Graph.of_stack(args.resources)
     for r, vault, _vm_loc, v_loc in _vault_placement(graph):
         target = _target_region(graph, r.item)
         if target is UNKNOWN or v_loc is UNKNOWN:
@@ -381,7 +381,7 @@ def _caches(graph: Graph) -> dict[str, tuple[PolicyResource, set[Any]]]:
 
 
 def check_cache_account(args: StackValidationArgs, _cfg: RuleConfig) -> Iterable[Finding]:
-    graph = Graph(args.resources)
+    graph = Graph.of_stack(args.resources)
     services = attached(graph, BLOB_SERVICE, "accountName", "accountName", (STORAGE_ACCOUNT,), by_name=True)
     for account, sources in _caches(graph).values():
         name = account.name
@@ -522,7 +522,7 @@ def _disk_problems(vm: PolicyResource, graph: Graph) -> Iterable[str]:
 
 
 def check_replicable_disks(args: StackValidationArgs, _cfg: RuleConfig) -> Iterable[Finding]:
-    graph = Graph(args.resources)
+    graph = Graph.of_stack(args.resources)
     for vm in _in_scope_vms(graph):
         for problem in dict.fromkeys(_disk_problems(vm, graph)):
             yield Finding(f"VM '{vm.name}' is replicated (or asks for Site Recovery) but {problem}; use Premium or "
@@ -607,7 +607,7 @@ def _mapped_networks(graph: Graph) -> tuple[set[str], set[str], set[str], int]:
 
 
 def check_network_mapping(args: StackValidationArgs, _cfg: RuleConfig) -> Iterable[Finding]:
-    graph = Graph(args.resources)
+    graph = Graph.of_stack(args.resources)
     by_vm = _by_vm(graph)
     if not by_vm:
         return
@@ -673,7 +673,7 @@ rs.ReplicationNetworkMapping("db-net", resource_group_name=asr_rg, resource_name
 
 
 def check_multi_vm_groups(args: StackValidationArgs, _cfg: RuleConfig) -> Iterable[Finding]:
-    graph = Graph(args.resources)
+    graph = Graph.of_stack(args.resources)
     groups: dict[tuple[str, str], list[PolicyResource]] = {}
     for r in replicas(graph):
         group = read(r.item, f"{DETAILS}.multiVmGroupName")

@@ -81,7 +81,7 @@ def _copies(graph: Graph):
 
 
 def check_cross_region_copy(args: StackValidationArgs, _cfg: RuleConfig) -> Iterable[Finding]:
-    graph = Graph(args.resources)
+    graph = Graph.of_stack(args.resources)
     for snap, loc, ref, option in _copies(graph):
         is_copy_start = same_text(option, COPY_START)
         if ref.target is None:
@@ -145,7 +145,7 @@ compute.Snapshot("db-1-data0-snap-dr", resource_group_name=dr_rg.name, location=
 
 
 def check_paired_copy(args: StackValidationArgs, _cfg: RuleConfig) -> Iterable[Finding]:
-    graph = Graph(args.resources)
+    graph = Graph.of_stack(args.resources)
     for snap, loc, ref, option in _copies(graph):
         if ref.target is None or not same_text(option, COPY_START):
             continue

@@ -96,7 +96,7 @@ storage.StorageAccount("stdrimages", resource_group_name=rg.name, kind=storage.K
 
 
 def check_blob_soft_delete(args: StackValidationArgs, cfg: RuleConfig) -> Iterable[Finding]:
-    graph = Graph(args.resources)
+    graph = Graph.of_stack(args.resources)
     by_account: dict[str, list[PolicyResource]] = {}
     unjoined = 0
     for svc in graph.of(BLOB_SERVICE):

@@ -438,7 +438,7 @@ class _VaultIndex:
 
 
 def check_delete_lock(args: StackValidationArgs, _cfg: RuleConfig) -> Iterable[Finding]:
-    graph = Graph(args.resources)
+    graph = Graph.of_stack(args.resources)
     vaults = graph.of(VAULT)
     if not vaults:
         return
@@ -506,7 +506,7 @@ authorization.ManagementLockByScope("rsv-lock", scope=vault.id,
 
 
 def check_vms_per_vault(args: StackValidationArgs, cfg: RuleConfig) -> Iterable[Finding]:
-    graph = Graph(args.resources)
+    graph = Graph.of_stack(args.resources)
     counts: dict[str, int] = {}
     for item in graph.of(PROTECTED_ITEM):
         if not is_vm_item(item):
