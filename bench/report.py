@@ -161,7 +161,9 @@ def render(rows: list[dict[str, Any]], meta: dict[str, Any]) -> str:
         "AnalyzeStack). floor = the same registrations replayed with plain `pulumi.CustomResource`/",
         "`ComponentResource` under `set_mocks`, with the cyclic GC paused as `posture.capture` runs the program",
         "in the CLI's process (like for like: off during the run, nothing collected after it, the run's objects",
-        "frozen); floor default GC = the same replay with the interpreter's default GC (bench/NOTES.md).",
+        "frozen) and the SDK's unread alias URNs deferred as it does (`posture.capture.alias_urns_deferred`);",
+        "floor default GC = the same replay as a plain Pulumi program runs it: the interpreter's default GC and",
+        "the SDK's own alias path (bench/NOTES.md).",
         "",
         "| VMs | resources | capture s | pack ready s | after the program s | preview s | serial s | floor s |"
         " preview / floor | serial / floor | preview ms/VM | floor ms/VM | floor default GC s |",

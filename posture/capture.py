@@ -332,6 +332,93 @@ def _stringify_config(config: dict[str, Any]) -> dict[str, str]:
 #: Net allocations during a run above which the collection after it is a full one (100 VMs: ~4 million).
 BIG_RUN_OBJECTS = 1_000_000
 
+#: The pulumi SDK whose `Resource.__init__` and `all_aliases` were read for `alias_urns_deferred`.
+ALIAS_SDK_VERSION = "3.272.0"
+
+
+class _DeferredAliasUrn:
+    """What `Resource.__init__` keeps in `_aliases` for one alias while `alias_urns_deferred` is on: the
+    arguments of the SDK's `collapse_alias_to_urn`, computed only if something asks (`resolve`)."""
+
+    __slots__ = ("args", "collapse")
+
+    def __init__(self, collapse: Callable[..., Any], *args: Any):
+        self.collapse = collapse
+        self.args = args
+
+    def resolve(self) -> Any:
+        return self.collapse(*self.args)
+
+
+def _alias_patch_reason(sdk_resource: Any, sdk_runtime_resource: Any, version: str) -> str:
+    """Why `alias_urns_deferred` cannot apply to this SDK ('' if it can)."""
+    if version != ALIAS_SDK_VERSION:
+        return f"pulumi {version} is not {ALIAS_SDK_VERSION}, the SDK whose Resource.__init__ was read"
+    init = getattr(getattr(sdk_resource, "Resource", None), "__init__", None)
+    if "collapse_alias_to_urn" not in getattr(getattr(init, "__code__", None), "co_names", ()):
+        return "pulumi.resource.Resource.__init__ no longer calls collapse_alias_to_urn"
+    for module, name in ((sdk_resource, "collapse_alias_to_urn"), (sdk_resource, "Alias"),
+                         (sdk_runtime_resource, "all_aliases")):
+        if not callable(getattr(module, name, None)):
+            return f"{module.__name__} has no {name}"
+    return ""
+
+
+@contextlib.contextmanager
+def alias_urns_deferred():
+    """While the program runs, `Resource.__init__` does not collapse each alias to a URN `Output`.
+
+    pulumi 3.272.0's `Resource.__init__` turns every alias into a URN Output at once
+    (`self._aliases.append(collapse_alias_to_urn(...))`: an `Output.all(project, stack).apply(create_urn)` with
+    its tasks), whether or not anything reads it. The only reader is `all_aliases`, for a child of the resource,
+    and only when the monitor cannot take alias specs (`prepare_aliases`); our mock monitor takes them (the
+    SDK's `MockMonitor.SupportsFeature` says yes to everything but `outputValues`), so the SDK sends each
+    alias as a spec and never reads those URNs. azure-native gives every resource 18-60 aliases (one per
+    older API version), so that unread work was most of the program's run: the 100-VM capture 9.5-9.7 s with
+    it, 3.5-4.6 s without, the same registrations (tests/posture/test_capture_aliases.py; bench/NOTES.md).
+    pulumi/pulumi#11064 is the SDK's issue about collapsing aliases client-side.
+
+    Here `collapse_alias_to_urn`, as `pulumi.resource` sees it, keeps its arguments (`_DeferredAliasUrn`) for
+    an alias that cannot fail to collapse (a URN, or an `Alias` with a name and type); any other goes to the
+    SDK as before, so a bad alias still fails the program with the SDK's message. `all_aliases` (if the SDK
+    ever takes that path) gets the URNs computed as before. Yields '' when applied, or
+    why not (another SDK version, or its code no longer as read: then nothing changes)."""
+    import pulumi.resource as sdk_resource
+    import pulumi.runtime.resource as sdk_runtime_resource
+    from pulumi._version import _VERSION
+
+    reason = _alias_patch_reason(sdk_resource, sdk_runtime_resource, _VERSION)
+    if reason:
+        yield reason
+        return
+    collapse = sdk_resource.collapse_alias_to_urn
+    real_all_aliases = sdk_runtime_resource.all_aliases
+    alias_type = sdk_resource.Alias
+
+    def deferred(alias: Any, name: str, t: str, parent: Any) -> Any:
+        # Only what cannot fail: a URN string, or an Alias whose name and type resolve (the SDK's worker
+        # raises "No valid 'name'/'type_' passed in for alias." otherwise, and the program fails with it, as
+        # before). An Output of an alias, or anything else, goes to the SDK at once.
+        if isinstance(alias, str) or (type(alias) is alias_type
+                                      and (alias.name if alias.name is not ... else name) is not None
+                                      and (alias.type_ if alias.type_ is not ... else t) is not None):
+            return _DeferredAliasUrn(collapse, alias, name, t, parent)
+        return collapse(alias, name, t, parent)
+
+    def all_aliases(child_aliases: Any, child_name: str, child_type: str, parent: Any) -> Any:
+        if parent is not None:
+            parent._aliases = [a.resolve() if isinstance(a, _DeferredAliasUrn) else a  # noqa: SLF001
+                               for a in parent._aliases]  # noqa: SLF001
+        return real_all_aliases(child_aliases, child_name, child_type, parent)
+
+    sdk_resource.collapse_alias_to_urn = deferred
+    sdk_runtime_resource.all_aliases = all_aliases
+    try:
+        yield ""
+    finally:
+        sdk_resource.collapse_alias_to_urn = collapse
+        sdk_runtime_resource.all_aliases = real_all_aliases
+
 
 @contextlib.contextmanager
 def _cyclic_gc_paused(process_ends: bool = False):
@@ -475,7 +562,7 @@ def run_in_mocks(
     if monitor_out is not None:
         monitor_out.append(monitor)
     try:
-        with _cyclic_gc_paused(process_ends):
+        with _cyclic_gc_paused(process_ends), alias_urns_deferred():
             _sync_await(run_in_stack(_then_settle(fn)))
             if not monitor.duplicate_urns:
                 cap = _recorded_capture(monitor, engine, project, stack, preview)

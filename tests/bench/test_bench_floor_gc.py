@@ -25,7 +25,10 @@ def _floor(tmp_path, monkeypatch, cap, gc_paused):
     real = run.replay
 
     def spy(doc):
+        import pulumi.resource
+
         seen.append(gc.isenabled())
+        seen.append(pulumi.resource.collapse_alias_to_urn.__name__)  # deferred as posture.capture does, or not
         return real(doc)
 
     monkeypatch.setattr(run, "replay", spy)
@@ -35,7 +38,7 @@ def _floor(tmp_path, monkeypatch, cap, gc_paused):
 def test_floor_gc_paused_like_the_capture(tmp_path, monkeypatch, fleet_capture):
     cap = fleet_capture(2)
     res, seen = _floor(tmp_path, monkeypatch, cap, True)
-    assert seen == [False]
+    assert seen == [False, "deferred"]
     assert gc.isenabled()
     assert sorted(res) == ["floor_resources", "floor_rss_mib", "floor_s"]
     assert res["floor_resources"] == len(_program_registrations(cap))
@@ -43,7 +46,7 @@ def test_floor_gc_paused_like_the_capture(tmp_path, monkeypatch, fleet_capture):
 
 def test_floor_default_gc(tmp_path, monkeypatch, fleet_capture):
     res, seen = _floor(tmp_path, monkeypatch, fleet_capture(2), False)
-    assert seen == [True]
+    assert seen == [True, "collapse_alias_to_urn"]  # a plain program: the SDK's own path
     assert sorted(res) == ["floor_default_gc_rss_mib", "floor_default_gc_s"]
     assert res["floor_default_gc_s"] > 0
 
@@ -97,7 +100,7 @@ def test_floor_in_an_ending_process_freezes_like_the_cli(tmp_path, monkeypatch, 
     monkeypatch.setattr(gc, "freeze", lambda: calls.append("freeze"))
     monkeypatch.setattr(gc, "collect", lambda *a: calls.append(("collect", *a)) or 0)
     res, seen = _floor(tmp_path, monkeypatch, fleet_capture(2), True)
-    assert (seen, calls) == ([False], [("collect", 1)])  # the default: one collection (a small run: young gens)
+    assert (seen, calls) == ([False, "deferred"], [("collect", 1)])  # the default: one collection (a small run: young gens)
     calls.clear()
     dump = tmp_path / "capture.json"
     res = run.worker_floor(dump, gc_paused=True, process_ends=True)
