@@ -451,8 +451,10 @@ def _cyclic_gc_paused(process_ends: bool = False):
                 # (CPython 3.11: "AST constructor recursion depth mismatch"). After a big run a full collection
                 # (it is most of the heap) also spares the full collections its survivors would trigger later;
                 # after a small one, the young generations only (tests run hundreds of captures).
-                gc.collect(2 if gc.get_count()[0] > BIG_RUN_OBJECTS else 1)  # before enable(): its first
-            gc.enable()  # allocation would start a collection of its own
+                gc.collect(2 if gc.get_count()[0] > BIG_RUN_OBJECTS else 1)
+            # Only now: enable() before the collection (or the freeze) and its first allocation would start a
+            # collection of its own.
+            gc.enable()
 
 
 def _then_settle(fn: Callable[[], Any]) -> Callable[[], Any]:

@@ -39,8 +39,8 @@ pins that it is installed on the pinned SDK):
   SDK's method with that loop hoisted out of the policy loop: built when the first stack policy that runs needs
   it (so a failure surfaces where the SDK's would), each policy then gets its own copy of the list of the same
   objects. Those objects are shared, so they are made read-only like the proxies: the `PolicyResource`, its
-  options (and their custom timeouts) and provider refuse attribute writes, its dependency lists and property-dependency map refuse
-  changes (`TypeError`). `install(prepare_stack_resource=...)` is called on each resource before it is frozen:
+  options (and their custom timeouts) and provider refuse attribute writes, its dependency lists and
+  property-dependency map refuse changes (`TypeError`). `install(prepare_stack_resource=...)` is called on each resource before it is frozen:
   the pack's framework passes its type canonicalization (`.../v20240401:Vault` is a Vault), which it would
   otherwise write into each policy's resources. `request_memo()` gives rule code a dict that lives for the
   current request (the stack rules' join index is built once per request with it, `azdr_policies/joins.py`).
@@ -238,10 +238,12 @@ _STACK_NAMES = ("PolicyResource", "StackValidationArgs", "StackValidationPolicy"
                 "isawaitable", "asyncio", "UnknownValueError", "_NotApplicableError")
 
 
+_READ_ONLY = "stack resources are read-only (shared by every stack policy of the request; azdr_policies.sdk_speedups)"
+
+
 def _refuse(what: str) -> Callable[..., Any]:
     def refuse(self: Any, *args: Any, **kwargs: Any) -> Any:
-        raise TypeError(f"stack resources are read-only (shared by every stack policy of the request; "
-                        f"azdr_policies.sdk_speedups): cannot change {type(self).__name__}{what}")
+        raise TypeError(f"{_READ_ONLY}: cannot change {type(self).__name__}{what}")
 
     return refuse
 
@@ -265,8 +267,7 @@ def _read_only_subclass(cls: type) -> type:
     """`cls` with attribute writes and deletes refused; an instance becomes read-only by `obj.__class__ = ...`."""
 
     def refuse(self: Any, name: str, *value: Any) -> None:
-        raise TypeError(f"stack resources are read-only (shared by every stack policy of the request; "
-                        f"azdr_policies.sdk_speedups): cannot set {cls.__name__}.{name}")
+        raise TypeError(f"{_READ_ONLY}: cannot set {cls.__name__}.{name}")
 
     return type(f"Shared{cls.__name__}", (cls,), {"__slots__": (), "__setattr__": refuse, "__delattr__": refuse,
                                                   "__doc__": f"The SDK's {cls.__name__}, read-only (shared)."})
@@ -296,25 +297,21 @@ def _stack_resources(servicer: Any, request: Any, sdk: Any, frozen: dict[type, t
     urns_to_resources = {i[0].urn: i[0] for i in intermediates}
     resources = []
     for resource, parent, dependencies, property_dependencies in intermediates:
+        # Linked as the SDK links them (only this resource's own attributes are set, so it can be frozen now).
         if parent is not None and parent in urns_to_resources:
             resource.parent = urns_to_resources[parent]
-        for d in dependencies:
-            if d in urns_to_resources:
-                resource.dependencies.append(urns_to_resources[d])
-        for k, v in property_dependencies.items():
-            resource.property_dependencies[k] = [urns_to_resources[d] for d in v if d in urns_to_resources]
-        resources.append(resource)
-    for resource in resources:
+        resource.dependencies = _ReadOnlyList(urns_to_resources[d] for d in dependencies if d in urns_to_resources)
+        resource.property_dependencies = _ReadOnlyDict(
+            {k: _ReadOnlyList(urns_to_resources[d] for d in v if d in urns_to_resources)
+             for k, v in property_dependencies.items()})
         if prepare is not None:
             prepare(resource)
-        resource.dependencies = _ReadOnlyList(resource.dependencies)
-        resource.property_dependencies = _ReadOnlyDict(
-            {k: _ReadOnlyList(v) for k, v in resource.property_dependencies.items()})
         opts = resource.opts
         for obj in (getattr(opts, "custom_timeouts", None), opts, resource.provider, resource):
             if obj is not None:
                 cls = type(obj)
                 obj.__class__ = frozen.get(cls) or frozen.setdefault(cls, _read_only_subclass(cls))
+        resources.append(resource)
     return resources
 
 
