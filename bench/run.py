@@ -377,15 +377,36 @@ class BareMocks:
         return {}
 
 
-def worker_floor(dump: Path, gc_paused: bool = True, process_ends: bool = False) -> dict[str, Any]:
-    """The floor. ``gc_paused``: the cyclic GC off during the run and the same handling after it, exactly as
-    ``posture.capture`` runs the program (inlined here: the floor uses none of our code), so preview / floor
-    compares like with like: one collection, or with ``process_ends`` (the bench's worker process, as the
-    CLI's ``main`` and ``worker_preview``) none, the run's objects frozen; ``False``: the interpreter's default
-    GC, what a plain Pulumi program pays (reported as ``floor_default_gc_s``). Like for like also means the
-    SDK's alias URNs deferred as ``posture.capture`` runs the program (``alias_urns_deferred``, the one piece of
-    our code the floor runs: it only stops the SDK computing what nothing reads); the default-GC floor keeps
-    the SDK's own path, what a plain program pays."""
+def worker_program(n_vms: int, process_ends: bool = False) -> dict[str, Any]:
+    """The program alone, as the preview runs it but without the pack (no observer): what the preview costs
+    before the pack's share. Beside ``floor_deferred_s`` it is the program's own cost over the SDK's (its
+    imports, azure-native's classes, ``components/``); beside ``preview_s`` the cost of evaluating the pack
+    while the program runs (bench/NOTES.md, issue 17)."""
+    import pulumi  # noqa: F401 - the shared fixed cost, outside the timers, as in worker_preview
+
+    t0 = time.perf_counter()
+    from bench.fleet import fleet_config
+    from posture.capture import capture_program
+
+    cap = capture_program(ROOT, STACK, config_override=fleet_config(n_vms), process_ends=process_ends)
+    return {"program_s": time.perf_counter() - t0, "program_resources": len(cap.resources),
+            "program_rss_mib": _maxrss_mib(resource.RUSAGE_SELF)}
+
+
+def worker_floor(dump: Path, gc_paused: bool = True, process_ends: bool = False,
+                 defer_aliases: bool = False) -> dict[str, Any]:
+    """The floor: the bare SDK replaying the program's registrations (issue 17's yardstick). ``gc_paused``:
+    the cyclic GC off during the run and the same handling after it, exactly as ``posture.capture`` runs the
+    program (inlined here: the floor uses none of our code), so preview / floor compares like with like on
+    garbage: one collection, or with ``process_ends`` (the bench's worker process, as the CLI's ``main`` and
+    ``worker_preview``) none, the run's objects frozen; ``False``: the interpreter's default GC, what a plain
+    Pulumi program pays (reported as ``floor_default_gc_s``). Either way the SDK takes its own alias path, as
+    it does for a plain program under the real engine.
+
+    ``defer_aliases`` (with ``gc_paused``; reported as ``floor_deferred_s``, a diagnostic beside the floor):
+    the SDK's unread alias URNs deferred as ``posture.capture`` runs the program (``alias_urns_deferred``,
+    the one piece of our code this floor runs), so what is left between it and ``program_s`` is the
+    program's own cost, not the SDK's."""
     import contextlib
     import gc
 
@@ -395,6 +416,7 @@ def worker_floor(dump: Path, gc_paused: bool = True, process_ends: bool = False)
 
     from posture.capture import alias_urns_deferred
 
+    defer_aliases = defer_aliases and gc_paused
     doc = json.loads(dump.read_text())
     t0 = time.perf_counter()
     if gc_paused:
@@ -402,7 +424,7 @@ def worker_floor(dump: Path, gc_paused: bool = True, process_ends: bool = False)
     mocks = type("FloorMocks", (BareMocks, pulumi.runtime.Mocks), {})()
     pulumi.runtime.set_mocks(mocks, project=doc["project"], stack=doc["stack"], preview=True)
     counted: list[int] = []
-    with alias_urns_deferred() if gc_paused else contextlib.nullcontext():
+    with alias_urns_deferred() if defer_aliases else contextlib.nullcontext():
         _sync_await(run_pulumi_func(lambda: counted.append(replay(doc))))
     if gc_paused:
         if process_ends:
@@ -411,9 +433,12 @@ def worker_floor(dump: Path, gc_paused: bool = True, process_ends: bool = False)
             gc.collect(2 if gc.get_count()[0] > 1_000_000 else 1)  # posture.capture.BIG_RUN_OBJECTS
         gc.enable()
     t_floor = time.perf_counter() - t0
+    rss = _maxrss_mib(resource.RUSAGE_SELF)
     if not gc_paused:
-        return {"floor_default_gc_s": t_floor, "floor_default_gc_rss_mib": _maxrss_mib(resource.RUSAGE_SELF)}
-    return {"floor_s": t_floor, "floor_resources": counted[0] + 1, "floor_rss_mib": _maxrss_mib(resource.RUSAGE_SELF)}
+        return {"floor_default_gc_s": t_floor, "floor_default_gc_rss_mib": rss}
+    if defer_aliases:
+        return {"floor_deferred_s": t_floor, "floor_deferred_rss_mib": rss}
+    return {"floor_s": t_floor, "floor_resources": counted[0] + 1, "floor_rss_mib": rss}
 
 
 #: `check` is compared with the code before issue 17: main just before the issue-17 merge (93c12f2^1), with every
@@ -511,10 +536,11 @@ def _run_worker(args: list[str]) -> dict[str, Any]:
 
 
 def measure(n_vms: int, *, per_rule: bool = True, serial: bool = True, default_gc: bool = True,
-            check_baseline: str | None = CHECK_BASELINE) -> dict[str, Any]:
+            check_baseline: str | None = CHECK_BASELINE, breakdown: bool = True) -> dict[str, Any]:
     """The workers for one fleet size, each in a fresh subprocess: the preview, today's serial preview
-    (``serial``), the floor, the floor with the default GC (``default_gc``) and `check` of the fleet's state
-    against ``check_baseline`` (None: not measured)."""
+    (``serial``), the floor, the floor with the default GC (``default_gc``), the program alone and the floor
+    with the alias URNs deferred (``breakdown``: where the preview's time goes) and `check` of the fleet's
+    state against ``check_baseline`` (None: not measured)."""
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         dump = Path(tmp) / "capture.json"
         row = _run_worker(["preview", str(n_vms), "--dump", str(dump)] + ([] if per_rule else ["--no-rules"]))
@@ -525,6 +551,9 @@ def measure(n_vms: int, *, per_rule: bool = True, serial: bool = True, default_g
         row.update(_run_worker(["floor", str(n_vms), "--dump", str(dump)]))
         if default_gc:
             row.update(_run_worker(["floor-default-gc", str(n_vms), "--dump", str(dump)]))
+        if breakdown:
+            row.update(_run_worker(["program", str(n_vms)]))
+            row.update(_run_worker(["floor-deferred", str(n_vms), "--dump", str(dump)]))
         if check_baseline:
             row.update(_run_worker(["check", str(n_vms), "--dump", str(dump), "--check-baseline", check_baseline]))
     return row
@@ -596,6 +625,8 @@ def main(argv: list[str] | None = None) -> int:
                         f"{CHECK_BASELINE}, before issue 17); 'none' skips the check")
     p.add_argument("--no-serial", action="store_true", help="skip today's serial preview (comparison only)")
     p.add_argument("--no-default-gc", action="store_true", help="skip the floor with the default GC")
+    p.add_argument("--no-breakdown", action="store_true",
+                   help="skip the program alone and the floor with alias URNs deferred")
     a = p.parse_args(argv)
     try:
         if a.worker:
@@ -604,10 +635,13 @@ def main(argv: list[str] | None = None) -> int:
                 res = worker_preview(int(n), Path(a.dump), not a.no_rules, process_ends=True)
             elif kind == "preview-serial":
                 res = worker_preview_serial(int(n), process_ends=True)
+            elif kind == "program":
+                res = worker_program(int(n), process_ends=True)
             elif kind == "check":
                 res = worker_check(Path(a.dump), a.check_baseline)
             else:
-                res = worker_floor(Path(a.dump), gc_paused=kind != "floor-default-gc", process_ends=True)
+                res = worker_floor(Path(a.dump), gc_paused=kind != "floor-default-gc", process_ends=True,
+                                   defer_aliases=kind == "floor-deferred")
             Path(a.result).write_text(json.dumps(res))
             return 0
         if a.profile:
@@ -628,6 +662,7 @@ def main(argv: list[str] | None = None) -> int:
         for n in sizes:
             print(f"bench: {n} VMs ...", file=sys.stderr, flush=True)
             rows.append(measure(n, per_rule=not a.no_rules, serial=not a.no_serial, default_gc=not a.no_default_gc,
+                                breakdown=not a.no_breakdown,
                                 check_baseline=None if a.check_baseline == "none" else a.check_baseline))
             r = rows[-1]
             print(f"  {r['resources']} resources: preview {r['preview_s']:.2f}s (capture {r['capture_s']:.2f}s,"
