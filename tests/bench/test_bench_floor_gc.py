@@ -162,7 +162,7 @@ def test_measure_runs_the_breakdown_workers_or_not(monkeypatch):
 
 def test_report_shows_where_the_preview_time_goes_or_nothing():
     row = _row(1000, 40.0, 80.0)
-    assert "Where the preview's time goes" not in render([row], META)
+    assert "## Where the preview's time goes" not in render([row], META)
     row.update(program_s=25.0, floor_deferred_s=15.0, program_rss_mib=900)
     text = render([row], META)
     assert "| 1,000 | 80.00 | 15.00 | 25.00 | 40.00 | 1.67 | 1.60 | 900 |" in text
