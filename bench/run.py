@@ -233,10 +233,9 @@ def _preview_row(n_vms: int, cap, violations, per_rule: bool, dump: Path | None)
     }
 
 
-def worker_preview_serial(n_vms: int, process_ends: bool = False) -> dict[str, Any]:
-    """Today's path before issue 17, for comparison in the same run: the whole program first, then the pack
-    (start, Configure, one blocking Analyze per resource, AnalyzeStack). Keys are prefixed ``serial_``.
-    ``process_ends``: as for ``worker_preview`` (the same garbage handling, so only the pack's path differs)."""
+def _timed_program(n_vms: int, process_ends: bool) -> tuple[Any, float]:
+    """The program alone (no pack) and its seconds, timed as ``worker_preview`` times its capture: the
+    program's own imports inside the timer, pulumi's outside."""
     import pulumi  # noqa: F401 - the shared fixed cost, outside the timers
 
     t0 = time.perf_counter()
@@ -244,7 +243,14 @@ def worker_preview_serial(n_vms: int, process_ends: bool = False) -> dict[str, A
     from posture.capture import capture_program
 
     cap = capture_program(ROOT, STACK, config_override=fleet_config(n_vms), process_ends=process_ends)
-    t_capture = time.perf_counter() - t0
+    return cap, time.perf_counter() - t0
+
+
+def worker_preview_serial(n_vms: int, process_ends: bool = False) -> dict[str, Any]:
+    """Today's path before issue 17, for comparison in the same run: the whole program first, then the pack
+    (start, Configure, one blocking Analyze per resource, AnalyzeStack). Keys are prefixed ``serial_``.
+    ``process_ends``: as for ``worker_preview`` (the same garbage handling, so only the pack's path differs)."""
+    cap, t_capture = _timed_program(n_vms, process_ends)
 
     from posture.analyzer import PolicyPackProcess
 
@@ -382,14 +388,8 @@ def worker_program(n_vms: int, process_ends: bool = False) -> dict[str, Any]:
     before the pack's share. Beside ``floor_deferred_s`` it is the program's own cost over the SDK's (its
     imports, azure-native's classes, ``components/``); beside ``preview_s`` the cost of evaluating the pack
     while the program runs (bench/NOTES.md, issue 17)."""
-    import pulumi  # noqa: F401 - the shared fixed cost, outside the timers, as in worker_preview
-
-    t0 = time.perf_counter()
-    from bench.fleet import fleet_config
-    from posture.capture import capture_program
-
-    cap = capture_program(ROOT, STACK, config_override=fleet_config(n_vms), process_ends=process_ends)
-    return {"program_s": time.perf_counter() - t0, "program_resources": len(cap.resources),
+    cap, seconds = _timed_program(n_vms, process_ends)
+    return {"program_s": seconds, "program_resources": len(cap.resources),
             "program_rss_mib": _maxrss_mib(resource.RUSAGE_SELF)}
 
 

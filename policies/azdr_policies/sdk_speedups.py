@@ -40,9 +40,9 @@ pins that it is installed on the pinned SDK):
   it (so a failure surfaces where the SDK's would), each policy then gets its own copy of the list of the same
   objects. Those objects are shared, so they are made read-only like the proxies: the `PolicyResource`, its
   options (and their custom timeouts) and provider refuse attribute writes, its dependency lists and
-  property-dependency map refuse changes (`TypeError`). `install(prepare_stack_resource=...)` is called on each resource before it is frozen:
-  the pack's framework passes its type canonicalization (`.../v20240401:Vault` is a Vault), which it would
-  otherwise write into each policy's resources. `request_memo()` gives rule code a dict that lives for the
+  property-dependency map refuse changes (`TypeError`). `install(prepare_stack_resource=...)` is called on
+  each resource before it is frozen: the pack's framework passes its type canonicalization
+  (`.../v20240401:Vault` is a Vault), which it would otherwise write into each policy's resources. `request_memo()` gives rule code a dict that lives for the
   current request (the stack rules' join index is built once per request with it, `azdr_policies/joins.py`).
 
 `AZDR_SDK_SPEEDUPS=0` in the pack's environment turns it off (tests and the bench compare both).
